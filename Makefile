@@ -1,0 +1,67 @@
+# The two commands: `make run` and `make test`. Both create and reuse .venv in this folder.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install messages static migrate demo lint format bench ci clean
+
+$(STAMP): pyproject.toml package.json
+	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON))"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt) ..."; \
+		(apt-get update -qq && apt-get install -y -qq gettext) >/dev/null || \
+		{ echo "gettext is missing: install it (apt-get install gettext)"; exit 1; }; }
+	@if [ -f package.json ]; then \
+		command -v npm >/dev/null || { echo "npm is missing: install Node.js (apt-get install nodejs npm)"; exit 1; }; \
+		npm install --no-audit --no-fund --silent; fi
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+static: install
+	$(PY) manage.py collectstatic --noinput -v0
+
+migrate: install
+	$(PY) manage.py migrate --noinput -v0
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: messages static migrate demo
+	$(PY) manage.py recompute_stats
+	@echo ""
+	@echo "  辽宁省可转化科技成果库 — http://$(HOST):$(PORT)/"
+	@$(PY) manage.py demo_logins
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: messages static
+	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: migrate
+	$(PY) benchmarks/run_all.py
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) staticfiles node_modules .pytest_cache

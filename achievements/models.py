@@ -1,0 +1,350 @@
+"""The registry's core records: units, clusters, achievements, transferees and contracts.
+
+Invariants are database constraints with readable messages; ``clean()`` adds the checks a
+constraint cannot express (check characters, cross-record rules). Writes go through
+``achievements.services``.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.models import SyntheticMixin, TimeStampedModel, VersionedMixin
+from core.validators import (
+    LIAONING_PREFIX,
+    city_code,
+    normalize_credit_code,
+    normalize_patent_no,
+    validate_credit_code,
+    validate_patent_no,
+    validate_region_code,
+)
+
+from .choices import (
+    PATENT_IP_TYPES,
+    TRL_CHOICES,
+    AchievementStatus,
+    IndustrialBase,
+    IPType,
+    TransformationMode,
+    TransformationStatus,
+    UnitType,
+)
+
+EARLIEST_IP_GRANT = datetime.date(1985, 4, 1)  # the Patent Law came into force on 1 April 1985
+
+
+class Unit(TimeStampedModel, SyntheticMixin):
+    """A university, research institute or other unit that owns achievements (完成单位)."""
+
+    code = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    name = models.CharField(_("单位名称"), max_length=200)
+    type = models.CharField(_("单位类型"), max_length=20, choices=UnitType.choices, db_index=True)
+    region = models.CharField(_("所在地区代码"), max_length=6, validators=[validate_region_code], db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(type__in=UnitType.values),
+                name="unit_type_valid",
+                violation_error_message=_("单位类型无效。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.code = normalize_credit_code(self.code)
+
+    @property
+    def city(self) -> str:
+        return city_code(self.region)
+
+
+class Cluster(TimeStampedModel):
+    """A key industrial cluster (重点产业集群): managed data, seeded from the working list."""
+
+    code = models.CharField(
+        _("集群代码"),
+        max_length=10,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]\d{2}$", _("集群代码应为1个大写字母加2位数字，例如 A01。"))],
+    )
+    name = models.CharField(_("集群名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    base = models.CharField(_("产业基地"), max_length=20, choices=IndustrialBase.choices)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("产业集群")
+        verbose_name_plural = _("产业集群")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class AchievementQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=AchievementStatus.ACTIVE)
+
+    def for_user(self, user):
+        """What a user may see: staff see everything, a unit user only their unit."""
+        if user.is_staff:
+            return self
+        if getattr(user, "unit_id", None):
+            return self.filter(unit_id=user.unit_id)
+        return self.none()
+
+
+class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
+    """A scientific and technological achievement (科技成果)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="achievements", verbose_name=_("完成单位"))
+    ref = models.CharField(_("成果编号"), max_length=64)
+    title = models.CharField(_("成果名称"), max_length=200)
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True, help_text=_("以逗号或空格分隔"))
+    ip_type = models.CharField(_("知识产权类型"), max_length=20, choices=IPType.choices)
+    patent_no = models.CharField(_("专利号"), max_length=20, blank=True, db_index=True)
+    trl = models.PositiveSmallIntegerField(
+        _("技术成熟度"),
+        choices=TRL_CHOICES,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+    )
+    cluster = models.ForeignKey(
+        Cluster,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="achievements",
+        verbose_name=_("产业集群"),
+    )
+    funded = models.BooleanField(_("财政资助"), default=False)
+    convertible = models.BooleanField(_("可转化"), default=False, db_index=True)
+    registered_on = models.DateField(_("登记日期"), db_index=True)
+    ip_granted_on = models.DateField(_("授权日期"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=AchievementStatus.choices, default=AchievementStatus.ACTIVE
+    )
+    withdrawn_on = models.DateField(_("撤回日期"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+        verbose_name=_("合并至"),
+        help_text=_("作为重复记录合并后保留的成果"),
+    )
+
+    objects = AchievementQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("科技成果")
+        verbose_name_plural = _("科技成果")
+        ordering = ["-registered_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "ref"], name="achievement_ref_unique_per_unit",
+                violation_error_message=_("本单位已有相同成果编号的成果。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(trl__gte=1, trl__lte=9),
+                name="achievement_trl_1_9",
+                violation_error_message=_("技术成熟度应为1至9的整数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=AchievementStatus.ACTIVE, withdrawn_on__isnull=True)
+                | Q(status=AchievementStatus.WITHDRAWN, withdrawn_on__isnull=False),
+                name="achievement_withdrawn_has_date",
+                violation_error_message=_("已撤回的成果必须填写撤回日期，有效的成果不能有撤回日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("registered_on")),
+                name="achievement_withdrawn_after_registered",
+                violation_error_message=_("撤回日期不能早于登记日期。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(ip_type__in=PATENT_IP_TYPES) | ~Q(patent_no=""),
+                name="achievement_patent_no_for_patents",
+                violation_error_message=_("专利类成果必须填写专利号。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(ip_granted_on__isnull=True) | Q(ip_granted_on__gte=EARLIEST_IP_GRANT),
+                name="achievement_ip_granted_after_1985",
+                violation_error_message=_("授权日期不能早于1985年4月1日。"),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "registered_on"], name="achievement_unit_reg_idx"),
+            models.Index(fields=["status", "registered_on"], name="achievement_status_reg_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if self.patent_no:
+            self.patent_no = normalize_patent_no(self.patent_no)
+        if self.ip_type in PATENT_IP_TYPES:
+            if not self.patent_no:
+                errors["patent_no"] = _("专利类成果必须填写专利号。")
+            else:
+                try:
+                    validate_patent_no(self.patent_no, self.ip_type)
+                except ValidationError as exc:
+                    errors["patent_no"] = exc.messages
+        elif self.patent_no:
+            try:
+                validate_patent_no(self.patent_no)
+            except ValidationError as exc:
+                errors["patent_no"] = exc.messages
+        if self.status == AchievementStatus.WITHDRAWN and not self.withdrawn_on:
+            errors["withdrawn_on"] = _("已撤回的成果必须填写撤回日期。")
+        if self.status == AchievementStatus.ACTIVE and self.withdrawn_on:
+            errors["withdrawn_on"] = _("有效的成果不能有撤回日期。")
+        if self.withdrawn_on and self.registered_on and self.withdrawn_on < self.registered_on:
+            errors["withdrawn_on"] = _("撤回日期不能早于登记日期。")
+        if self.ip_granted_on and self.ip_granted_on < EARLIEST_IP_GRANT:
+            errors["ip_granted_on"] = _("授权日期不能早于1985年4月1日。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Transferee(TimeStampedModel, SyntheticMixin):
+    """The enterprise (or other body) that takes up an achievement (受让方)."""
+
+    code = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    name = models.CharField(_("受让方名称"), max_length=200)
+    region = models.CharField(_("地区代码"), max_length=6, validators=[validate_region_code], db_index=True)
+    # Derived in the database from the region, so statistics can aggregate on it directly.
+    is_local = models.GeneratedField(
+        expression=models.Case(
+            models.When(Q(region__startswith=LIAONING_PREFIX), then=models.Value(True)),
+            default=models.Value(False),
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("本地（辽宁）"),
+    )
+
+    history = HistoricalRecords(excluded_fields=["is_local"])
+
+    class Meta:
+        verbose_name = _("受让方")
+        verbose_name_plural = _("受让方")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.code = normalize_credit_code(self.code)
+
+
+class TransformationQuerySet(models.QuerySet):
+    def effective(self):
+        return self.filter(status=TransformationStatus.EFFECTIVE)
+
+    def for_user(self, user):
+        if user.is_staff:
+            return self
+        if getattr(user, "unit_id", None):
+            return self.filter(unit_id=user.unit_id)
+        return self.none()
+
+
+class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
+    """One transformation contract (转化合同) of an achievement."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="transformations", verbose_name=_("完成单位"),
+        help_text=_("成果所属单位；合同编号在单位内唯一"),
+    )
+    achievement = models.ForeignKey(
+        Achievement, on_delete=models.PROTECT, related_name="transformations", verbose_name=_("科技成果")
+    )
+    ref = models.CharField(_("合同编号"), max_length=64)
+    mode = models.CharField(_("转化方式"), max_length=20, choices=TransformationMode.choices)
+    transferee = models.ForeignKey(
+        Transferee, on_delete=models.PROTECT, related_name="transformations", verbose_name=_("受让方")
+    )
+    signed_on = models.DateField(_("签订日期"), db_index=True)
+    amount = models.DecimalField(
+        _("合同金额（元）"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    received = models.DecimalField(
+        _("到账金额（元）"), max_digits=16, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=TransformationStatus.choices, default=TransformationStatus.EFFECTIVE
+    )
+    registration_no = models.CharField(
+        _("技术合同登记号"), max_length=16, blank=True,
+        validators=[RegexValidator(r"^\d{16}$", _("技术合同登记号应为16位数字。"))],
+    )
+
+    objects = TransformationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("转化合同")
+        verbose_name_plural = _("转化合同")
+        ordering = ["-signed_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "ref"], name="transformation_ref_unique_per_unit",
+                violation_error_message=_("本单位已有相同合同编号的转化合同。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="transformation_amount_non_negative",
+                violation_error_message=_("合同金额不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(received__isnull=True) | Q(received__gte=0),
+                name="transformation_received_non_negative",
+                violation_error_message=_("到账金额不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(received__isnull=True) | Q(received__lte=F("amount")),
+                name="transformation_received_lte_amount",
+                violation_error_message=_("到账金额不能大于合同金额。"),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "signed_on"], name="transformation_status_sign_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.ref} {self.achievement}"
+
+    def clean(self):
+        errors = {}
+        if self.achievement_id and self.unit_id and self.achievement.unit_id != self.unit_id:
+            errors["achievement"] = _("合同的完成单位必须是成果的所属单位。")
+        if self.received is not None and self.amount is not None and self.received > self.amount:
+            errors["received"] = _("到账金额不能大于合同金额。")
+        if errors:
+            raise ValidationError(errors)
+

@@ -1,0 +1,37 @@
+import pytest
+
+from accounts.services import user_create_staff, user_create_unit_user
+
+from .factories import UnitFactory
+
+
+@pytest.fixture
+def unit(db):
+    return UnitFactory()
+
+
+@pytest.fixture
+def other_unit(db):
+    return UnitFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return user_create_staff(username="staff", password="pass-for-tests-1")
+
+
+@pytest.fixture
+def unit_user(db, unit):
+    return user_create_unit_user(username="unituser", password="pass-for-tests-1", unit=unit)
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def unit_client(client, unit_user):
+    client.force_login(unit_user)
+    return client
