@@ -24,7 +24,9 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(is_staff=True, unit__isnull=True) | Q(is_staff=False, unit__isnull=False),
                 name="user_staff_xor_unit",
-                violation_error_message=_("用户要么是厅工作人员（不属于任何单位），要么属于且仅属于一个单位。"),
+                violation_error_message=_(
+                    "用户要么是厅工作人员（不属于任何单位），要么属于且仅属于一个单位。"
+                ),
             ),
         ]
 

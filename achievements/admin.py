@@ -30,7 +30,17 @@ class TransformationInline(admin.TabularInline):
 
 @admin.register(Achievement)
 class AchievementAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "ref", "unit", "ip_type", "trl", "cluster", "convertible", "status", "registered_on"]
+    list_display = [
+        "title",
+        "ref",
+        "unit",
+        "ip_type",
+        "trl",
+        "cluster",
+        "convertible",
+        "status",
+        "registered_on",
+    ]
     list_filter = ["status", "convertible", "funded", "ip_type", "trl", "cluster", "unit__type", "synthetic"]
     search_fields = ["title", "keywords", "ref", "patent_no", "unit__name"]
     list_select_related = ["unit", "cluster"]
@@ -53,7 +63,17 @@ class TransfereeAdmin(SimpleHistoryAdmin):
 
 @admin.register(Transformation)
 class TransformationAdmin(SimpleHistoryAdmin):
-    list_display = ["ref", "achievement", "unit", "mode", "transferee", "signed_on", "amount", "received", "status"]
+    list_display = [
+        "ref",
+        "achievement",
+        "unit",
+        "mode",
+        "transferee",
+        "signed_on",
+        "amount",
+        "received",
+        "status",
+    ]
     list_filter = ["status", "mode", "transferee__is_local", "unit__type"]
     search_fields = ["ref", "achievement__title", "transferee__name", "unit__name"]
     list_select_related = ["achievement", "unit", "transferee"]

@@ -47,7 +47,9 @@ class Unit(TimeStampedModel, SyntheticMixin):
     )
     name = models.CharField(_("单位名称"), max_length=200)
     type = models.CharField(_("单位类型"), max_length=20, choices=UnitType.choices, db_index=True)
-    region = models.CharField(_("所在地区代码"), max_length=6, validators=[validate_region_code], db_index=True)
+    region = models.CharField(
+        _("所在地区代码"), max_length=6, validators=[validate_region_code], db_index=True
+    )
 
     history = HistoricalRecords()
 
@@ -115,7 +117,9 @@ class AchievementQuerySet(models.QuerySet):
 class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
     """A scientific and technological achievement (科技成果)."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="achievements", verbose_name=_("完成单位"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="achievements", verbose_name=_("完成单位")
+    )
     ref = models.CharField(_("成果编号"), max_length=64)
     title = models.CharField(_("成果名称"), max_length=200)
     keywords = models.CharField(_("关键词"), max_length=200, blank=True, help_text=_("以逗号或空格分隔"))
@@ -161,7 +165,8 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
         ordering = ["-registered_on", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "ref"], name="achievement_ref_unique_per_unit",
+                fields=["unit", "ref"],
+                name="achievement_ref_unique_per_unit",
                 violation_error_message=_("本单位已有相同成果编号的成果。"),
             ),
             models.CheckConstraint(
@@ -277,7 +282,10 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
     """One transformation contract (转化合同) of an achievement."""
 
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="transformations", verbose_name=_("完成单位"),
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="transformations",
+        verbose_name=_("完成单位"),
         help_text=_("成果所属单位；合同编号在单位内唯一"),
     )
     achievement = models.ForeignKey(
@@ -293,14 +301,20 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
         _("合同金额（元）"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
     )
     received = models.DecimalField(
-        _("到账金额（元）"), max_digits=16, decimal_places=2, null=True, blank=True,
+        _("到账金额（元）"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     status = models.CharField(
         _("状态"), max_length=20, choices=TransformationStatus.choices, default=TransformationStatus.EFFECTIVE
     )
     registration_no = models.CharField(
-        _("技术合同登记号"), max_length=16, blank=True,
+        _("技术合同登记号"),
+        max_length=16,
+        blank=True,
         validators=[RegexValidator(r"^\d{16}$", _("技术合同登记号应为16位数字。"))],
     )
 
@@ -313,7 +327,8 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
         ordering = ["-signed_on", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "ref"], name="transformation_ref_unique_per_unit",
+                fields=["unit", "ref"],
+                name="transformation_ref_unique_per_unit",
                 violation_error_message=_("本单位已有相同合同编号的转化合同。"),
             ),
             models.CheckConstraint(
@@ -347,4 +362,3 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
             errors["received"] = _("到账金额不能大于合同金额。")
         if errors:
             raise ValidationError(errors)
-

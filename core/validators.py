@@ -79,11 +79,15 @@ def validate_credit_code(value: str) -> None:
         uscc.validate(value or "")
     except stdnum_exceptions.InvalidLength:
         raise ValidationError(
-            _("统一社会信用代码“%(value)s”无效：应为18位。"), code="invalid_credit_code", params={"value": value}
+            _("统一社会信用代码“%(value)s”无效：应为18位。"),
+            code="invalid_credit_code",
+            params={"value": value},
         ) from None
     except stdnum_exceptions.InvalidChecksum:
         raise ValidationError(
-            _("统一社会信用代码“%(value)s”无效：校验码错误。"), code="invalid_credit_code", params={"value": value}
+            _("统一社会信用代码“%(value)s”无效：校验码错误。"),
+            code="invalid_credit_code",
+            params={"value": value},
         ) from None
     except stdnum_exceptions.ValidationError:
         raise ValidationError(

@@ -12,7 +12,6 @@ from achievements.models import Achievement, Cluster, Transferee, Transformation
 from core.validators import patent_check_character
 
 
-
 def make_credit_code(seq: int, region: str = "210100", kind: str = "12") -> str:
     """A valid unified social credit code for a sequence number (final check character from stdnum)."""
     body = kind + region + f"{seq:09d}"[-9:]

@@ -11,7 +11,13 @@ from achievements.choices import AchievementStatus, IPType
 from achievements.models import Achievement
 from core.validators import normalize_patent_no, validate_credit_code, validate_patent_no
 
-from .factories import AchievementFactory, TransfereeFactory, TransformationFactory, UnitFactory, make_credit_code
+from .factories import (
+    AchievementFactory,
+    TransfereeFactory,
+    TransformationFactory,
+    UnitFactory,
+    make_credit_code,
+)
 
 pytestmark = pytest.mark.django_db
 

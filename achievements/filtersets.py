@@ -1,0 +1,178 @@
+"""One FilterSet per model, shared by the pages, the exports and the REST API.
+
+Parameter names are part of the URL contract: dashboards link to these lists (drill-down) and a
+link must reproduce the view. The year filters apply the metric definitions of data-spec.md §2
+(``achievements.selectors``), so the count of a drill-down list equals the figure clicked.
+"""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .choices import (
+    TRL_CHOICES,
+    AchievementStatus,
+    IPType,
+    TransformationMode,
+    TransformationStatus,
+    UnitType,
+)
+from .models import Achievement, Cluster, Transferee, Transformation, Unit
+
+
+def region_q(value: str, field: str) -> Q:
+    """A city's code (``xxxx00``) also matches the districts registered under it; a province code
+    (``xx0000``) matches the whole province."""
+    if value.endswith("0000"):
+        return Q(**{f"{field}__startswith": value[:2]})
+    if value.endswith("00"):
+        return Q(**{f"{field}__startswith": value[:4]})
+    return Q(**{field: value})
+
+
+class SearchFilterMixin:
+    """Substring search (``icontains``) works for Chinese, which has no spaces between words."""
+
+    search_fields: tuple[str, ...] = ()
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+
+class UnitFilterSet(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("name", "code")
+    q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+    type = django_filters.ChoiceFilter(choices=UnitType.choices, label=_("单位类型"))
+    region = django_filters.CharFilter(method="filter_region", label=_("所在地区代码"))
+
+    class Meta:
+        model = Unit
+        fields = ["q", "type", "region", "code"]
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region_q(value, "region"))
+
+
+class AchievementFilterSet(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("title", "keywords", "unit__name", "patent_no", "ref")
+    q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+    unit = django_filters.CharFilter(field_name="unit__code", label=_("单位（统一社会信用代码）"))
+    unit_type = django_filters.ChoiceFilter(
+        field_name="unit__type", choices=UnitType.choices, label=_("单位类型")
+    )
+    region = django_filters.CharFilter(method="filter_region", label=_("所在地区代码"))
+    cluster = django_filters.ModelChoiceFilter(
+        field_name="cluster", queryset=Cluster.objects.all(), to_field_name="code", label=_("产业集群")
+    )
+    ip_type = django_filters.ChoiceFilter(choices=IPType.choices, label=_("知识产权类型"))
+    trl = django_filters.TypedChoiceFilter(choices=TRL_CHOICES, coerce=int, label=_("技术成熟度"))
+    trl_min = django_filters.NumberFilter(field_name="trl", lookup_expr="gte", label=_("技术成熟度不低于"))
+    trl_max = django_filters.NumberFilter(field_name="trl", lookup_expr="lte", label=_("技术成熟度不高于"))
+    funded = django_filters.BooleanFilter(label=_("财政资助"))
+    convertible = django_filters.BooleanFilter(label=_("可转化"))
+    status = django_filters.ChoiceFilter(choices=AchievementStatus.choices, label=_("状态"))
+    transformed = django_filters.BooleanFilter(method="filter_transformed", label=_("已转化"))
+    stock_year = django_filters.NumberFilter(method="filter_stock_year", label=_("年末存量（年份）"))
+    transformed_in = django_filters.NumberFilter(method="filter_transformed_in", label=_("当年转化（年份）"))
+    transformed_by = django_filters.NumberFilter(
+        method="filter_transformed_by", label=_("截至年末已转化（年份）")
+    )
+    registered_from = django_filters.DateFilter(
+        field_name="registered_on", lookup_expr="gte", label=_("登记日期起")
+    )
+    registered_to = django_filters.DateFilter(
+        field_name="registered_on", lookup_expr="lte", label=_("登记日期止")
+    )
+
+    class Meta:
+        model = Achievement
+        fields = []
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region_q(value, "unit__region"))
+
+    def filter_transformed(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return selectors.achievements_transformed(queryset, value)
+
+    def filter_stock_year(self, queryset, name, value):
+        return selectors.achievements_in_stock(queryset, int(value))
+
+    def filter_transformed_in(self, queryset, name, value):
+        return selectors.achievements_transformed_in(queryset, int(value))
+
+    def filter_transformed_by(self, queryset, name, value):
+        return selectors.achievements_transformed_by(queryset, int(value))
+
+
+class TransfereeFilterSet(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("name", "code")
+    q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+    region = django_filters.CharFilter(method="filter_region", label=_("地区代码"))
+    local = django_filters.BooleanFilter(field_name="is_local", label=_("本地（辽宁）"))
+
+    class Meta:
+        model = Transferee
+        fields = ["q", "region", "local", "code"]
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region_q(value, "region"))
+
+
+class TransformationFilterSet(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("ref", "achievement__title", "transferee__name", "unit__name")
+    q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+    unit = django_filters.CharFilter(field_name="unit__code", label=_("单位（统一社会信用代码）"))
+    unit_type = django_filters.ChoiceFilter(
+        field_name="unit__type", choices=UnitType.choices, label=_("单位类型")
+    )
+    region = django_filters.CharFilter(method="filter_region", label=_("单位所在地区代码"))
+    cluster = django_filters.ModelChoiceFilter(
+        field_name="achievement__cluster",
+        queryset=Cluster.objects.all(),
+        to_field_name="code",
+        label=_("产业集群"),
+    )
+    ip_type = django_filters.ChoiceFilter(
+        field_name="achievement__ip_type", choices=IPType.choices, label=_("知识产权类型")
+    )
+    trl = django_filters.TypedChoiceFilter(
+        field_name="achievement__trl", choices=TRL_CHOICES, coerce=int, label=_("技术成熟度")
+    )
+    achievement = django_filters.NumberFilter(field_name="achievement_id", label=_("科技成果"))
+    mode = django_filters.ChoiceFilter(choices=TransformationMode.choices, label=_("转化方式"))
+    status = django_filters.ChoiceFilter(choices=TransformationStatus.choices, label=_("状态"))
+    local = django_filters.BooleanFilter(field_name="transferee__is_local", label=_("本地转化"))
+    transferee_region = django_filters.CharFilter(
+        method="filter_transferee_region", label=_("受让方地区代码")
+    )
+    signed_year = django_filters.NumberFilter(method="filter_signed_year", label=_("签订年份"))
+    signed_from = django_filters.DateFilter(field_name="signed_on", lookup_expr="gte", label=_("签订日期起"))
+    signed_to = django_filters.DateFilter(field_name="signed_on", lookup_expr="lte", label=_("签订日期止"))
+    amount_min = django_filters.NumberFilter(
+        field_name="amount", lookup_expr="gte", label=_("合同金额不低于（元）")
+    )
+    amount_max = django_filters.NumberFilter(
+        field_name="amount", lookup_expr="lte", label=_("合同金额不高于（元）")
+    )
+
+    class Meta:
+        model = Transformation
+        fields = []
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region_q(value, "unit__region"))
+
+    def filter_transferee_region(self, queryset, name, value):
+        return queryset.filter(region_q(value, "transferee__region"))
+
+    def filter_signed_year(self, queryset, name, value):
+        return queryset.filter(selectors.signed_in_q(int(value)))

@@ -1,0 +1,245 @@
+"""Writes to the registry. Views, serializers, admin actions and importers call these.
+
+Each service validates (``full_clean``), writes in one transaction with a history entry (the
+acting user and a reason), and announces the change after commit (``signals.records_changed``).
+Updates take the ``version`` the caller read: an older version is refused (``StaleVersionError``).
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import update_change_reason
+
+from core.exceptions import StaleVersionError
+
+from .choices import AchievementStatus, TransformationStatus
+from .models import Achievement, Transferee, Transformation, Unit
+from .signals import records_changed
+
+
+def _years_of(*dates: datetime.date | None) -> set[int]:
+    return {d.year for d in dates if d}
+
+
+def announce_change(*, unit_ids: Iterable[int], years: Iterable[int]) -> None:
+    """Send ``records_changed`` once the surrounding transaction commits."""
+    unit_ids, years = set(unit_ids), set(years)
+    transaction.on_commit(lambda: records_changed.send(sender=Achievement, unit_ids=unit_ids, years=years))
+
+
+def _save(instance, *, acting_user, reason: str) -> None:
+    instance._history_user = acting_user
+    instance.full_clean()
+    instance.save()
+    update_change_reason(instance, reason)
+
+
+def _lock(model, pk: int):
+    """Row lock on one record (a no-op on SQLite, which serialises writers anyway)."""
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def _check_version(current, expected_version: int | None) -> None:
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersionError(current_version=current.version)
+
+
+# --- achievements ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def achievement_create(*, acting_user, **fields) -> Achievement:
+    achievement = Achievement(**fields)
+    _save(achievement, acting_user=acting_user, reason=_("创建"))
+    announce_change(unit_ids=[achievement.unit_id], years=_years_of(achievement.registered_on))
+    return achievement
+
+
+@transaction.atomic
+def achievement_update(
+    *, achievement: Achievement, acting_user, expected_version: int | None = None, reason: str = "", **fields
+) -> Achievement:
+    current = _lock(Achievement, achievement.pk)
+    _check_version(current, expected_version)
+    old_years = _years_of(current.registered_on, current.withdrawn_on)
+    old_unit = current.unit_id
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.version += 1
+    current._history_user = acting_user
+    current.full_clean(exclude=["version"])
+    current.save()
+    current.refresh_from_db()
+    update_change_reason(current, reason or _("修改"))
+    announce_change(
+        unit_ids={old_unit, current.unit_id},
+        years=old_years | _years_of(current.registered_on, current.withdrawn_on),
+    )
+    return current
+
+
+def achievement_withdraw(
+    *, achievement: Achievement, acting_user, on: datetime.date, expected_version: int | None = None
+) -> Achievement:
+    """Withdraw (never delete) an achievement from the registry."""
+    return achievement_update(
+        achievement=achievement,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        reason=_("撤回"),
+        status=AchievementStatus.WITHDRAWN,
+        withdrawn_on=on,
+    )
+
+
+def achievement_restore(*, achievement: Achievement, acting_user, expected_version: int | None = None):
+    return achievement_update(
+        achievement=achievement,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        reason=_("恢复"),
+        status=AchievementStatus.ACTIVE,
+        withdrawn_on=None,
+    )
+
+
+def achievement_set_convertible(
+    *, achievement: Achievement, acting_user, convertible: bool, expected_version: int | None = None
+) -> Achievement:
+    return achievement_update(
+        achievement=achievement,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        reason=_("标记为可转化") if convertible else _("取消可转化标记"),
+        convertible=convertible,
+    )
+
+
+@transaction.atomic
+def achievement_merge(
+    *, keep: Achievement, duplicate: Achievement, acting_user, on: datetime.date | None = None
+) -> Achievement:
+    """Merge a duplicate into the record kept: its contracts move over, the duplicate is withdrawn
+    and points at the kept record. Both changes are in the history."""
+    if keep.pk == duplicate.pk:
+        raise ValueError(_("不能将成果与其自身合并。"))
+    # Lock both rows in primary-key order so that two concurrent merges cannot deadlock.
+    locked = {
+        a.pk: a
+        for a in Achievement.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")
+    }
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    if keep.unit_id != duplicate.unit_id:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"duplicate": _("只能合并同一单位的重复成果。")})
+    moved_years = set()
+    for contract in Transformation.objects.select_for_update().filter(achievement=duplicate).order_by("pk"):
+        moved_years |= _years_of(contract.signed_on)
+        contract.achievement = keep
+        contract.version += 1
+        contract._history_user = acting_user
+        contract.save()
+        update_change_reason(contract, _("随成果合并转移至 %(ref)s") % {"ref": keep.ref})
+    duplicate.status = AchievementStatus.WITHDRAWN
+    duplicate.withdrawn_on = max(on or datetime.date.today(), duplicate.registered_on)
+    duplicate.merged_into = keep
+    duplicate.version += 1
+    duplicate._history_user = acting_user
+    duplicate.full_clean(exclude=["version"])
+    duplicate.save()
+    update_change_reason(duplicate, _("作为重复记录合并至 %(ref)s") % {"ref": keep.ref})
+    keep.version += 1
+    keep._history_user = acting_user
+    keep.save()
+    update_change_reason(keep, _("合并重复记录 %(ref)s") % {"ref": duplicate.ref})
+    keep.refresh_from_db()
+    announce_change(
+        unit_ids=[keep.unit_id],
+        years=moved_years | _years_of(duplicate.registered_on, duplicate.withdrawn_on, keep.registered_on),
+    )
+    return keep
+
+
+# --- transferees and contracts --------------------------------------------------------------
+
+
+@transaction.atomic
+def transferee_upsert(*, code: str, name: str, region: str, acting_user=None) -> Transferee:
+    """The transferee with this credit code, created or brought up to date."""
+    transferee = Transferee.objects.select_for_update().filter(code=code).first()
+    if transferee is None:
+        transferee = Transferee(code=code, name=name, region=region)
+        _save(transferee, acting_user=acting_user, reason=_("创建"))
+    elif (transferee.name, transferee.region) != (name, region):
+        transferee.name, transferee.region = name, region
+        _save(transferee, acting_user=acting_user, reason=_("修改"))
+    return transferee
+
+
+@transaction.atomic
+def transformation_create(*, acting_user, achievement: Achievement, **fields) -> Transformation:
+    contract = Transformation(achievement=achievement, unit_id=achievement.unit_id, **fields)
+    _save(contract, acting_user=acting_user, reason=_("创建"))
+    announce_change(unit_ids=[contract.unit_id], years=_years_of(contract.signed_on))
+    return contract
+
+
+@transaction.atomic
+def transformation_update(
+    *, contract: Transformation, acting_user, expected_version: int | None = None, reason: str = "", **fields
+) -> Transformation:
+    current = _lock(Transformation, contract.pk)
+    _check_version(current, expected_version)
+    old_years = _years_of(current.signed_on)
+    old_unit = current.unit_id
+    for name, value in fields.items():
+        setattr(current, name, value)
+    if "achievement" in fields or "achievement_id" in fields:
+        current.unit_id = current.achievement.unit_id
+    current.version += 1
+    current._history_user = acting_user
+    current.full_clean(exclude=["version"])
+    current.save()
+    current.refresh_from_db()
+    update_change_reason(current, reason or _("修改"))
+    announce_change(unit_ids={old_unit, current.unit_id}, years=old_years | _years_of(current.signed_on))
+    return current
+
+
+def transformation_cancel(
+    *, contract: Transformation, acting_user, expected_version: int | None = None
+) -> Transformation:
+    """Cancel (解除) a contract; it stays in the registry but no longer counts."""
+    return transformation_update(
+        contract=contract,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        reason=_("解除合同"),
+        status=TransformationStatus.CANCELLED,
+    )
+
+
+# --- units ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unit_create(*, acting_user, **fields) -> Unit:
+    unit = Unit(**fields)
+    _save(unit, acting_user=acting_user, reason=_("创建"))
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, acting_user, **fields) -> Unit:
+    current = _lock(Unit, unit.pk)
+    old_unit_data = (current.type, current.region)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    _save(current, acting_user=acting_user, reason=_("修改"))
+    if old_unit_data != (current.type, current.region):
+        # Type and region change the scopes every year of this unit's figures fall in.
+        announce_change(unit_ids=[current.pk], years=set())
+    return current
