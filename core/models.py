@@ -34,3 +34,22 @@ class VersionedMixin(models.Model):
 
     class Meta:
         abstract = True
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker ran the periodic heartbeat task (one row per worker host).
+
+    Written only by ``core.health.worker_heartbeat_record``; read by ``/healthz/``.
+    """
+
+    hostname = models.CharField(_("主机名"), max_length=255, unique=True)
+    seen_at = models.DateTimeField(_("最近心跳时间"), db_index=True)
+    beats = models.PositiveBigIntegerField(_("心跳次数"), default=0)
+
+    class Meta:
+        verbose_name = _("后台任务心跳")
+        verbose_name_plural = _("后台任务心跳")
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

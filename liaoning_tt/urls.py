@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
+from core.health import healthz
 
 admin.site.site_header = "辽宁省可转化科技成果库 · 管理后台"
 admin.site.site_title = "辽宁省可转化科技成果库"
@@ -10,6 +11,7 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz/", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
