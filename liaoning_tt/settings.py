@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "achievements",
     "pilots",
     "incentives",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Statistics API: requests per user (and per anonymous address) and period, e.g. "600/min".
+STATS_API_THROTTLE_RATE = env.str("STATS_API_THROTTLE_RATE", default="600/min")
 
 # Demo data is synthetic: the banner says so on every page while any synthetic record exists.
 DEMO_BANNER = env.bool("DEMO_BANNER", default=True)

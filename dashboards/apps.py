@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DashboardsConfig(AppConfig):
+    name = "dashboards"
+    verbose_name = _("数据看板")
+
+    def ready(self):
+        from achievements.signals import records_changed
+
+        from .receivers import on_records_changed
+
+        records_changed.connect(on_records_changed, dispatch_uid="dashboards.records_changed")

@@ -1,0 +1,345 @@
+"""The statistics engine: computes the snapshot of data-spec.md §2 by SQL aggregation.
+
+Every figure is an aggregate computed by the database; Python only assembles the statements.
+The conditions come from the one definition of each rule in ``achievements.selectors``
+(``stock_q``, ``effective_q``, ``signed_by_q``): they are compiled to SQL by the ORM and used as
+``FILTER`` clauses of per-year conditional aggregates.
+
+Two statements per grain fill the cells of a version:
+
+- stock side: achievements grouped by (unit, cluster[, dim]) with, for every year Y, the count of
+  stock achievements (``stock_q(Y)``), of convertible ones, and of stock achievements whose first
+  effective contract was signed by 31 Dec Y (``signed_by_q(Y)``); the per-year columns are turned
+  into one row per year ("unpivot") in the same statement.
+- contract side: effective contracts (``effective_q``) grouped by achievement and year of signing
+  (a contract counts in Y exactly when ``signed_in_q(Y)`` holds), then by (unit, cluster[, dim],
+  year): contracts, amounts, local ones, and distinct achievements (``transformed``).
+
+Visibility: a full recompute writes a new version and switches ``SnapshotState.version`` in the
+same transaction; an incremental run replaces the affected cells of the current version in one
+transaction. Both hold the row lock on ``SnapshotState`` so they never interleave. A run killed
+half-way rolls back and leaves the previous snapshot in place.
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.sql import Query
+from django.utils import timezone
+
+from achievements.models import Achievement, Transformation, Unit
+from achievements.selectors import effective_q, signed_by_q, stock_q
+
+from .models import DirtyCell, Grain, SnapshotState, StatCell
+
+logger = logging.getLogger(__name__)
+
+CELL_TABLE = StatCell._meta.db_table
+ACHIEVEMENT_TABLE = Achievement._meta.db_table
+UNIT_TABLE = Unit._meta.db_table
+TRANSFORMATION_TABLE = Transformation._meta.db_table
+
+# dim column of each grain, on the stock side (achievement columns) and the contract side.
+_STOCK_DIM = {
+    Grain.BASE: "''",
+    Grain.TRL: f'CAST("{ACHIEVEMENT_TABLE}"."trl" AS VARCHAR(20))',
+    Grain.IP_TYPE: f'"{ACHIEVEMENT_TABLE}"."ip_type"',
+}
+_CONTRACT_DIM = {
+    Grain.BASE: "''",
+    Grain.MODE: "c.mode",
+    Grain.TRL: f'CAST("{ACHIEVEMENT_TABLE}"."trl" AS VARCHAR(20))',
+    Grain.IP_TYPE: f'"{ACHIEVEMENT_TABLE}"."ip_type"',
+}
+_CELL_COLUMNS = (
+    "version, grain, year, unit_id, unit_type, region, city, cluster_id, dim, achievements, convertible, "
+    "transformed_by, transformed, contracts, local_contracts, amount, received, local_amount"
+)
+
+
+def current_year() -> int:
+    return timezone.localdate().year
+
+
+def _where_sql(model, q: Q) -> tuple[str, list]:
+    """A Q of the model compiled to SQL on its own table name (no alias)."""
+    query = Query(model)
+    where = query.build_where(q)
+    sql, params = where.as_sql(query.get_compiler(connection=connection), connection)
+    return sql, list(params)
+
+
+def _queryset_sql(qs) -> tuple[str, list]:
+    sql, params = qs.query.sql_with_params()
+    return sql, list(params)
+
+
+def _years_sql(years: list[int]) -> str:
+    return " UNION ALL ".join(f"SELECT {int(y)} AS y" for y in years)
+
+
+def _in_sql(column: str, values: list) -> tuple[str, list]:
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _insert_stock_side(*, version: int, grain: str, years: list[int], unit_ids: list[int] | None) -> None:
+    """Stock figures (achievements, convertible, transformed_by) of every year, one row per cell."""
+    # The first effective contract of each achievement, aliased as the contract table so that
+    # signed_by_q(Y) compiles onto it unchanged.
+    first_signed = (
+        Transformation.objects.filter(effective_q())
+        .order_by()
+        .values("achievement_id")
+        .annotate(signed_on=Min("signed_on"))
+    )
+    if unit_ids is not None:
+        first_signed = first_signed.filter(unit_id__in=unit_ids)
+    first_sql, params = _queryset_sql(first_signed)
+
+    aggregates = []
+    for y in years:
+        stock_sql, stock_params = _where_sql(Achievement, stock_q(y))
+        convertible_sql, convertible_params = _where_sql(Achievement, stock_q(y) & Q(convertible=True))
+        by_sql, by_params = _where_sql(Transformation, signed_by_q(y))
+        aggregates += [
+            f"COUNT(*) FILTER (WHERE {stock_sql}) AS a_{y}",
+            f"COUNT(*) FILTER (WHERE {convertible_sql}) AS c_{y}",
+            f"COUNT(*) FILTER (WHERE ({stock_sql}) AND ({by_sql})) AS t_{y}",
+        ]
+        params += stock_params + convertible_params + stock_params + by_params
+    where = [f'"{ACHIEVEMENT_TABLE}"."registered_on" <= %s']
+    params.append(datetime.date(max(years), 12, 31))
+    if unit_ids is not None:
+        sql, in_params = _in_sql(f'"{ACHIEVEMENT_TABLE}"."unit_id"', unit_ids)
+        where.append(sql)
+        params += in_params
+    dim = _STOCK_DIM[grain]
+    group = (
+        f'"{ACHIEVEMENT_TABLE}"."unit_id", "{UNIT_TABLE}"."type", "{UNIT_TABLE}"."region", '
+        f'"{ACHIEVEMENT_TABLE}"."cluster_id", {dim}'
+    )
+    grouped = (
+        f'SELECT "{ACHIEVEMENT_TABLE}"."unit_id" AS unit_id, "{UNIT_TABLE}"."type" AS unit_type, '
+        f'"{UNIT_TABLE}"."region" AS region, "{ACHIEVEMENT_TABLE}"."cluster_id" AS cluster_id, {dim} AS dim, '
+        + ", ".join(aggregates)
+        + f' FROM "{ACHIEVEMENT_TABLE}" INNER JOIN "{UNIT_TABLE}" '
+        f'ON "{UNIT_TABLE}"."id" = "{ACHIEVEMENT_TABLE}"."unit_id" '
+        f'LEFT OUTER JOIN ({first_sql}) "{TRANSFORMATION_TABLE}" '
+        f'ON "{TRANSFORMATION_TABLE}"."achievement_id" = "{ACHIEVEMENT_TABLE}"."id" '
+        f"WHERE {' AND '.join(where)} GROUP BY {group}"
+    )
+
+    def pick(prefix: str) -> str:
+        return "CASE yrs.y " + " ".join(f"WHEN {y} THEN g.{prefix}_{y}" for y in years) + " END"
+
+    unpivot = (
+        f"SELECT yrs.y AS year, g.unit_id, g.unit_type, g.region, g.cluster_id, g.dim, "
+        f"{pick('a')} AS achievements, {pick('c')} AS convertible, {pick('t')} AS transformed_by "
+        f"FROM ({grouped}) g CROSS JOIN ({_years_sql(years)}) yrs"
+    )
+    sql = (
+        f"INSERT INTO {CELL_TABLE} ({_CELL_COLUMNS}) "
+        f"SELECT %s, %s, x.year, x.unit_id, x.unit_type, x.region, SUBSTR(x.region, 1, 4) || '00', "
+        f"x.cluster_id, x.dim, x.achievements, x.convertible, x.transformed_by, 0, 0, 0, 0, 0, 0 "
+        f"FROM ({unpivot}) x WHERE x.achievements > 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [version, grain, *params])
+
+
+def _insert_contract_side(*, version: int, grain: str, years: list[int], unit_ids: list[int] | None) -> None:
+    """Contract figures of every year, one row per cell (transformed = distinct achievements)."""
+    group = ["achievement_id", "year"] + (["mode"] if grain == Grain.MODE else [])
+    local = Q(transferee__is_local=True)
+    contracts = (
+        Transformation.objects.filter(
+            effective_q(),
+            signed_on__range=(datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31)),
+        )
+        .annotate(year=ExtractYear("signed_on"))
+        .order_by()
+        .values(*group)
+        .annotate(
+            n=Count("id"),
+            n_local=Count("id", filter=local),
+            amount_sum=Sum("amount"),
+            received_sum=Sum(Coalesce("received", Value(Decimal("0.00")))),
+            local_amount_sum=Coalesce(Sum("amount", filter=local), Value(Decimal("0.00"))),
+        )
+    )
+    if unit_ids is not None:
+        contracts = contracts.filter(unit_id__in=unit_ids)
+    inner_sql, params = _queryset_sql(contracts)
+    dim = _CONTRACT_DIM[grain]
+    sql = (
+        f"INSERT INTO {CELL_TABLE} ({_CELL_COLUMNS}) "
+        f'SELECT %s, %s, c.year, "{ACHIEVEMENT_TABLE}"."unit_id", "{UNIT_TABLE}"."type", '
+        f'"{UNIT_TABLE}"."region", SUBSTR("{UNIT_TABLE}"."region", 1, 4) || \'00\', '
+        f'"{ACHIEVEMENT_TABLE}"."cluster_id", {dim}, 0, 0, 0, COUNT(*), SUM(c.n), SUM(c.n_local), '
+        f"SUM(c.amount_sum), SUM(c.received_sum), SUM(c.local_amount_sum) "
+        f'FROM ({inner_sql}) c INNER JOIN "{ACHIEVEMENT_TABLE}" '
+        f'ON "{ACHIEVEMENT_TABLE}"."id" = c.achievement_id '
+        f'INNER JOIN "{UNIT_TABLE}" ON "{UNIT_TABLE}"."id" = "{ACHIEVEMENT_TABLE}"."unit_id" '
+        f'GROUP BY c.year, "{ACHIEVEMENT_TABLE}"."unit_id", "{UNIT_TABLE}"."type", "{UNIT_TABLE}"."region", '
+        f'"{ACHIEVEMENT_TABLE}"."cluster_id", {dim}'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [version, grain, *params])
+
+
+def build_cells(*, version: int, years: Iterable[int], unit_ids: Iterable[int] | None = None) -> None:
+    """Insert the cells of ``years`` (for ``unit_ids``, or every unit) into ``version``."""
+    years = sorted(set(years))
+    if not years:
+        return
+    unit_ids = sorted(set(unit_ids)) if unit_ids is not None else None
+    if unit_ids is not None and not unit_ids:
+        return
+    for grain in (Grain.BASE, Grain.TRL, Grain.IP_TYPE):
+        _insert_stock_side(version=version, grain=grain, years=years, unit_ids=unit_ids)
+    for grain in (Grain.BASE, Grain.MODE, Grain.TRL, Grain.IP_TYPE):
+        _insert_contract_side(version=version, grain=grain, years=years, unit_ids=unit_ids)
+
+
+def record_year_range() -> tuple[int, int] | None:
+    """(first year with a record, current year), or None for an empty registry."""
+    first_registered = Achievement.objects.aggregate(m=Min("registered_on"))["m"]
+    first_signed = Transformation.objects.filter(effective_q()).aggregate(m=Min("signed_on"))["m"]
+    firsts = [d.year for d in (first_registered, first_signed) if d]
+    if not firsts:
+        return None
+    last = current_year()
+    return min(min(firsts), last), last
+
+
+def _locked_state() -> SnapshotState:
+    SnapshotState.objects.get_or_create(pk=1)
+    return SnapshotState.objects.select_for_update().get(pk=1)
+
+
+def _commit_state(state: SnapshotState, **fields) -> None:
+    for name, value in fields.items():
+        setattr(state, name, value)
+    state.revision += 1
+    state.computed_at = timezone.now()
+    state.save()
+
+
+def cleanup_old_versions() -> int:
+    """Delete the cells of every version but the current and the one before it.
+
+    The one before stays until the next full run, so a reader that read the pointer just before a
+    switch still finds its cells.
+    """
+    state = SnapshotState.objects.filter(pk=1).first()
+    if state is None or state.version is None:
+        return 0
+    keep = [state.version]
+    previous = StatCell.objects.filter(version__lt=state.version).aggregate(m=Max("version"))["m"]
+    if previous is not None:
+        keep.append(previous)
+    with connection.cursor() as cursor:
+        sql, params = _in_sql("version", keep)
+        cursor.execute(f"DELETE FROM {CELL_TABLE} WHERE NOT ({sql})", params)
+        return cursor.rowcount
+
+
+def recompute_full() -> dict:
+    """Recompute every year into a new version and switch to it, all in one transaction."""
+    with transaction.atomic():
+        state = _locked_state()
+        dirty_ids = list(DirtyCell.objects.values_list("id", flat=True))
+        top = StatCell.objects.aggregate(m=Max("version"))["m"] or 0
+        version = max(top, state.version or 0) + 1
+        span = record_year_range()
+        if span is not None:
+            build_cells(version=version, years=range(span[0], span[1] + 1))
+        _commit_state(
+            state,
+            version=version,
+            first_year=span[0] if span else None,
+            last_year=span[1] if span else current_year(),
+        )
+        DirtyCell.objects.filter(id__in=dirty_ids).delete()
+    removed = cleanup_old_versions()
+    logger.info("statistics: full recompute into version %s (removed %s old cells)", version, removed)
+    return {"kind": "full", "version": version, "revision": state.revision}
+
+
+def _affected_years(dirty: list[tuple[int, int | None]], first_year: int) -> dict[int, int]:
+    """For each dirty unit, the first year whose figures may have changed (it and every later year).
+
+    A change in year Y moves stock-based figures of every later year (conversion rate of Y..now,
+    yoy of Y+1), hence "Y onwards". An achievement's change is announced with its registration
+    and withdrawal years, but its contracts may be older than its registration (cluster, TRL and IP
+    type classify its contracts too): the first year also reaches back to those contracts.
+    """
+    start: dict[int, int] = {}
+    for unit_id, year in dirty:
+        y = first_year if year is None else year
+        start[unit_id] = min(start.get(unit_id, y), y)
+    # The earliest contract of an achievement registered in a unit's start year or later, per unit.
+    reaches_back = Q()
+    for unit_id, y in start.items():
+        reaches_back |= Q(unit_id=unit_id, achievement__registered_on__gte=datetime.date(y, 1, 1))
+    earliest = (
+        Transformation.objects.filter(reaches_back)
+        .order_by()
+        .values("unit_id")
+        .annotate(m=Min("signed_on"))
+        .values_list("unit_id", "m")
+    )
+    for unit_id, first_signed in earliest:
+        if first_signed and first_signed.year < start[unit_id]:
+            start[unit_id] = first_signed.year
+    return start
+
+
+def recompute_incremental() -> dict:
+    """Recompute the cells of the dirty (unit, year) pairs in the current version, in one transaction.
+
+    Falls back to a full recompute when there is no snapshot yet or the calendar year has moved on.
+    """
+    with transaction.atomic():
+        state = _locked_state()
+        dirty = list(DirtyCell.objects.values_list("id", "unit_id", "year"))
+        if not dirty:
+            return {"kind": "none", "version": state.version, "revision": state.revision}
+        if state.version is None or state.last_year != current_year() or state.first_year is None:
+            needs_full = True
+        else:
+            needs_full = False
+            starts = _affected_years([(u, y) for _, u, y in dirty], state.first_year)
+            first_year = min(state.first_year, *starts.values())
+            by_start: dict[int, list[int]] = {}
+            for unit_id, start in starts.items():
+                by_start.setdefault(start, []).append(unit_id)
+            for start, unit_ids in sorted(by_start.items()):
+                years = list(range(start, state.last_year + 1))
+                delete_units, params = _in_sql("unit_id", unit_ids)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"DELETE FROM {CELL_TABLE} WHERE version = %s AND year >= %s AND {delete_units}",
+                        [state.version, start, *params],
+                    )
+                build_cells(version=state.version, years=years, unit_ids=unit_ids)
+            _commit_state(state, first_year=first_year)
+            DirtyCell.objects.filter(id__in=[row[0] for row in dirty]).delete()
+            units = sorted(starts)
+    if needs_full:
+        return recompute_full()
+    logger.info("statistics: incremental recompute of %s unit(s)", len(units))
+    return {"kind": "incremental", "version": state.version, "revision": state.revision, "units": units}
+
+
+def mark_dirty(*, unit_ids: Iterable[int], years: Iterable[int]) -> int:
+    """Record changed (unit, year) pairs durably (empty ``years``: every year of those units)."""
+    years = sorted(set(years)) or [None]
+    rows = [DirtyCell(unit_id=u, year=y) for u in sorted(set(unit_ids)) if u is not None for y in years]
+    DirtyCell.objects.bulk_create(rows)
+    return len(rows)

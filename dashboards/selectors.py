@@ -1,0 +1,272 @@
+"""Reads of the statistics snapshot: the one place the API and the dashboard pages get figures from.
+
+Every function answers from the snapshot the statistics job last committed (``dashboards.engine``),
+with one aggregate query over ``StatCell`` per call. Figures follow data-spec.md §2 and §3: counts
+as integers, amounts as decimal strings with 2 places, rates rounded half-up to 4 places and
+``None`` when the denominator is 0.
+"""
+
+import datetime
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from achievements.choices import IPType, TransformationMode, UnitType
+from achievements.models import Cluster, Unit
+from core.validators import LIAONING_CITIES, normalize_credit_code, validate_region_code
+
+from .metrics import CONTRACT_METRICS, METRIC_DEFINITIONS, growth, money, rate
+from .models import DirtyCell, Grain, RecomputeSchedule, SnapshotState, StatCell
+
+__all__ = [
+    "BREAKDOWN_DIMENSIONS",
+    "METRIC_DEFINITIONS",
+    "Scope",
+    "ScopeError",
+    "snapshot_status",
+    "stats_breakdown",
+    "stats_summary",
+    "stats_timeseries",
+]
+
+EARLIEST_YEAR = 1985
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A statistics scope: the whole province (all None) or any combination of the four filters."""
+
+    unit: str | None = None  # unified social credit code
+    unit_type: str | None = None
+    region: str | None = None  # 6-digit division code; a city's code also matches its districts
+    cluster: str | None = None  # cluster code, e.g. "A01"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ScopeError(ValueError):
+    """A filter value that names nothing; ``param`` is the query parameter at fault."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+BREAKDOWN_DIMENSIONS = {
+    # by: (grain, group-by fields of StatCell)
+    "unit": (Grain.BASE, ("unit__code", "unit__name")),
+    "unit_type": (Grain.BASE, ("unit_type",)),
+    "region": (Grain.BASE, ("city",)),
+    "cluster": (Grain.BASE, ("cluster__code", "cluster__name")),
+    "mode": (Grain.MODE, ("dim",)),
+    "trl": (Grain.TRL, ("dim",)),
+    "ip_type": (Grain.IP_TYPE, ("dim",)),
+}
+
+
+def region_prefix(region: str) -> str:
+    """The code prefix a region filter matches: a city (xxxx00) its districts, a province (xx0000) its cities."""
+    if region.endswith("0000"):
+        return region[:2]
+    if region.endswith("00"):
+        return region[:4]
+    return region
+
+
+def scope_q(scope: Scope) -> Q:
+    """The filter on ``StatCell`` for a scope; raises ``ScopeError`` for a value that names nothing."""
+    q = Q()
+    if scope.unit:
+        unit_id = (
+            Unit.objects.filter(code=normalize_credit_code(scope.unit)).values_list("id", flat=True).first()
+        )
+        if unit_id is None:
+            raise ScopeError("unit", _("未找到统一社会信用代码为“%(value)s”的单位。") % {"value": scope.unit})
+        q &= Q(unit_id=unit_id)
+    if scope.unit_type:
+        if scope.unit_type not in UnitType.values:
+            raise ScopeError("unit_type", _("单位类型“%(value)s”无效。") % {"value": scope.unit_type})
+        q &= Q(unit_type=scope.unit_type)
+    if scope.region:
+        try:
+            validate_region_code(scope.region)
+        except ValidationError as exc:
+            raise ScopeError("region", " ".join(exc.messages)) from exc
+        q &= Q(region__startswith=region_prefix(scope.region))
+    if scope.cluster:
+        cluster_id = (
+            Cluster.objects.filter(code=scope.cluster.strip().upper()).values_list("id", flat=True).first()
+        )
+        if cluster_id is None:
+            raise ScopeError("cluster", _("未找到代码为“%(value)s”的产业集群。") % {"value": scope.cluster})
+        q &= Q(cluster_id=cluster_id)
+    return q
+
+
+def _state() -> SnapshotState | None:
+    return SnapshotState.objects.filter(pk=1).first()
+
+
+_SUMMED = (
+    "achievements",
+    "convertible",
+    "transformed_by",
+    "transformed",
+    "contracts",
+    "local_contracts",
+    "amount",
+    "received",
+    "local_amount",
+)
+_DISTINCT_UNITS = {
+    "units": "achievements",
+    "convertible_units": "convertible",
+    "transforming_units": "transformed",
+}
+
+
+def _aggregates(current: Q, previous: Q | None) -> dict:
+    """Aggregates over cells, named ``x_<metric>`` (so they never shadow a cell column)."""
+    aggregates = {f"x_{name}": Sum(name, filter=current) for name in _SUMMED}
+    for name, column in _DISTINCT_UNITS.items():
+        aggregates[f"x_{name}"] = Count("unit_id", distinct=True, filter=current & Q(**{f"{column}__gt": 0}))
+    if previous is not None:
+        aggregates["x_prev_transformed"] = Sum("transformed", filter=previous)
+        aggregates["x_prev_amount"] = Sum("amount", filter=previous)
+    return aggregates
+
+
+def _figures(row: dict, prev: dict | None = None) -> dict:
+    """data-spec §2 figures from summed cells (``prev``: the Y−1 row, else ``row['x_prev_*']``)."""
+
+    def get(name, source=row):
+        return source.get(f"x_{name}") or 0
+
+    if prev is not None:
+        prev_transformed, prev_amount = get("transformed", prev), get("amount", prev)
+    else:
+        prev_transformed, prev_amount = get("prev_transformed"), get("prev_amount")
+    return {
+        "achievements": get("achievements"),
+        "convertible": get("convertible"),
+        "units": get("units"),
+        "convertible_units": get("convertible_units"),
+        "transformed": get("transformed"),
+        "transforming_units": get("transforming_units"),
+        "contracts": get("contracts"),
+        "amount": money(get("amount")),
+        "received": money(get("received")),
+        "conversion_rate": rate(get("transformed_by"), get("achievements")),
+        "local_rate_amount": rate(get("local_amount"), get("amount")),
+        "local_rate_count": rate(get("local_contracts"), get("contracts")),
+        "yoy_transformed": growth(get("transformed"), prev_transformed),
+        "yoy_amount": growth(get("amount"), prev_amount),
+    }
+
+
+def _computed_at(state: SnapshotState | None) -> datetime.datetime | None:
+    return timezone.localtime(state.computed_at) if state and state.computed_at else None
+
+
+def stats_summary(*, year: int, scope: Scope) -> dict:
+    """The data-spec §3 summary of one year in one scope (``computed_at`` an aware datetime)."""
+    where = scope_q(scope)
+    state = _state()
+    version = state.version if state else None
+    cells = StatCell.objects.filter(where, version=version, grain=Grain.BASE, year__in=[year - 1, year])
+    row = cells.aggregate(**_aggregates(Q(year=year), Q(year=year - 1))) if version is not None else {}
+    return {"year": year, "scope": scope.as_dict(), **_figures(row), "computed_at": _computed_at(state)}
+
+
+def _label(by: str, values: dict):
+    if by == "unit":
+        return values["unit__code"], values["unit__name"]
+    if by == "unit_type":
+        key = values["unit_type"]
+        return key, str(UnitType(key).label) if key in UnitType.values else key
+    if by == "region":
+        key = values["city"]
+        return key, str(LIAONING_CITIES.get(key, key))
+    if by == "cluster":
+        key = values["cluster__code"]
+        return key, values["cluster__name"] or _("未归入集群")
+    key = values["dim"]
+    if by == "mode":
+        return key, str(TransformationMode(key).label) if key in TransformationMode.values else key
+    if by == "ip_type":
+        return key, str(IPType(key).label) if key in IPType.values else key
+    return int(key), _("技术成熟度 %(level)s 级") % {"level": key}
+
+
+def stats_breakdown(*, year: int, by: str, scope: Scope) -> list[dict]:
+    """Figures of one year in a scope, one row per value of ``by``, largest contract amount first.
+
+    ``by`` is one of ``BREAKDOWN_DIMENSIONS``; by ``mode`` only the contract metrics are given.
+    Each row: ``{"key": ..., "label": ..., <metrics>}``.
+    """
+    if by not in BREAKDOWN_DIMENSIONS:
+        raise ScopeError("by", _("分组维度“%(value)s”无效。") % {"value": by})
+    grain, fields = BREAKDOWN_DIMENSIONS[by]
+    where = scope_q(scope)
+    state = _state()
+    if state is None or state.version is None:
+        return []
+    rows = (
+        StatCell.objects.filter(where, version=state.version, grain=grain, year__in=[year - 1, year])
+        .values(*fields)
+        .annotate(**_aggregates(Q(year=year), Q(year=year - 1)))
+        .order_by()
+    )
+    result = []
+    for row in rows:
+        if not (row["x_achievements"] or row["x_contracts"]):
+            continue  # only present in Y−1
+        key, label = _label(by, row)
+        figures = _figures(row)
+        if by == "mode":
+            figures = {name: figures[name] for name in CONTRACT_METRICS}
+        result.append({"key": key, "label": label, **figures})
+    result.sort(key=lambda r: (-float(r["amount"]), str(r["key"])))
+    return result
+
+
+def stats_timeseries(*, year_from: int, year_to: int, scope: Scope) -> list[dict]:
+    """One summary (without ``scope``/``computed_at``) per year from ``year_from`` to ``year_to``."""
+    where = scope_q(scope)
+    state = _state()
+    by_year = {}
+    if state is not None and state.version is not None:
+        rows = (
+            StatCell.objects.filter(
+                where, version=state.version, grain=Grain.BASE, year__range=(year_from - 1, year_to)
+            )
+            .values("year")
+            .annotate(**_aggregates(Q(), None))
+            .order_by()
+        )
+        by_year = {row["year"]: row for row in rows}
+    return [
+        {"year": y, **_figures(by_year.get(y, {}), prev=by_year.get(y - 1, {}))}
+        for y in range(year_from, year_to + 1)
+    ]
+
+
+def snapshot_status() -> dict:
+    """Which snapshot answers, when it was computed, and whether changes wait for a recompute.
+
+    ``stale``: changed records not yet in the snapshot (dirty rows exist, e.g. while the broker is
+    down); ``pending``: a recompute run is queued.
+    """
+    state = _state()
+    schedule = RecomputeSchedule.objects.filter(pk=1).values_list("scheduled_until", flat=True).first()
+    return {
+        "version": state.revision if state and state.version is not None else None,
+        "computed_at": _computed_at(state),
+        "stale": DirtyCell.objects.exists(),
+        "pending": bool(schedule and schedule > timezone.now()),
+    }

@@ -1,0 +1,24 @@
+"""Celery tasks of the statistics engine. Thin: they call the engine, which is idempotent by state
+(dirty rows, snapshot versions), so a repeated or redelivered task does no harm."""
+
+from celery import shared_task
+
+from . import engine
+
+FULL_RECOMPUTE_EXPIRES = 6 * 3600  # a nightly run that could not start within 6 hours is dropped
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def recompute_full_task() -> dict:
+    """Recompute every year into a new snapshot version (nightly, and on demand)."""
+    return engine.recompute_full()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def recompute_incremental_task() -> dict:
+    """Recompute the cells of every pending dirty (unit, year) in one go."""
+    from .receivers import release_schedule
+
+    # Changes arriving from now on queue a new run; this one takes every dirty row present.
+    release_schedule()
+    return engine.recompute_incremental()
