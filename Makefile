@@ -47,7 +47,7 @@ run: messages static migrate demo
 test: messages static
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(PY) -m ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
