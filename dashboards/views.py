@@ -1,0 +1,508 @@
+"""Dashboard pages (数据看板).
+
+The page reads only the statistics snapshot, through ``dashboards.selectors``: a handful of queries
+whatever the size of the registry. Every figure carries its definition (计算口径), the snapshot time,
+and a drill-down link to the list of the records behind it (``dashboards.drilldown``). The data
+tables are rendered on the server, so the page works without JavaScript; the script only draws
+the same data as ECharts charts.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from achievements.choices import TRL_LEVELS, IPType, TransformationMode, UnitType
+from core.validators import LIAONING_CITIES
+
+from . import selectors
+from .drilldown import local_url, metric_url, row_url
+from .forms import DashboardFilterForm, year_choices
+from .metrics import METRIC_LABELS
+
+TREND_YEARS = 10
+TOP_UNITS = 20
+WAN = Decimal(10_000)
+YI = Decimal(100_000_000)
+
+# Headline tiles: (metric, label, kind). kind: count, yi (amount in 亿元), rate.
+TILES = [
+    ("achievements", _("科技成果存量"), "count"),
+    ("convertible", _("可转化成果"), "count"),
+    ("transformed", _("当年转化成果"), "count"),
+    ("contracts", _("转化合同"), "count"),
+    ("amount", _("合同金额"), "yi"),
+    ("received", _("到账金额"), "yi"),
+    ("conversion_rate", _("转化率"), "rate"),
+    ("local_rate_amount", _("本地转化率（按金额）"), "rate"),
+    ("local_rate_count", _("本地转化率（按合同数）"), "rate"),
+]
+# The engine's own year-on-year figures, used where data-spec defines one.
+ENGINE_YOY = {"transformed": "yoy_transformed", "amount": "yoy_amount"}
+
+# Column definitions of the tables: (metric, header, kind); kind "wan" shows amounts in 万元.
+COLUMNS = {
+    "achievements": (_("成果存量"), "count"),
+    "convertible": (_("可转化成果"), "count"),
+    "transformed": (_("当年转化成果"), "count"),
+    "contracts": (_("转化合同"), "count"),
+    "amount": (_("合同金额（万元）"), "wan"),
+    "received": (_("到账金额（万元）"), "wan"),
+    "conversion_rate": (_("转化率"), "rate"),
+    "local_rate_amount": (_("本地转化率（按金额）"), "rate"),
+}
+
+# Breakdown charts: (id, dimension, title, chart kind, chart metrics, table metrics, limit).
+BREAKDOWNS = [
+    (
+        "unit",
+        "unit",
+        _("转化合同金额前20位单位"),
+        "hbar",
+        ["amount"],
+        ["transformed", "contracts", "amount", "received"],
+        TOP_UNITS,
+    ),
+    (
+        "region",
+        "region",
+        _("14个地级市转化合同金额排名"),
+        "hbar",
+        ["amount"],
+        ["transformed", "contracts", "amount", "received"],
+        None,
+    ),
+    (
+        "cluster",
+        "cluster",
+        _("重点产业集群当年转化成果"),
+        "hbar",
+        ["transformed"],
+        ["convertible", "transformed", "contracts", "amount"],
+        None,
+    ),
+    (
+        "ip_type",
+        "ip_type",
+        _("知识产权类型"),
+        "bar",
+        ["transformed"],
+        ["achievements", "convertible", "transformed", "contracts", "amount"],
+        None,
+    ),
+    (
+        "trl",
+        "trl",
+        _("技术成熟度"),
+        "bar",
+        ["achievements", "transformed"],
+        ["achievements", "convertible", "transformed", "contracts", "amount"],
+        None,
+    ),
+    ("mode", "mode", _("转化方式"), "bar", ["contracts"], ["contracts", "amount", "received"], None),
+]
+TREND_COLUMNS = [
+    "achievements",
+    "convertible",
+    "transformed",
+    "contracts",
+    "amount",
+    "received",
+    "conversion_rate",
+    "local_rate_amount",
+]
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+def _round(value: Decimal, places: str = "0.01") -> Decimal:
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def to_wan(value) -> Decimal:
+    return _round(_decimal(value) / WAN)
+
+
+def to_yi(value) -> Decimal:
+    return _round(_decimal(value) / YI)
+
+
+def fmt(value, kind: str) -> str:
+    """Display text: counts with thousands separators, amounts in 万元 or 亿元, rates in percent."""
+    if kind == "rate":
+        if value is None:
+            return "—"
+        return f"{_round(_decimal(value) * 100)}%"
+    if kind == "wan":
+        return number_format(to_wan(value), 2, force_grouping=True)
+    if kind == "yi":
+        return number_format(to_yi(value), 2, force_grouping=True)
+    return number_format(int(value or 0), force_grouping=True)
+
+
+def chart_value(value, kind: str):
+    """The number a chart plots (JSON-safe)."""
+    if kind == "rate":
+        return None if value is None else float(_round(_decimal(value) * 100))
+    if kind == "wan":
+        return float(to_wan(value))
+    if kind == "yi":
+        return float(to_yi(value))
+    return int(value or 0)
+
+
+def change(current, previous, kind: str, engine_yoy=None) -> dict | None:
+    """Year-on-year change: relative for counts and amounts, in percentage points for rates."""
+    if kind == "rate":
+        if current is None or previous is None:
+            return None
+        points = _round((_decimal(current) - _decimal(previous)) * 100)
+        return {"text": _g("%(sign)s%(value)s 个百分点") % _signed(points), "sign": _sign(points)}
+    if engine_yoy is not None:
+        ratio = _decimal(engine_yoy)
+    else:
+        previous = _decimal(previous)
+        if previous == 0:
+            return None
+        ratio = _decimal(current) / previous - 1
+    percent = _round(ratio * 100, "0.1")
+    signed = _signed(percent)
+    return {"text": f"{signed['sign']}{signed['value']}%", "sign": _sign(percent)}
+
+
+def _sign(value: Decimal) -> str:
+    return "up" if value > 0 else "down" if value < 0 else "flat"
+
+
+def _signed(value: Decimal) -> dict:
+    return {"sign": "+" if value > 0 else "", "value": value}
+
+
+def _computed_at(value):
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value) if timezone.is_aware(value) else value
+    return None
+
+
+# ---------------------------------------------------------------- page building
+
+
+def _labels(by: str) -> dict:
+    """Display labels for dimension keys the engine may leave unlabelled."""
+    return {
+        "region": dict(LIAONING_CITIES),
+        "mode": dict(TransformationMode.choices),
+        "ip_type": dict(IPType.choices),
+        "unit_type": dict(UnitType.choices),
+        "trl": {str(level): _g("%(level)s级") % {"level": level} for level in TRL_LEVELS},
+    }.get(by, {})
+
+
+def _complete_rows(by: str, rows: list[dict]) -> list[dict]:
+    """Fixed dimensions show every category (a zero is information); the cities in ranked order."""
+    fixed = {
+        "region": list(LIAONING_CITIES),
+        "mode": TransformationMode.values,
+        "ip_type": IPType.values,
+        "trl": [str(level) for level in TRL_LEVELS],
+    }.get(by)
+    if fixed is None:
+        return rows
+    by_key = {str(row["key"]): row for row in rows}
+    labels = _labels(by)
+    completed = [by_key.pop(key, None) or {"key": key, "label": str(labels.get(key, key))} for key in fixed]
+    completed += by_key.values()  # e.g. units registered outside Liaoning
+    if by == "region":
+        completed.sort(key=lambda row: (-_decimal(row.get("amount")), row["key"]))
+    return completed
+
+
+def _table(rows, metrics, *, year, scope, by=None, label_key="label") -> dict:
+    header = [COLUMNS[m][0] for m in metrics]
+    body = []
+    for row in rows:
+        cells = []
+        for metric in metrics:
+            kind = COLUMNS[metric][1]
+            if by is None:
+                url = metric_url(metric, year=row["year"], scope=scope)
+            else:
+                url = row_url(metric, year=year, scope=scope, by=by, key=row["key"])
+            if kind == "rate":
+                url = None  # a rate is not a count: its numerator's link is on the headline tile
+            cells.append({"text": fmt(row.get(metric), kind), "url": url, "metric": metric, "kind": kind})
+        body.append({"label": row[label_key], "cells": cells})
+    return {"header": header, "rows": body}
+
+
+def _series(rows, metric, *, year, scope, by) -> dict:
+    kind = COLUMNS[metric][1]
+    return {
+        "name": str(COLUMNS[metric][0]),
+        "data": [
+            {
+                "value": chart_value(row.get(metric), kind),
+                "url": row_url(metric, year=year, scope=scope, by=by, key=row["key"]),
+            }
+            for row in rows
+        ],
+    }
+
+
+def _breakdown_section(spec, *, year, scope) -> dict:
+    section_id, by, title, kind, chart_metrics, table_metrics, limit = spec
+    labels = _labels(by)
+    rows = selectors.stats_breakdown(year=year, by=by, scope=scope)
+    for row in rows:
+        row["label"] = str(row.get("label") or labels.get(str(row["key"]), "") or _g("未填写"))
+    rows = _complete_rows(by, rows)
+    if limit:
+        rows = rows[:limit]
+    return {
+        "id": section_id,
+        "title": title,
+        "table": _table(rows, table_metrics, year=year, scope=scope, by=by),
+        "definitions": _definitions(chart_metrics),
+        "chart": {
+            "id": section_id,
+            "kind": kind,
+            "categories": [row["label"] for row in rows],
+            "series": [_series(rows, m, year=year, scope=scope, by=by) for m in chart_metrics],
+        },
+    }
+
+
+def _trend_section(series_rows, *, year, scope) -> dict:
+    rows = [row for row in series_rows if row["year"] <= year]
+    first_with_data = next((i for i, row in enumerate(rows) if row.get("achievements")), len(rows) - 1)
+    rows = rows[max(first_with_data, len(rows) - TREND_YEARS) :]
+    for row in rows:
+        row["label"] = _g("%(year)s年") % {"year": row["year"]}
+
+    def series(metric, chart_type, axis):
+        kind = COLUMNS[metric][1] if metric != "amount" else "yi"
+        name = str(COLUMNS[metric][0]) if metric != "amount" else _g("合同金额（亿元）")
+        return {
+            "name": name,
+            "type": chart_type,
+            "axis": axis,
+            "data": [
+                {
+                    "value": chart_value(row.get(metric), kind),
+                    "url": metric_url(metric, year=row["year"], scope=scope),
+                }
+                for row in rows
+            ],
+        }
+
+    return {
+        "id": "trend",
+        "title": _("年度趋势"),
+        "table": _table(rows, TREND_COLUMNS, year=year, scope=scope),
+        "definitions": _definitions(["transformed", "contracts", "amount"]),
+        "chart": {
+            "id": "trend",
+            "kind": "trend",
+            "categories": [row["label"] for row in rows],
+            "axes": [_g("项"), _g("亿元")],
+            "series": [
+                series("transformed", "bar", 0),
+                series("contracts", "bar", 0),
+                series("amount", "line", 1),
+            ],
+        },
+    }
+
+
+def _local_section(summary, *, year, scope) -> dict:
+    """Local (transferee in Liaoning) versus out-of-province contracts, from the summary's rates."""
+    contracts = int(summary.get("contracts") or 0)
+    amount = _decimal(summary.get("amount"))
+    if "local_contracts" in summary:
+        local_contracts = int(summary["local_contracts"])
+        local_amount = _decimal(summary.get("local_amount"))
+    else:
+        # Derived from the 4-place rates: exact for the count below 10,000 contracts.
+        rate_count = summary.get("local_rate_count")
+        rate_amount = summary.get("local_rate_amount")
+        local_contracts = int(_round(contracts * _decimal(rate_count), "1")) if rate_count is not None else 0
+        local_amount = _round(amount * _decimal(rate_amount)) if rate_amount is not None else Decimal(0)
+    parts = [
+        (_g("省内（本地转化）"), local_contracts, local_amount, True),
+        (_g("省外"), contracts - local_contracts, amount - local_amount, False),
+    ]
+    rows = [
+        {
+            "label": label,
+            "cells": [
+                {
+                    "text": fmt(n, "count"),
+                    "url": local_url("contracts", year=year, scope=scope, local=local),
+                    "metric": "contracts",
+                    "kind": "count",
+                },
+                {
+                    "text": fmt(a, "wan"),
+                    "url": local_url("amount", year=year, scope=scope, local=local),
+                    "metric": "amount",
+                    "kind": "wan",
+                },
+            ],
+        }
+        for label, n, a, local in parts
+    ]
+    return {
+        "id": "local",
+        "title": _("本地与省外转化"),
+        "table": {"header": [COLUMNS["contracts"][0], COLUMNS["amount"][0]], "rows": rows},
+        "definitions": _definitions(["local_rate_amount", "local_rate_count"]),
+        "chart": {
+            "id": "local",
+            "kind": "pie",
+            "categories": [p[0] for p in parts],
+            "series": [
+                {
+                    "name": _g("合同金额（万元）"),
+                    "data": [
+                        {
+                            "name": label,
+                            "value": chart_value(a, "wan"),
+                            "url": local_url("amount", year=year, scope=scope, local=local),
+                        }
+                        for label, _n, a, local in parts
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def _definitions(metrics) -> list[dict]:
+    return [
+        {"label": METRIC_LABELS.get(m, m), "text": selectors.METRIC_DEFINITIONS.get(m, "")} for m in metrics
+    ]
+
+
+def _tiles(summary, previous, province, *, year, scope) -> list[dict]:
+    tiles = []
+    for metric, label, kind in TILES:
+        value = summary.get(metric)
+        engine_yoy = summary.get(ENGINE_YOY[metric]) if metric in ENGINE_YOY else None
+        if metric in ENGINE_YOY and engine_yoy is None:
+            yoy = None
+        else:
+            yoy = change(value, previous.get(metric), kind, engine_yoy)
+        tiles.append(
+            {
+                "metric": metric,
+                "kind": kind,
+                "label": label,
+                "value": fmt(value, kind),
+                "unit": {"yi": _g("亿元"), "count": _g("项") if metric != "contracts" else _g("份")}.get(
+                    kind, ""
+                ),
+                "yoy": yoy,
+                "url": metric_url(metric, year=year, scope=scope),
+                "definition": selectors.METRIC_DEFINITIONS.get(metric, ""),
+                "province": fmt(province.get(metric), kind) if province is not None else None,
+            }
+        )
+    return tiles
+
+
+def _scope_label(scope, unit_name) -> str:
+    parts = []
+    if unit_name:
+        parts.append(unit_name)
+    if scope.unit_type:
+        parts.append(str(dict(UnitType.choices)[scope.unit_type]))
+    if scope.region:
+        parts.append(str(LIAONING_CITIES[scope.region]))
+    if scope.cluster:
+        parts.append(scope.cluster)
+    return " · ".join(parts) or _g("全省")
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    form = DashboardFilterForm(request.GET or None, user=user)
+    unit_name = None
+    if user.is_staff:
+        unit_code = form.value("unit")
+        if unit_code:
+            unit_name = dict(form.fields["unit"].choices).get(unit_code)
+    else:
+        # A unit user always sees their own unit; filters naming another unit are ignored.
+        unit_code, unit_name = user.unit.code, user.unit.name
+    scope = selectors.Scope(
+        unit=unit_code,
+        unit_type=form.value("unit_type"),
+        region=form.value("region"),
+        cluster=form.value("cluster"),
+    )
+    years = year_choices()
+    series_rows = selectors.stats_timeseries(year_from=years[-1], year_to=years[0], scope=scope)
+    year = form.value("year") or _default_year(series_rows, years[0])
+    summary = selectors.stats_summary(year=year, scope=scope)
+    # The previous year (for year-on-year changes) is in the time series unless the year is its first.
+    previous = next((row for row in series_rows if row["year"] == year - 1), None)
+    if previous is None:
+        previous = selectors.stats_summary(year=year - 1, scope=scope)
+    province = None
+    if scope.unit:
+        # The unit's figures next to the province's (same year and cluster) for comparison.
+        province_scope = selectors.Scope(unit=None, unit_type=None, region=None, cluster=scope.cluster)
+        province = selectors.stats_summary(year=year, scope=province_scope)
+
+    sections = [_trend_section(series_rows, year=year, scope=scope)]
+    for spec in BREAKDOWNS:
+        if spec[1] == "unit" and scope.unit:
+            continue  # one unit: no ranking of units
+        sections.append(_breakdown_section(spec, year=year, scope=scope))
+    sections.append(_local_section(summary, year=year, scope=scope))
+
+    status = selectors.snapshot_status()
+    params = request.GET.copy()
+    params.pop("print", None)
+    screen_query = params.urlencode()
+    params["print"] = "1"
+    context = {
+        "form": form,
+        "year": year,
+        "scope": scope,
+        "scope_label": _scope_label(scope, unit_name),
+        "is_unit_scope": bool(scope.unit),
+        "tiles": _tiles(summary, previous, province, year=year, scope=scope),
+        "sections": sections,
+        "charts": [s["chart"] for s in sections],
+        "computed_at": _computed_at(summary.get("computed_at") or status.get("computed_at")),
+        "status": status,
+        "definitions": _definitions(selectors.METRIC_DEFINITIONS),
+        "print_mode": request.GET.get("print") == "1",
+        "print_query": params.urlencode(),
+        "screen_query": screen_query,
+        "invalid_filters": [str(form.fields[name].label) for name in form.errors if name in form.fields],
+    }
+    return render(request, "dashboards/dashboard.html", context)
+
+
+def _default_year(series_rows, this_year: int) -> int:
+    """The latest year with contracts in scope (the current year is often still empty)."""
+    for row in reversed(series_rows):
+        if row.get("contracts"):
+            return row["year"]
+    return this_year
