@@ -1,0 +1,75 @@
+"""OpenAPI generation: drf-spectacular's AutoSchema plus the project's error responses."""
+
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "detail": serializers.CharField(help_text="错误说明"),
+        "code": serializers.CharField(required=False, help_text="错误代码，例如 stale_version"),
+    },
+)
+StaleVersionSerializer = inline_serializer(
+    name="StaleVersionError",
+    fields={
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "current_version": serializers.IntegerField(),
+    },
+)
+ValidationErrorSerializer = inline_serializer(
+    name="ValidationError",
+    fields={
+        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
+    },
+)
+
+
+def _error(description, serializer=ErrorSerializer, example=None):
+    examples = [OpenApiExample(description, value=example, response_only=True)] if example else None
+    return OpenApiResponse(response=serializer, description=description, examples=examples)
+
+
+class AutoSchema(BaseAutoSchema):
+    """Adds the documented error answers (400, 401, 403, 404, 409) to every operation."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        extra = {
+            "401": _error(
+                "未认证：缺少令牌或会话，或令牌无效、已过期、已吊销", example={"detail": "令牌已过期。"}
+            )
+        }
+        extra["403"] = _error(
+            "无权限：角色没有该操作权限，或只读令牌试图修改数据",
+            example={"detail": "只读令牌只能查询数据，不能新增或修改。"},
+        )
+        if "{" in self.path:
+            extra["404"] = _error("记录不存在，或不属于本单位", example={"detail": "未找到。"})
+        if self.method in ("POST", "PUT", "PATCH") or self.get_filter_backends():
+            extra["400"] = _error(
+                "请求无效：字段级错误信息（字段名 → 错误列表）",
+                ValidationErrorSerializer,
+                {
+                    "patent_no": ["专利号的校验位不正确。"],
+                    "non_field_errors": ["本单位已有相同成果编号的成果。"],
+                },
+            )
+        if self.method in ("PUT", "PATCH") or (self.method == "POST" and "{" in self.path):
+            extra["409"] = _error(
+                "版本冲突：记录已被他人修改（version 已过期）",
+                StaleVersionSerializer,
+                {
+                    "detail": "该记录已被他人修改，您的保存未生效。",
+                    "code": "stale_version",
+                    "current_version": 4,
+                },
+            )
+        for code, response in extra.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code, direction=direction)
+        return responses
