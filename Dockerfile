@@ -27,7 +27,7 @@ COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 # Build-time steps need no secret and no database: DEBUG=1 allows the development key for them only.
 RUN pip install --no-deps -e . \
-    && DEBUG=1 python manage.py compilemessages --ignore=node_modules -v0 \
+    && if find locale -name '*.po' | grep -q .; then DEBUG=1 python manage.py compilemessages --ignore=node_modules -v0; fi \
     && DEBUG=1 python manage.py collectstatic --noinput -v0
 
 RUN useradd --system --uid 1000 --home-dir /app app \

@@ -25,7 +25,9 @@ $(STAMP): pyproject.toml package.json
 install: $(STAMP)
 
 messages: install
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+	@if find locale -name '*.po' 2>/dev/null | grep -q .; then \
+		$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0; \
+	else echo "no translation catalogues in locale/ yet: nothing to compile"; fi
 
 static: install
 	$(PY) manage.py collectstatic --noinput -v0
