@@ -99,9 +99,9 @@ def _insert_stock_side(*, version: int, grain: str, years: list[int], unit_ids: 
     )
     if unit_ids is not None:
         first_signed = first_signed.filter(unit_id__in=unit_ids)
-    first_sql, params = _queryset_sql(first_signed)
+    first_sql, first_params = _queryset_sql(first_signed)
 
-    aggregates = []
+    aggregates, params = [], []
     for y in years:
         stock_sql, stock_params = _where_sql(Achievement, stock_q(y))
         convertible_sql, convertible_params = _where_sql(Achievement, stock_q(y) & Q(convertible=True))
@@ -112,6 +112,7 @@ def _insert_stock_side(*, version: int, grain: str, years: list[int], unit_ids: 
             f"COUNT(*) FILTER (WHERE ({stock_sql}) AND ({by_sql})) AS t_{y}",
         ]
         params += stock_params + convertible_params + stock_params + by_params
+    params += first_params  # the join comes after the aggregates in the statement
     where = [f'"{ACHIEVEMENT_TABLE}"."registered_on" <= %s']
     params.append(datetime.date(max(years), 12, 31))
     if unit_ids is not None:

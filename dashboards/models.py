@@ -79,6 +79,9 @@ class StatCell(models.Model):
             models.Index(fields=["version", "unit", "year"], name="statcell_version_unit_year"),
         ]
 
+    def __str__(self):
+        return f"v{self.version} {self.grain} {self.year} unit={self.unit_id} cluster={self.cluster_id} {self.dim}"
+
 
 class DirtyCell(models.Model):
     """A (unit, year) whose figures changed and wait for the incremental recompute.
@@ -95,6 +98,9 @@ class DirtyCell(models.Model):
         verbose_name = _("待重算记录")
         verbose_name_plural = _("待重算记录")
 
+    def __str__(self):
+        return f"unit={self.unit_id} year={self.year or '*'}"
+
 
 class RecomputeSchedule(models.Model):
     """The one row (pk=1) that says an incremental run is already queued (coalesces bursts)."""
@@ -104,3 +110,6 @@ class RecomputeSchedule(models.Model):
     class Meta:
         verbose_name = _("统计重算排队")
         verbose_name_plural = _("统计重算排队")
+
+    def __str__(self):
+        return f"scheduled until {self.scheduled_until}"

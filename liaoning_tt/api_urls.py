@@ -14,6 +14,7 @@ app_name = "api"
 urlpatterns = [
     path("", APIRootView.as_view(), name="root"),
     path("", include("achievements.api.urls")),
+    path("stats/", include("dashboards.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

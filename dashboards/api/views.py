@@ -1,0 +1,415 @@
+"""Statistics API: summary, breakdown and time series of the snapshot (data-spec.md §3).
+
+Read-only; authentication and token scopes come from the project's default classes (anonymous
+callers get 401). Answers carry an ETag and Last-Modified from the snapshot, so a client polling
+with If-None-Match / If-Modified-Since gets 304 until the statistics job commits a new snapshot.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, renderers, serializers, status
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from achievements.choices import UnitType
+
+from ..metrics import CONTRACT_METRICS, METRIC_DEFINITIONS
+from ..selectors import (
+    BREAKDOWN_DIMENSIONS,
+    EARLIEST_YEAR,
+    Scope,
+    ScopeError,
+    snapshot_status,
+    stats_breakdown,
+    stats_summary,
+    stats_timeseries,
+)
+from .renderers import CSVRenderer, XLSXRenderer
+
+
+class StatsRateThrottle(UserRateThrottle):
+    """Requests per user (per address for anonymous callers); rate from ``STATS_API_THROTTLE_RATE``."""
+
+    scope = "stats"
+
+    def get_rate(self):
+        return settings.STATS_API_THROTTLE_RATE
+
+
+def _year(request, name: str, *, required: bool = True) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        if required:
+            raise exceptions.ValidationError({name: [_("必须提供年份参数。")]})
+        return None
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise exceptions.ValidationError({name: [_("年份应为4位整数，例如 2023。")]}) from exc
+    last = timezone.localdate().year
+    if value < EARLIEST_YEAR or value > last:
+        raise exceptions.ValidationError(
+            {name: [_("年份应在%(first)s年至%(last)s年之间。") % {"first": EARLIEST_YEAR, "last": last}]}
+        )
+    return value
+
+
+def _scope(request) -> Scope:
+    params = request.query_params
+    scope = Scope(
+        unit=params.get("unit") or None,
+        unit_type=params.get("unit_type") or None,
+        region=params.get("region") or None,
+        cluster=params.get("cluster") or None,
+    )
+    user = request.user
+    if not user.is_staff:
+        # A unit user's figures are their own unit's.
+        own = getattr(getattr(user, "unit", None), "code", None)
+        if own is None:
+            raise exceptions.PermissionDenied(_("只有厅工作人员和单位用户可以查询统计数据。"))
+        if scope.unit and scope.unit.strip().upper() != own:
+            raise exceptions.PermissionDenied(_("单位用户只能查询本单位的统计数据。"))
+        scope = Scope(unit=own, unit_type=scope.unit_type, region=scope.region, cluster=scope.cluster)
+    return scope
+
+
+def _iso(value):
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+SCOPE_PARAMETERS = [
+    OpenApiParameter("unit", OpenApiTypes.STR, description="单位统一社会信用代码（18位）"),
+    OpenApiParameter("unit_type", OpenApiTypes.STR, enum=UnitType.values, description="单位类型"),
+    OpenApiParameter(
+        "region", OpenApiTypes.STR, description="6位行政区划代码；市级代码（如 210100）同时匹配其下辖区县"
+    ),
+    OpenApiParameter("cluster", OpenApiTypes.STR, description="产业集群代码，例如 A01"),
+    OpenApiParameter(
+        "format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"], description="导出格式（默认 json）"
+    ),
+]
+YEAR_PARAMETER = OpenApiParameter(
+    "year", OpenApiTypes.INT, required=True, description=f"统计年份，{EARLIEST_YEAR} 至今年"
+)
+
+_RATE = serializers.FloatField(allow_null=True)
+_FIGURE_FIELDS = {
+    "achievements": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["achievements"])),
+    "convertible": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["convertible"])),
+    "units": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["units"])),
+    "convertible_units": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["convertible_units"])),
+    "transformed": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["transformed"])),
+    "transforming_units": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["transforming_units"])),
+    "contracts": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["contracts"])),
+    "amount": serializers.CharField(help_text=str(METRIC_DEFINITIONS["amount"])),
+    "received": serializers.CharField(help_text=str(METRIC_DEFINITIONS["received"])),
+    **{
+        name: serializers.FloatField(allow_null=True, help_text=str(METRIC_DEFINITIONS[name]))
+        for name in (
+            "conversion_rate",
+            "local_rate_amount",
+            "local_rate_count",
+            "yoy_transformed",
+            "yoy_amount",
+        )
+    },
+}
+ScopeSerializer = inline_serializer(
+    name="StatsScope",
+    fields={
+        name: serializers.CharField(allow_null=True) for name in ("unit", "unit_type", "region", "cluster")
+    },
+)
+SummarySerializer = inline_serializer(
+    name="StatsSummary",
+    fields={
+        "year": serializers.IntegerField(),
+        "scope": ScopeSerializer,
+        **_FIGURE_FIELDS,
+        "computed_at": serializers.DateTimeField(allow_null=True, help_text="快照计算时间（北京时间）"),
+    },
+)
+BreakdownRowsSerializer = inline_serializer(
+    many=True,
+    name="StatsBreakdownRow",
+    fields={
+        "key": serializers.CharField(allow_null=True, help_text="分组取值（单位为信用代码，地区为市级代码）"),
+        "label": serializers.CharField(),
+        **{name: field for name, field in _FIGURE_FIELDS.items()},
+    },
+)
+BreakdownSerializer = inline_serializer(
+    name="StatsBreakdown",
+    fields={
+        "year": serializers.IntegerField(),
+        "by": serializers.CharField(),
+        "scope": ScopeSerializer,
+        "computed_at": serializers.DateTimeField(allow_null=True),
+        "results": BreakdownRowsSerializer,
+    },
+)
+TimeseriesPointsSerializer = inline_serializer(
+    many=True, name="StatsTimeseriesPoint", fields={"year": serializers.IntegerField(), **_FIGURE_FIELDS}
+)
+TimeseriesSerializer = inline_serializer(
+    name="StatsTimeseries",
+    fields={
+        "from": serializers.IntegerField(),
+        "to": serializers.IntegerField(),
+        "scope": ScopeSerializer,
+        "computed_at": serializers.DateTimeField(allow_null=True),
+        "results": TimeseriesPointsSerializer,
+    },
+)
+
+SUMMARY_EXAMPLE = {
+    "year": 2023,
+    "scope": {"unit": None, "unit_type": "university", "region": None, "cluster": None},
+    "achievements": 12730,
+    "convertible": 4016,
+    "units": 40,
+    "convertible_units": 40,
+    "transformed": 7638,
+    "transforming_units": 40,
+    "contracts": 8100,
+    "amount": "4026000000.00",
+    "received": "1800000000.00",
+    "conversion_rate": 0.6,
+    "local_rate_amount": 0.401,
+    "local_rate_count": 0.45,
+    "yoy_transformed": 0.56,
+    "yoy_amount": 0.9,
+    "computed_at": "2026-11-27T09:00:00+08:00",
+}
+ERROR_400_EXAMPLE = OpenApiExample(
+    "参数无效", value={"year": ["年份应在1985年至2026年之间。"]}, response_only=True, status_codes=["400"]
+)
+
+
+class StatsAPIView(APIView):
+    """Shared behaviour: throttling, CSV/Excel renderings, conditional GET on the snapshot."""
+
+    throttle_classes = [StatsRateThrottle]
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+    export_name = "stats"
+
+    def handle_exception(self, exc):
+        # Errors are JSON whatever format was asked for.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
+
+    def get(self, request, *args, **kwargs):
+        status_ = snapshot_status()
+        fmt = getattr(request.accepted_renderer, "format", "json")
+        tag_source = f"{status_['version']}|{request.get_full_path()}|{request.user.pk}|{fmt}"
+        etag = '"' + hashlib.sha256(tag_source.encode()).hexdigest()[:32] + '"'
+        computed_at = status_["computed_at"]
+        last_modified = int(computed_at.timestamp()) if computed_at else None
+        if self._not_modified(request, etag, last_modified):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            try:
+                data = self.compute(request, computed_at)
+            except ScopeError as exc:
+                raise exceptions.ValidationError({exc.param: [exc.message]}) from exc
+            response = Response(data)
+        response["ETag"] = etag
+        if last_modified is not None:
+            response["Last-Modified"] = http_date(last_modified)
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+    @staticmethod
+    def _not_modified(request, etag, last_modified) -> bool:
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return etag in [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")] or (
+                if_none_match.strip() == "*"
+            )
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+        return since is not None and last_modified is not None and last_modified <= since
+
+    def compute(self, request, computed_at):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class StatsRootView(APIView):
+    """Links to the statistics endpoints, and the definition (计算口径) of every metric."""
+
+    throttle_classes = [StatsRateThrottle]
+
+    @extend_schema(
+        summary="统计接口目录与指标计算口径",
+        responses=inline_serializer(
+            name="StatsRoot",
+            fields={
+                "summary": serializers.URLField(),
+                "breakdown": serializers.URLField(),
+                "timeseries": serializers.URLField(),
+                "definitions": serializers.DictField(child=serializers.CharField()),
+                "status": serializers.DictField(),
+            },
+        ),
+    )
+    def get(self, request, *args, **kwargs):
+        status_ = snapshot_status()
+        return Response(
+            {
+                "summary": reverse("api:stats-summary", request=request),
+                "breakdown": reverse("api:stats-breakdown", request=request),
+                "timeseries": reverse("api:stats-timeseries", request=request),
+                "definitions": {name: str(text) for name, text in METRIC_DEFINITIONS.items()},
+                "status": {**status_, "computed_at": _iso(status_["computed_at"])},
+            }
+        )
+
+
+class SummaryView(StatsAPIView):
+    export_name = "stats-summary"
+
+    @extend_schema(
+        summary="统计汇总（某年、某范围）",
+        description=(
+            "data-spec.md §3：某一年在某一范围（全省，或单位、单位类型、地区、产业集群的任意组合）内的全部指标。"
+            "无记录的年份返回0和空比率。比率为保留4位小数（四舍五入）的小数，金额为保留2位小数的字符串（元）。"
+            "?format=csv 或 xlsx 导出。"
+        ),
+        parameters=[YEAR_PARAMETER, *SCOPE_PARAMETERS],
+        responses={(200, "application/json"): SummarySerializer, (200, "text/csv"): OpenApiTypes.STR},
+        examples=[OpenApiExample("2023年高校", value=SUMMARY_EXAMPLE, response_only=True), ERROR_400_EXAMPLE],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def compute(self, request, computed_at):
+        year = _year(request, "year")
+        summary = stats_summary(year=year, scope=_scope(request))
+        summary["computed_at"] = _iso(summary["computed_at"])
+        self.export_name = f"stats-summary-{year}"
+        return summary
+
+
+class BreakdownView(StatsAPIView):
+    export_name = "stats-breakdown"
+
+    @extend_schema(
+        summary="分组统计（按单位、单位类型、地区、产业集群、转化方式、技术成熟度或知识产权类型）",
+        description=(
+            "某一年按 by 分组的指标，按合同金额从大到小排序。by=mode 时只给出合同类指标："
+            + "、".join(CONTRACT_METRICS)
+            + "。by=region 按市级地区汇总。"
+        ),
+        parameters=[
+            YEAR_PARAMETER,
+            OpenApiParameter("by", OpenApiTypes.STR, required=True, enum=list(BREAKDOWN_DIMENSIONS)),
+            *SCOPE_PARAMETERS,
+        ],
+        responses={(200, "application/json"): BreakdownSerializer, (200, "text/csv"): OpenApiTypes.STR},
+        examples=[
+            OpenApiExample(
+                "按转化方式",
+                value={
+                    "year": 2023,
+                    "by": "mode",
+                    "scope": {"unit": None, "unit_type": None, "region": None, "cluster": None},
+                    "computed_at": "2026-11-27T09:00:00+08:00",
+                    "results": [
+                        {
+                            "key": "transfer",
+                            "label": "转让",
+                            "transformed": 3100,
+                            "transforming_units": 60,
+                            "contracts": 3300,
+                            "amount": "2100000000.00",
+                            "received": "900000000.00",
+                            "local_rate_amount": 0.41,
+                            "local_rate_count": 0.45,
+                        }
+                    ],
+                },
+                response_only=True,
+            ),
+            ERROR_400_EXAMPLE,
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def compute(self, request, computed_at):
+        year = _year(request, "year")
+        by = request.query_params.get("by") or ""
+        if by not in BREAKDOWN_DIMENSIONS:
+            raise exceptions.ValidationError(
+                {
+                    "by": [
+                        _("分组维度应为以下之一：%(choices)s。")
+                        % {"choices": ", ".join(BREAKDOWN_DIMENSIONS)}
+                    ]
+                }
+            )
+        scope = _scope(request)
+        rows = stats_breakdown(year=year, by=by, scope=scope)
+        self.export_name = f"stats-breakdown-{by}-{year}"
+        return {
+            "year": year,
+            "by": by,
+            "scope": scope.as_dict(),
+            "computed_at": _iso(computed_at),
+            "results": rows,
+        }
+
+
+class TimeseriesView(StatsAPIView):
+    export_name = "stats-timeseries"
+
+    @extend_schema(
+        summary="历年指标（时间序列）",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.INT, required=True, description="起始年份"),
+            OpenApiParameter("to", OpenApiTypes.INT, required=True, description="截止年份（不早于起始年份）"),
+            *SCOPE_PARAMETERS,
+        ],
+        responses={(200, "application/json"): TimeseriesSerializer, (200, "text/csv"): OpenApiTypes.STR},
+        examples=[
+            OpenApiExample(
+                "2022—2023年",
+                value={
+                    "from": 2022,
+                    "to": 2023,
+                    "scope": {"unit": None, "unit_type": "university", "region": None, "cluster": None},
+                    "computed_at": "2026-11-27T09:00:00+08:00",
+                    "results": [
+                        {**{k: v for k, v in SUMMARY_EXAMPLE.items() if k not in ("scope", "computed_at")}}
+                    ],
+                },
+                response_only=True,
+            ),
+            ERROR_400_EXAMPLE,
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def compute(self, request, computed_at):
+        year_from, year_to = _year(request, "from"), _year(request, "to")
+        if year_from > year_to:
+            raise exceptions.ValidationError({"from": [_("起始年份不能晚于截止年份。")]})
+        scope = _scope(request)
+        self.export_name = f"stats-timeseries-{year_from}-{year_to}"
+        return {
+            "from": year_from,
+            "to": year_to,
+            "scope": scope.as_dict(),
+            "computed_at": _iso(computed_at),
+            "results": stats_timeseries(year_from=year_from, year_to=year_to, scope=scope),
+        }
