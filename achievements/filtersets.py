@@ -60,8 +60,7 @@ class UnitFilterSet(SearchFilterMixin, django_filters.FilterSet):
         return queryset.filter(region_q(value, "region"))
 
 
-class AchievementFilterSet(SearchFilterMixin, django_filters.FilterSet):
-    search_fields = ("title", "keywords", "unit__name", "patent_no", "ref")
+class AchievementFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     unit = django_filters.CharFilter(field_name="unit__code", label=_("单位（统一社会信用代码）"))
     unit_type = django_filters.ChoiceFilter(
@@ -94,6 +93,10 @@ class AchievementFilterSet(SearchFilterMixin, django_filters.FilterSet):
     class Meta:
         model = Achievement
         fields = []
+
+    def filter_search(self, queryset, name, value):
+        """Title, keywords, own number, unit name, patent number (with or without ZL/CN and dot)."""
+        return selectors.achievement_search(queryset, value)
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(region_q(value, "unit__region"))

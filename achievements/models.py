@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -204,6 +205,9 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("achievements:achievement_detail", args=[self.pk])
+
     def clean(self):
         errors = {}
         if self.patent_no:
@@ -353,6 +357,9 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
 
     def __str__(self):
         return f"{self.ref} {self.achievement}"
+
+    def get_absolute_url(self):
+        return reverse("achievements:transformation_detail", args=[self.pk])
 
     def clean(self):
         errors = {}

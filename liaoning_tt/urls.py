@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("liaoning_tt.api_urls")),
     path("dashboard/", include("dashboards.urls")),
+    path("", include("achievements.urls")),
 ]

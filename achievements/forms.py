@@ -1,0 +1,289 @@
+"""Forms of the registry pages. They validate input; the views write through ``services``.
+
+Every error a user sees names its field in Chinese (``成果名称：这个字段是必填项。``): the
+``LabelledErrorsMixin`` prefixes each field error with the field's label, and errors raised by a
+service (``ValidationError`` keyed by model field) are attached to the form field, or named with the
+model field's label when the form has no such field.
+"""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.validators import (
+    normalize_credit_code,
+    validate_credit_code,
+    validate_region_code,
+)
+
+from .models import Achievement, Cluster, Transformation, Unit
+
+LABEL_SEPARATOR = "："
+
+
+def _named(label, message) -> str:
+    label, message = str(label), str(message)
+    return message if message.startswith(label + LABEL_SEPARATOR) else f"{label}{LABEL_SEPARATOR}{message}"
+
+
+class LabelledErrorsMixin:
+    """Prefix every field error with the field's label, and route service errors to fields."""
+
+    model_for_labels = None
+
+    def full_clean(self):
+        super().full_clean()
+        self._label_errors()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if hasattr(self, "cleaned_data"):
+            self._label_errors()
+
+    def _label_errors(self):
+        for name, errors in list(self._errors.items()):
+            if name == forms.forms.NON_FIELD_ERRORS or name not in self.fields:
+                continue
+            label = self.fields[name].label or name
+            self._errors[name] = self.error_class(
+                [_named(label, message) for message in errors], renderer=self.renderer
+            )
+
+    def _model_label(self, name):
+        model = self.model_for_labels or getattr(getattr(self, "_meta", None), "model", None)
+        if model is not None:
+            try:
+                return model._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:
+                pass
+        return None
+
+    def _update_errors(self, errors):
+        """Model validation may name fields the form does not have (e.g. ``withdrawn_on``): keep
+        those as form-wide errors that name the field, instead of failing."""
+        if hasattr(errors, "error_dict"):
+            remapped = {}
+            for name, messages in errors.error_dict.items():
+                if name == forms.forms.NON_FIELD_ERRORS or name in self.fields:
+                    remapped.setdefault(name, []).extend(messages)
+                    continue
+                label = self._model_label(name)
+                for message in ValidationError(messages).messages:
+                    remapped.setdefault(forms.forms.NON_FIELD_ERRORS, []).append(
+                        ValidationError(_named(label, message) if label else message)
+                    )
+            errors = ValidationError(remapped)
+        super()._update_errors(errors)
+
+    def add_service_error(self, exc: ValidationError) -> None:
+        """Attach a ``ValidationError`` raised by a service to the matching fields."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for name, errors in exc.message_dict.items():
+            if name in self.fields:
+                self.add_error(name, errors)
+                continue
+            label = self._model_label(name) if name != forms.forms.NON_FIELD_ERRORS else None
+            for message in errors:
+                self.add_error(None, _named(label, message) if label else message)
+
+    @property
+    def labelled_error_list(self) -> list[str]:
+        """All errors, each naming its field, for the summary at the top of a form."""
+        messages = list(self.non_field_errors())
+        for name in self.fields:
+            if name in self._errors:
+                messages.extend(self._errors[name])
+        return messages
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class VersionField(forms.IntegerField):
+    """The version of the record the user read (optimistic locking)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, label=_("版本"), **kwargs)
+
+
+class AchievementForm(LabelledErrorsMixin, forms.ModelForm):
+    """Create or edit an achievement. Unit users get no unit field (their own unit is fixed) and
+    no "convertible" field (the department keeps that list)."""
+
+    version = VersionField(required=False)
+
+    class Meta:
+        model = Achievement
+        fields = [
+            "unit",
+            "ref",
+            "title",
+            "keywords",
+            "ip_type",
+            "patent_no",
+            "trl",
+            "cluster",
+            "funded",
+            "registered_on",
+            "ip_granted_on",
+            "convertible",
+        ]
+        widgets = {"registered_on": DateInput(), "ip_granted_on": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.is_edit = self.instance.pk is not None
+        if not user.is_staff:
+            del self.fields["unit"]
+            del self.fields["convertible"]
+            self.instance.unit_id = user.unit_id
+        else:
+            self.fields["unit"].queryset = Unit.objects.order_by("name")
+        self.fields["cluster"].queryset = Cluster.objects.filter(is_active=True).order_by("code")
+        if self.is_edit:
+            self.fields["version"].required = True
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
+
+    def clean(self):
+        cleaned = super().clean()
+        unit = cleaned.get("unit") if "unit" in self.fields else self.user.unit
+        ref = cleaned.get("ref")
+        if unit is not None and ref:
+            clash = Achievement.objects.filter(unit=unit, ref=ref).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("ref", _("本单位已有相同成果编号的成果。"))
+        return cleaned
+
+    def service_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
+        if "unit" not in self.fields:
+            data["unit"] = self.user.unit
+        return data
+
+
+class WithdrawForm(LabelledErrorsMixin, forms.Form):
+    model_for_labels = Achievement
+    withdrawn_on = forms.DateField(label=_("撤回日期"), widget=DateInput())
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("withdrawn_on", datetime.date.today())
+        super().__init__(*args, **kwargs)
+
+
+class VersionOnlyForm(LabelledErrorsMixin, forms.Form):
+    model_for_labels = Achievement
+    version = VersionField()
+
+
+class ConvertibleForm(VersionOnlyForm):
+    convertible = forms.TypedChoiceField(
+        label=_("可转化"),
+        choices=[("1", _("是")), ("0", _("否"))],
+        coerce=lambda value: value == "1",
+    )
+
+
+class MergeForm(LabelledErrorsMixin, forms.Form):
+    """Merge a duplicate of the same unit into the record kept (the one whose page this is)."""
+
+    model_for_labels = Achievement
+    duplicate = forms.ModelChoiceField(
+        label=_("重复记录"),
+        queryset=Achievement.objects.none(),
+        help_text=_("同一单位的另一条成果；其转化合同将转到本成果，重复记录本身被撤回并标明合并至本成果。"),
+    )
+
+    def __init__(self, *args, keep: Achievement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["duplicate"].queryset = (
+            Achievement.objects.active().filter(unit_id=keep.unit_id).exclude(pk=keep.pk).order_by("ref")
+        )
+        self.fields["duplicate"].label_from_instance = lambda a: f"{a.ref} · {a.title}"
+
+
+class TransformationForm(LabelledErrorsMixin, forms.ModelForm):
+    """Create or edit a contract of one achievement. The transferee is given by credit code, name
+    and region and is created or brought up to date (``transferee_upsert``)."""
+
+    transferee_code = forms.CharField(
+        label=_("受让方统一社会信用代码"), max_length=40, validators=[validate_credit_code]
+    )
+    transferee_name = forms.CharField(label=_("受让方名称"), max_length=200)
+    transferee_region = forms.CharField(
+        label=_("受让方地区代码"),
+        max_length=6,
+        validators=[validate_region_code],
+        help_text=_("6位行政区划代码；以21开头即为辽宁省内（本地转化）。"),
+    )
+    version = VersionField(required=False)
+
+    class Meta:
+        model = Transformation
+        fields = ["ref", "mode", "signed_on", "amount", "received", "registration_no"]
+        widgets = {"signed_on": DateInput()}
+
+    field_order = [
+        "ref",
+        "mode",
+        "transferee_code",
+        "transferee_name",
+        "transferee_region",
+        "signed_on",
+        "amount",
+        "received",
+        "registration_no",
+    ]
+
+    def __init__(self, *args, achievement: Achievement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.achievement = achievement
+        self.instance.achievement = achievement
+        self.instance.unit_id = achievement.unit_id
+        self.is_edit = self.instance.pk is not None
+        if self.is_edit:
+            transferee = self.instance.transferee
+            self.initial.setdefault("transferee_code", transferee.code)
+            self.initial.setdefault("transferee_name", transferee.name)
+            self.initial.setdefault("transferee_region", transferee.region)
+            self.fields["version"].required = True
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
+
+    def clean_transferee_code(self):
+        return normalize_credit_code(self.cleaned_data["transferee_code"])
+
+    def clean(self):
+        cleaned = super().clean()
+        ref = cleaned.get("ref")
+        if ref:
+            clash = Transformation.objects.filter(unit_id=self.achievement.unit_id, ref=ref).exclude(
+                pk=self.instance.pk
+            )
+            if clash.exists():
+                self.add_error("ref", _("本单位已有相同合同编号的转化合同。"))
+        return cleaned
+
+    def transferee_fields(self) -> dict:
+        return {
+            "code": self.cleaned_data["transferee_code"],
+            "name": self.cleaned_data["transferee_name"].strip(),
+            "region": self.cleaned_data["transferee_region"],
+        }
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
