@@ -5,7 +5,10 @@ import datetime
 import pytest
 
 from achievements.models import Transferee
-from core.api.testing import RegistryAPITests
+from core.api.testing import (
+    RegistryAPITests,
+    fast_password_hashing,  # noqa: F401  (autouse fixture)
+)
 
 from .factories import (
     AchievementFactory,

@@ -240,11 +240,6 @@ class AchievementSerializer(VersionedSerializerMixin, ServiceModelSerializer):
             )
 
 
-@extend_schema_serializer(
-    examples=[
-        OpenApiExample("撤回成果", value={"withdrawn_on": "2024-06-30", "version": 3}, request_only=True)
-    ]
-)
 class AchievementWithdrawSerializer(serializers.Serializer):
     withdrawn_on = serializers.DateField(help_text=_("撤回日期，不能早于登记日期"))
     version = serializers.IntegerField(min_value=1, help_text=_("读取时得到的版本号"))
@@ -507,6 +502,5 @@ class TransformationSerializer(VersionedSerializerMixin, ServiceModelSerializer)
             )
 
 
-@extend_schema_serializer(examples=[OpenApiExample("解除合同", value={"version": 2}, request_only=True)])
 class TransformationCancelSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text=_("读取时得到的版本号"))

@@ -62,6 +62,7 @@ class AchievementViewSet(RegistryViewSet):
         request=serializers.AchievementWithdrawSerializer,
         responses=serializers.AchievementSerializer,
         examples=[
+            OpenApiExample("撤回成果", value={"withdrawn_on": "2024-06-30", "version": 3}, request_only=True),
             OpenApiExample(
                 "已撤回",
                 value={
@@ -71,7 +72,7 @@ class AchievementViewSet(RegistryViewSet):
                     "version": 4,
                 },
                 response_only=True,
-            )
+            ),
         ],
     )
     @action(detail=True, methods=["post"])
@@ -112,11 +113,12 @@ class TransformationViewSet(RegistryViewSet):
         request=serializers.TransformationCancelSerializer,
         responses=serializers.TransformationSerializer,
         examples=[
+            OpenApiExample("解除合同", value={"version": 1}, request_only=True),
             OpenApiExample(
                 "已解除",
                 value={**serializers.CONTRACT_EXAMPLE, "status": "cancelled", "version": 2},
                 response_only=True,
-            )
+            ),
         ],
     )
     @action(detail=True, methods=["post"])

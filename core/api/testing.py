@@ -10,8 +10,15 @@ the page size.
 The fixtures ``unit``, ``other_unit``, ``staff_user`` and ``unit_user`` come from ``tests/conftest.py``.
 """
 
+import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The role fixtures set passwords; a fast hasher keeps API tests quick (import this fixture)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class RegistryAPITests:
