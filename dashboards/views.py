@@ -267,8 +267,11 @@ def _breakdown_section(spec, *, year, scope) -> dict:
     labels = _labels(by)
     rows = selectors.stats_breakdown(year=year, by=by, scope=scope)
     for row in rows:
-        row["label"] = str(row.get("label") or labels.get(str(row["key"]), "") or _g("未填写"))
+        own_label = labels.get(str(row["key"])) if by == "trl" else None  # short labels on the axis
+        row["label"] = str(own_label or row.get("label") or labels.get(str(row["key"]), "") or _g("未填写"))
     rows = _complete_rows(by, rows)
+    if kind == "hbar":  # ranked charts: largest first by the figure plotted
+        rows.sort(key=lambda row: -_decimal(row.get(chart_metrics[0])))
     if limit:
         rows = rows[:limit]
     return {
@@ -331,7 +334,8 @@ def _local_section(summary, *, year, scope) -> dict:
     """Local (transferee in Liaoning) versus out-of-province contracts, from the summary's rates."""
     contracts = int(summary.get("contracts") or 0)
     amount = _decimal(summary.get("amount"))
-    if "local_contracts" in summary:
+    exact = "local_contracts" in summary and "local_amount" in summary
+    if exact:
         local_contracts = int(summary["local_contracts"])
         local_amount = _decimal(summary.get("local_amount"))
     else:
@@ -369,6 +373,10 @@ def _local_section(summary, *, year, scope) -> dict:
         "title": _("本地与省外转化"),
         "table": {"header": [COLUMNS["contracts"][0], COLUMNS["amount"][0]], "rows": rows},
         "definitions": _definitions(["local_rate_amount", "local_rate_count"]),
+        "note": None
+        if exact
+        else _("省内、省外的合同数和金额由本地转化率（保留四位小数）推算，金额为近似值；明细以列表为准。"),
+        "approximate": not exact,
         "chart": {
             "id": "local",
             "kind": "pie",
@@ -439,7 +447,8 @@ def _scope_label(scope, unit_name) -> str:
 @login_required
 def dashboard(request):
     user = request.user
-    form = DashboardFilterForm(request.GET or None, user=user)
+    data = request.GET.copy()
+    form = DashboardFilterForm(data or None, user=user)
     unit_name = None
     if user.is_staff:
         unit_code = form.value("unit")
@@ -456,7 +465,11 @@ def dashboard(request):
     )
     years = year_choices()
     series_rows = selectors.stats_timeseries(year_from=years[-1], year_to=years[0], scope=scope)
-    year = form.value("year") or _default_year(series_rows, years[0])
+    year = form.value("year")
+    if year is None:
+        year = _default_year(series_rows, years[0])
+        data["year"] = str(year)  # the menu shows the year the page shows
+        form.fields["year"].initial = year
     summary = selectors.stats_summary(year=year, scope=scope)
     # The previous year (for year-on-year changes) is in the time series unless the year is its first.
     previous = next((row for row in series_rows if row["year"] == year - 1), None)
@@ -470,8 +483,8 @@ def dashboard(request):
 
     sections = [_trend_section(series_rows, year=year, scope=scope)]
     for spec in BREAKDOWNS:
-        if spec[1] == "unit" and scope.unit:
-            continue  # one unit: no ranking of units
+        if spec[1] in ("unit", "region") and scope.unit:
+            continue  # one unit: no ranking of units or of cities
         sections.append(_breakdown_section(spec, year=year, scope=scope))
     sections.append(_local_section(summary, year=year, scope=scope))
 

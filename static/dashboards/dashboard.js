@@ -53,7 +53,7 @@
       return base;
     }
     var horizontal = spec.kind === "hbar";
-    var many = spec.categories.length > 8;
+    var many = spec.categories.length > 5;
     base.legend = spec.series.length > 1 ? { top: 0 } : undefined;
     base.grid = { left: 8, right: horizontal ? 56 : 16, top: spec.series.length > 1 ? 32 : 12, bottom: 8, containLabel: true };
     var categoryAxis = { type: "category", data: spec.categories, axisLabel: axisLabel(!horizontal && many ? 30 : 0),
