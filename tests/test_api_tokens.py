@@ -235,3 +235,34 @@ def test_staff_revoke_tokens_in_the_admin(staff_client, staff_user):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert token_client(key).get(ACHIEVEMENTS).status_code == 401
+
+
+def test_token_list_request_costs_the_same_queries_whatever_the_page_size(
+    staff_user, django_assert_num_queries
+):
+    for _ in range(12):
+        AchievementFactory()
+    _, key = api_token_create(user=staff_user, name="计数")
+    api = token_client(key)
+    api.get(ACHIEVEMENTS)  # first use writes last_used_at; later uses within a minute do not
+    for page_size in (5, 10):
+        # token + user, permissions (2), count, page
+        with django_assert_num_queries(5):
+            assert len(api.get(ACHIEVEMENTS, {"page_size": page_size}).json()["results"]) == page_size
+
+
+def test_admin_token_list_renders(staff_client, staff_user):
+    api_token_create(user=staff_user, name="列表中的令牌")
+    response = staff_client.get(reverse("admin:accounts_apitoken_changelist"))
+    assert response.status_code == 200
+    assert "列表中的令牌" in response.content.decode()
+
+
+def test_staff_cannot_issue_a_token_for_a_superuser(staff_client, django_user_model):
+    root = django_user_model.objects.create_superuser(username="root", password="x" * 12)
+    response = staff_client.post(
+        reverse("admin:accounts_apitoken_add"),
+        {"user": root.pk, "name": "越权", "description": "", "expires_at_0": "", "expires_at_1": ""},
+    )
+    assert response.status_code == 200  # the form is shown again with an error
+    assert not ApiToken.objects.exists()
