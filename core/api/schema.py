@@ -4,6 +4,8 @@ from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from core.models import VersionedMixin
+
 ErrorSerializer = inline_serializer(
     name="Error",
     fields={
@@ -33,7 +35,8 @@ def _error(description, serializer=ErrorSerializer, example=None):
 
 
 class AutoSchema(BaseAutoSchema):
-    """Adds the documented error answers (400, 401, 403, 404, 409) to every operation."""
+    """Adds the documented error answers to every operation: 401 and 403 always, 404 on a record's
+    URL, 400 where there is input (body or filters), 409 on writes to versioned records."""
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -59,7 +62,9 @@ class AutoSchema(BaseAutoSchema):
                     "non_field_errors": ["本单位已有相同成果编号的成果。"],
                 },
             )
-        if self.method in ("PUT", "PATCH") or (self.method == "POST" and "{" in self.path):
+        queryset = getattr(self.view, "queryset", None)
+        versioned = queryset is not None and issubclass(queryset.model, VersionedMixin)
+        if versioned and (self.method in ("PUT", "PATCH") or (self.method == "POST" and "{" in self.path)):
             extra["409"] = _error(
                 "版本冲突：记录已被他人修改（version 已过期）",
                 StaleVersionSerializer,
