@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "achievements",
     "pilots",
     "incentives",
+    "exchange",
     "dashboards",
 ]
 
@@ -209,6 +210,15 @@ SPECTACULAR_SETTINGS = {
 
 # Statistics API: requests per user (and per anonymous address) and period, e.g. "600/min".
 STATS_API_THROTTLE_RATE = env.str("STATS_API_THROTTLE_RATE", default="600/min")
+
+# Import (exchange format v1): upload size limit, archive limits (zip bombs), the row count above
+# which validation and writing run as a Celery task, and how many problems / changes a job keeps.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=1024 * 1024 * 1024)
+IMPORT_MAX_ARCHIVE_MEMBERS = env.int("IMPORT_MAX_ARCHIVE_MEMBERS", default=1000)
+IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=2000)
+IMPORT_MAX_ERRORS = env.int("IMPORT_MAX_ERRORS", default=5000)
+IMPORT_PREVIEW_ROWS = env.int("IMPORT_PREVIEW_ROWS", default=200)
 
 # Demo data is synthetic: the banner says so on every page while any synthetic record exists.
 DEMO_BANNER = env.bool("DEMO_BANNER", default=True)

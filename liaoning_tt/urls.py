@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("exchange/", include("exchange.urls")),
     path("api/v1/", include("liaoning_tt.api_urls")),
     path("dashboard/", include("dashboards.urls")),
     path("", include("achievements.urls")),

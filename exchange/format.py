@@ -1,0 +1,168 @@
+"""Exchange format v1 (data-spec.md §1): the sheets, their columns and the enumerations.
+
+This module is the one description of the format: the importer, the exporter, the blank templates
+and the help sheet are all generated from it. Only additions are allowed (new optional columns).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from achievements.choices import AchievementStatus, IPType, TransformationMode, TransformationStatus, UnitType
+
+FORMAT_VERSION = 1
+
+# Cell kinds: how a raw cell is parsed (see ``exchange.cells``).
+TEXT = "text"
+CREDIT_CODE = "credit_code"
+REGION = "region"
+ENUM = "enum"
+BOOL = "bool"
+DATE = "date"
+DECIMAL = "decimal"
+TRL = "trl"
+PATENT_NO = "patent_no"
+CLUSTER = "cluster"
+
+YES_NO = {True: ("yes", "是"), False: ("no", "否")}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # the Chinese header, exactly as in data-spec.md (also the msgid of its translation)
+    required: bool
+    kind: str
+    max_length: int = 0
+    choices: type[models.TextChoices] | None = None
+    note: str = ""  # when an optional column becomes required, for the help sheet
+
+    def display_label(self) -> str:
+        return str(_(self.label))
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    title: str = ""
+    index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "index", {c.key: i for i, c in enumerate(self.columns)})
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+
+UNITS = Sheet(
+    name="units",
+    title="单位",
+    key=("code",),
+    columns=(
+        Column("code", "统一社会信用代码", True, CREDIT_CODE),
+        Column("name", "单位名称", True, TEXT, max_length=200),
+        Column("type", "单位类型", True, ENUM, choices=UnitType),
+        Column("region", "所在地区代码", True, REGION),
+    ),
+)
+
+ACHIEVEMENTS = Sheet(
+    name="achievements",
+    title="科技成果",
+    key=("unit_code", "ref"),
+    columns=(
+        Column("ref", "成果编号", True, TEXT, max_length=64),
+        Column("unit_code", "完成单位代码", True, CREDIT_CODE),
+        Column("title", "成果名称", True, TEXT, max_length=200),
+        Column("ip_type", "知识产权类型", True, ENUM, choices=IPType),
+        Column("patent_no", "专利号", False, PATENT_NO, note="专利类（发明、实用新型、外观设计）必填"),
+        Column("trl", "技术成熟度", True, TRL),
+        Column("cluster", "产业集群", False, CLUSTER),
+        Column("funded", "财政资助", True, BOOL),
+        Column("registered_on", "登记日期", True, DATE),
+        Column("ip_granted_on", "授权日期", False, DATE),
+        Column("convertible", "可转化", True, BOOL),
+        Column("status", "状态", True, ENUM, choices=AchievementStatus),
+        Column("withdrawn_on", "撤回日期", False, DATE, note="状态为已撤回时必填"),
+    ),
+)
+
+TRANSFORMATIONS = Sheet(
+    name="transformations",
+    title="转化合同",
+    key=("unit_code", "ref"),
+    columns=(
+        Column("ref", "合同编号", True, TEXT, max_length=64),
+        Column("unit_code", "完成单位代码", True, CREDIT_CODE),
+        Column("achievement_ref", "成果编号", True, TEXT, max_length=64),
+        Column("mode", "转化方式", True, ENUM, choices=TransformationMode),
+        Column("transferee_name", "受让方名称", True, TEXT, max_length=200),
+        Column("transferee_code", "受让方统一社会信用代码", True, CREDIT_CODE),
+        Column("transferee_region", "受让方地区代码", True, REGION),
+        Column("signed_on", "签订日期", True, DATE),
+        Column("amount", "合同金额（元）", True, DECIMAL),
+        Column("received", "到账金额（元）", False, DECIMAL),
+        Column("status", "状态", True, ENUM, choices=TransformationStatus),
+    ),
+)
+
+SHEETS = (UNITS, ACHIEVEMENTS, TRANSFORMATIONS)
+SHEETS_BY_NAME = {s.name: s for s in SHEETS}
+
+
+def _fold(text: str) -> str:
+    return str(text).strip().casefold()
+
+
+@functools.cache
+def header_map(sheet_name: str) -> dict[str, str]:
+    """Folded header (English key or Chinese label) -> column key."""
+    sheet = SHEETS_BY_NAME[sheet_name]
+    mapping = {}
+    for column in sheet.columns:
+        mapping[_fold(column.key)] = column.key
+        mapping[_fold(column.label)] = column.key
+    return mapping
+
+
+@functools.cache
+def enum_map(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Folded English key or Chinese label -> stored value."""
+    mapping = {}
+    with translation.override("zh-hans"):
+        for value, label in choices.choices:
+            mapping[_fold(value)] = value
+            mapping[_fold(str(label))] = value
+    return mapping
+
+
+@functools.cache
+def chinese_labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    with translation.override("zh-hans"):
+        return {value: str(label) for value, label in choices.choices}
+
+
+def column_format(column: Column) -> str:
+    """A short description of the expected format (help sheet, docs)."""
+    if column.kind == ENUM:
+        labels = chinese_labels(column.choices)
+        return " · ".join(f"{value} {label}" for value, label in labels.items())
+    return {
+        TEXT: str(_("文本，1–%(n)d 个字符")) % {"n": column.max_length},
+        CREDIT_CODE: str(_("18位统一社会信用代码（GB 32100-2015），校验码须正确")),
+        REGION: str(_("6位行政区划代码（GB/T 2260），例如 210200 大连市")),
+        BOOL: "yes / no · 是 / 否",
+        DATE: "YYYY-MM-DD",
+        DECIMAL: str(_("金额（元），≥ 0，最多两位小数，不含千位分隔符")),
+        TRL: str(_("1–9 的整数（GB/T 22900-2022）")),
+        PATENT_NO: str(_("专利申请号，例如 201310699744.2；可带 ZL/CN 前缀")),
+        CLUSTER: str(_("产业集群代码，例如 A01")),
+    }[column.kind]

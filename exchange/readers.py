@@ -1,0 +1,453 @@
+"""Reading an exchange file: a ``.xlsx`` workbook, a ``.zip`` of three CSV files, or a folder of them.
+
+Every reader yields, per sheet, the raw rows (header first) as tuples. Problems with the file as a
+whole (corrupt, encrypted, too large, wrong encoding, missing sheet) raise ``FileProblem`` with a
+message for the user; nothing has been read into the registry at that point.
+
+Archive safety: ``.xlsx`` files are zip archives too. Before opening one we check the member count,
+the declared total uncompressed size and the compression ratio of each member (zip bombs), and
+openpyxl parses the XML through defusedxml (entity expansion attacks).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.parsers import expat
+
+import openpyxl
+from charset_normalizer import from_bytes
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.datetime import from_excel
+
+from . import format as fmt
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # encrypted .xlsx and legacy .xls are OLE/CFB files
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_RATIO = 200  # a member expanding more than 200x (and past 1 MB) is treated as a zip bomb
+CSV_CHUNK = 1 << 20
+
+
+class FileProblem(Exception):
+    def __init__(self, message: str, sheet: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.sheet = sheet
+
+
+def _limits() -> tuple[int, int]:
+    return (
+        getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024),
+        getattr(settings, "IMPORT_MAX_ARCHIVE_MEMBERS", 1000),
+    )
+
+
+def check_archive(archive: zipfile.ZipFile) -> None:
+    max_total, max_members = _limits()
+    members = archive.infolist()
+    if len(members) > max_members:
+        raise FileProblem(
+            _("压缩包中的文件过多（%(n)d 个，上限 %(max)d 个）。") % {"n": len(members), "max": max_members}
+        )
+    total = 0
+    for info in members:
+        total += info.file_size
+        if info.file_size > CSV_CHUNK and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise FileProblem(
+                _("压缩包中的文件“%(name)s”压缩比异常，疑似压缩炸弹，已拒绝。") % {"name": info.filename}
+            )
+        if info.flag_bits & 0x1:
+            raise FileProblem(_("压缩包已加密：请取消密码后重新导入。"))
+    if total > max_total:
+        raise FileProblem(
+            _("文件解压后过大（%(size)d MB，上限 %(max)d MB）。")
+            % {"size": total >> 20, "max": max_total >> 20}
+        )
+
+
+class Reader:
+    """Base reader: ``sheets()`` lists the sheet names found, ``rows(name)`` yields raw tuples."""
+
+    def estimate_rows(self) -> int:
+        return 0
+
+    def rows(self, sheet_name: str) -> Iterator[tuple]:
+        raise NotImplementedError
+
+    def has_sheet(self, sheet_name: str) -> bool:
+        raise NotImplementedError
+
+    owned_file = None
+
+    def close(self) -> None:
+        self._close()
+        if self.owned_file is not None:
+            self.owned_file.close()
+
+    def _close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _StructureReader(ExcelReader):
+    """openpyxl's workbook reader without the worksheets: the sheet paths, shared strings, date
+    styles and epoch. (openpyxl's read-only mode would scan every sheet that has no ``<dimension>``
+    element, as files written in write-only mode have none, just to size it.)"""
+
+    def read_worksheets(self):
+        self.sheet_paths = {}
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                self.sheet_paths[sheet.name] = rel.target
+
+
+def _forbid(*args):
+    raise FileProblem(_("无法读取文件：工作簿包含不允许的 XML 内容（DTD 或实体声明）。"))
+
+
+_C, _V, _T, _ROW, _RPH = 1, 2, 3, 4, 5
+_TAGS = {"c": _C, "v": _V, "t": _T, "row": _ROW, "rPh": _RPH}
+
+
+def _column_index(ref: str) -> int:
+    """``"AB12"`` -> 27 (0-based column of a cell reference)."""
+    index = 0
+    for char in ref:
+        if char >= "A":
+            index = index * 26 + (ord(char) - 64)
+        else:
+            break
+    return index - 1
+
+
+def iter_sheet_xml(stream, shared_strings, date_styles, epoch) -> Iterator[tuple[int, tuple]]:
+    """Stream the rows of one worksheet part: (row number, values) with typed values as openpyxl's
+    ``values_only`` gives them (data_only: a formula's cached value).
+
+    A direct expat parser, hardened like defusedxml (no DTD, no entities): about five times faster
+    than building an element and a cell object per cell, which matters at 250,000 rows.
+    """
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _forbid
+    parser.EntityDeclHandler = _forbid
+    parser.UnparsedEntityDeclHandler = _forbid
+    parser.ExternalEntityRefHandler = _forbid
+    done: list[tuple[int, tuple]] = []
+    text: list[str] = []
+    tags = dict(_TAGS)
+    dates: dict[float, datetime.datetime] = {}
+    row_no = 0
+    cells: dict[int, object] = {}
+    col = -1
+    kind = "n"
+    style = 0
+    capture = False
+    skip = 0
+
+    def tag_of(name: str) -> int:
+        tag = tags[name] = _TAGS.get(name.rpartition(":")[2], 0)
+        return tag
+
+    def start(name, attrs):
+        nonlocal row_no, cells, col, kind, style, capture, skip
+        tag = tags.get(name)
+        if tag is None:
+            tag = tag_of(name)
+        if tag == _C:
+            ref = attrs.get("r")
+            col = _column_index(ref) if ref else col + 1
+            kind = attrs.get("t", "n")
+            s = attrs.get("s")
+            style = int(s) if s else 0
+            text.clear()
+        elif tag == _V or (tag == _T and not skip):
+            capture = True
+        elif tag == _ROW:
+            ref = attrs.get("r")
+            row_no = int(ref) if ref else row_no + 1
+            cells = {}
+            col = -1
+        elif tag == _RPH:
+            skip += 1  # phonetic runs are not part of the text
+
+    def end(name):
+        nonlocal capture, skip
+        tag = tags.get(name)
+        if tag is None:
+            tag = tag_of(name)
+        if tag == _C:
+            raw = "".join(text) if len(text) != 1 else text[0]
+            if kind == "inlineStr":
+                value = raw
+            elif not raw:
+                return
+            elif kind == "s":
+                value = shared_strings[int(raw)]
+            elif kind == "n":
+                value = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+                if style in date_styles:
+                    date = dates.get(value)
+                    if date is None:
+                        try:
+                            date = dates[value] = from_excel(value, epoch)
+                        except (OverflowError, ValueError):
+                            date = "#VALUE!"
+                    value = date
+            elif kind == "b":
+                value = raw == "1"
+            elif kind == "d":
+                try:
+                    value = datetime.datetime.fromisoformat(raw.rstrip("Z"))
+                except ValueError:
+                    value = raw
+            else:
+                value = raw  # "str" (a formula's text) and "e" (an error such as #N/A)
+            cells[col] = value
+        elif tag == _V or tag == _T:
+            capture = False
+        elif tag == _ROW:
+            if cells:
+                row = [None] * (max(cells) + 1)
+                for index, value in cells.items():
+                    row[index] = value
+                done.append((row_no, tuple(row)))
+        elif tag == _RPH:
+            skip -= 1
+
+    def chardata(data):
+        if capture:
+            text.append(data)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chardata
+    try:
+        while chunk := stream.read(1 << 16):
+            parser.Parse(chunk, False)
+            if done:
+                yield from done
+                done.clear()
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        raise FileProblem(_("无法读取文件：文件已损坏或不是有效的 .xlsx 文件。")) from None
+    yield from done
+
+
+class XlsxReader(Reader):
+    def __init__(self, fileobj):
+        try:
+            archive = zipfile.ZipFile(fileobj)
+        except (zipfile.BadZipFile, OSError):
+            raise FileProblem(_("无法读取文件：文件已损坏或不是有效的 .xlsx 文件。")) from None
+        check_archive(archive)
+        archive.close()
+        fileobj.seek(0)
+        try:
+            structure = _StructureReader(fileobj, read_only=True, data_only=True)
+            structure.read()
+        except FileProblem:
+            raise
+        except Exception:  # openpyxl raises many kinds for damaged files
+            raise FileProblem(_("无法读取文件：文件已损坏或不是有效的 .xlsx 文件。")) from None
+        self.structure = structure
+        self.archive = structure.archive
+        self.paths = {name.strip().casefold(): path for name, path in structure.sheet_paths.items()}
+
+    def has_sheet(self, sheet_name):
+        return sheet_name in self.paths
+
+    def estimate_rows(self):
+        """Rows from the declared uncompressed size of the sheet parts (for the progress bar)."""
+        size = sum(
+            self.archive.getinfo(self.paths[s.name]).file_size for s in fmt.SHEETS if s.name in self.paths
+        )
+        return size // 900 + 1
+
+    def rows(self, sheet_name):
+        wb = self.structure.wb
+        try:
+            with self.archive.open(self.paths[sheet_name]) as stream:
+                yield from iter_sheet_xml(stream, self.structure.shared_strings, wb._date_formats, wb.epoch)
+        except (zipfile.BadZipFile, KeyError, OSError):
+            raise FileProblem(_("无法读取文件：文件已损坏或不是有效的 .xlsx 文件。"), sheet_name) from None
+
+    def _close(self):
+        self.archive.close()
+
+
+class OpenpyxlReader(Reader):
+    """The same rows through openpyxl's own read-only worksheets: the reference that the fast
+    parser is tested against (and a fallback should openpyxl's reader internals change)."""
+
+    def __init__(self, fileobj):
+        XlsxReader(fileobj).close()  # the same archive checks
+        fileobj.seek(0)
+        self.workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
+        self.names = {n.strip().casefold(): n for n in self.workbook.sheetnames}
+
+    def has_sheet(self, sheet_name):
+        return sheet_name in self.names
+
+    def rows(self, sheet_name):
+        worksheet = self.workbook[self.names[sheet_name]]
+        worksheet.reset_dimensions()
+        for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            if any(v is not None for v in row):
+                while row and row[-1] is None:
+                    row = row[:-1]
+                yield number, tuple(row)
+
+    def _close(self):
+        self.workbook.close()
+
+
+def _check_utf8(name: str, stream) -> None:
+    """Refuse a CSV that is not UTF-8 (with or without BOM), naming the encoding detected."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head = b""
+    while chunk := stream.read(CSV_CHUNK):
+        if len(head) < 256 * 1024:
+            head += chunk[: 256 * 1024]
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError:
+            best = from_bytes(head).best()
+            encoding = (
+                (best.encoding if best else "").upper().replace("GB2312", "GBK").replace("GB18030", "GBK")
+            )
+            raise FileProblem(
+                _(
+                    "文件“%(name)s”不是 UTF-8 编码（检测为 %(encoding)s）：请在 Excel 中选择“CSV UTF-8（逗号分隔）”另存为 UTF-8 后重新导入。"
+                )
+                % {"name": name, "encoding": encoding or _("未知编码")},
+                fmt.SHEETS_BY_NAME.get(Path(name).stem.casefold(), fmt.UNITS).name,
+            ) from None
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise FileProblem(
+            _("文件“%(name)s”不是完整的 UTF-8 编码文本：请另存为 UTF-8。") % {"name": name}
+        ) from None
+
+
+class CsvSetReader(Reader):
+    """Three CSV files named after the sheets, in a zip archive or a folder."""
+
+    def __init__(self, opener: dict[str, callable], sizes: dict[str, int]):
+        self.opener = opener  # sheet name -> callable returning a binary stream
+        self.sizes = sizes
+
+    @classmethod
+    def from_zip(cls, fileobj):
+        try:
+            archive = zipfile.ZipFile(fileobj)
+        except (zipfile.BadZipFile, OSError):
+            raise FileProblem(_("无法读取文件：压缩包已损坏或不是有效的 .zip 文件。")) from None
+        check_archive(archive)
+        opener, sizes = {}, {}
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            base = os.path.basename(info.filename)
+            stem, ext = os.path.splitext(base)
+            if ext.lower() != ".csv" or base.startswith("."):
+                continue
+            name = stem.strip().casefold()
+            if name in fmt.SHEETS_BY_NAME:
+                opener[name] = lambda info=info: archive.open(info)
+                sizes[name] = info.file_size
+        reader = cls(opener, sizes)
+        reader.archive = archive
+        return reader
+
+    @classmethod
+    def from_folder(cls, folder: Path):
+        opener, sizes = {}, {}
+        for path in Path(folder).iterdir():
+            if path.is_file() and path.suffix.lower() == ".csv":
+                name = path.stem.strip().casefold()
+                if name in fmt.SHEETS_BY_NAME:
+                    opener[name] = lambda path=path: open(path, "rb")  # noqa: SIM115
+                    sizes[name] = path.stat().st_size
+        return cls(opener, sizes)
+
+    def has_sheet(self, sheet_name):
+        return sheet_name in self.opener
+
+    def estimate_rows(self):
+        total = 0
+        for open_ in self.opener.values():
+            with open_() as stream:
+                while chunk := stream.read(CSV_CHUNK):
+                    total += chunk.count(b"\n")
+        return total
+
+    def rows(self, sheet_name):
+        name = f"{sheet_name}.csv"
+        with self.opener[sheet_name]() as stream:
+            _check_utf8(name, stream)
+        with self.opener[sheet_name]() as stream:
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            try:
+                yield from enumerate((tuple(row) for row in csv.reader(text)), start=1)
+            except csv.Error as exc:
+                raise FileProblem(
+                    _("CSV 文件“%(name)s”格式错误：%(error)s") % {"name": name, "error": exc}, sheet_name
+                ) from None
+
+    def _close(self):
+        archive = getattr(self, "archive", None)
+        if archive is not None:
+            archive.close()
+
+
+def open_reader(source, filename: str | None = None) -> Reader:
+    """A reader for a path (file or folder) or an open binary file with its original name."""
+    owned = None
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            return CsvSetReader.from_folder(path)
+        filename = filename or path.name
+        fileobj = owned = open(path, "rb")  # noqa: SIM115 - closed by Reader.close()
+    else:
+        fileobj = source
+    try:
+        reader = _open(fileobj, filename)
+    except BaseException:
+        if owned is not None:
+            owned.close()
+        raise
+    reader.owned_file = owned
+    return reader
+
+
+def _open(fileobj, filename) -> Reader:
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    suffix = Path(filename or "").suffix.lower()
+    if head.startswith(OLE_MAGIC):
+        raise FileProblem(
+            _("文件已加密（设置了打开密码）或为旧版 .xls 格式：请取消密码保护并另存为 .xlsx 后重新导入。")
+        )
+    if suffix not in (".xlsx", ".zip"):
+        raise FileProblem(_("不支持的文件类型：请上传 .xlsx 工作簿，或包含三个 CSV 文件的 .zip 压缩包。"))
+    if not head.startswith(ZIP_MAGIC):
+        raise FileProblem(_("无法读取文件：文件已损坏或不是有效的 .xlsx 文件。"))
+    if suffix == ".xlsx":
+        return XlsxReader(fileobj)
+    return CsvSetReader.from_zip(fileobj)

@@ -1,0 +1,219 @@
+"""Import services: validate a file, apply it in one transaction, and drive an ``ImportJob``.
+
+``registry_import`` is the one entry point that the pages (through the job services and tasks), the
+``import_registry`` command and the benchmark share. Applying re-validates inside the transaction,
+with the matched rows locked on PostgreSQL, so what is written is exactly what the rules allow at
+that moment: all or nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from achievements.models import Unit
+from achievements.services import announce_change
+
+from .models import ImportJob, ImportStatus
+from .readers import FileProblem, open_reader
+from .validation import ImportResult, validate
+from .writer import write_plan
+
+logger = logging.getLogger(__name__)
+
+VALIDATE_SHARE = 0.4  # share of the progress bar taken by re-validation when applying
+
+
+def registry_import(
+    *,
+    source,
+    filename: str | None = None,
+    acting_user=None,
+    unit: Unit | None = None,
+    dry_run: bool = False,
+    progress=None,
+    reason: str | None = None,
+) -> ImportResult:
+    """Validate ``source`` (path, folder or open binary file) and, unless ``dry_run``, write it.
+
+    ``unit`` restricts the import to that unit's rows (a unit user's import). Nothing is written
+    when any problem is found. Returns the result with the counts and the problems.
+    """
+    if dry_run:
+        return _validate_source(source, filename, unit=unit, lock=False, progress=progress)
+    validate_progress = (lambda f: progress(f * VALIDATE_SHARE)) if progress else None
+    write_progress = (lambda f: progress(VALIDATE_SHARE + f * (1 - VALIDATE_SHARE))) if progress else None
+    with transaction.atomic():
+        result = _validate_source(source, filename, unit=unit, lock=True, progress=validate_progress)
+        plan = result.plan
+        if not result.valid or plan is None or not plan.write_count:
+            return result
+        write_plan(plan, acting_user=acting_user, reason=reason or _("导入"), progress=write_progress)
+        announce_change(
+            unit_ids={plan.unit_ids[code] for code in plan.touched_units},
+            years=set() if plan.unit_scope_changed else plan.years,
+        )
+    return result
+
+
+def _validate_source(source, filename, *, unit, lock, progress) -> ImportResult:
+    try:
+        reader = open_reader(source, filename)
+    except FileProblem as exc:
+        result = ImportResult()
+        result.problem_count = 1
+        result.problems.append(
+            {"sheet": exc.sheet, "row": None, "column": "", "value": "", "message": exc.message}
+        )
+        return result
+    with reader:
+        return validate(reader, unit=unit, lock=lock, progress=progress)
+
+
+def estimate_rows(source, filename: str | None = None) -> int:
+    """A cheap row count (for choosing between in-request and background processing)."""
+    try:
+        with open_reader(source, filename) as reader:
+            return reader.estimate_rows()
+    except FileProblem:
+        return 0
+
+
+# --- import jobs ------------------------------------------------------------------------------
+
+
+def _progress_key(job_id: int) -> str:
+    return f"exchange:import-job:{job_id}:progress"
+
+
+def import_job_progress(job: ImportJob) -> int:
+    """The latest progress: the cache holds it while a transaction hides the job row's updates."""
+    cached = cache.get(_progress_key(job.pk))
+    return max(job.progress, cached or 0) if job.is_running else job.progress
+
+
+def _progress_reporter(job_id: int):
+    last = {"percent": -1}
+
+    def report(fraction: float) -> None:
+        percent = max(0, min(99, int(fraction * 100)))
+        if percent - last["percent"] < 2:
+            return
+        last["percent"] = percent
+        cache.set(_progress_key(job_id), percent, timeout=3600)
+        if not transaction.get_connection().in_atomic_block:
+            ImportJob.objects.filter(pk=job_id).update(progress=percent)
+
+    return report
+
+
+def _transition(job_id: int, from_status: str, to_status: str, **fields) -> bool:
+    """Move a job from one status to the next; False when it is not (any longer) in ``from_status``."""
+    return bool(ImportJob.objects.filter(pk=job_id, status=from_status).update(status=to_status, **fields))
+
+
+def import_job_create(*, user, uploaded_file) -> ImportJob:
+    """Store an upload. A unit user's import is restricted to their unit."""
+    job = ImportJob(
+        user=user,
+        unit=None if user.is_staff else user.unit,
+        original_name=uploaded_file.name[:255],
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    job.file.save(uploaded_file.name, uploaded_file, save=False)
+    job.full_clean(exclude=["file"])
+    job.save()
+    with job.file.open("rb") as handle:
+        job.rows = estimate_rows(handle, job.original_name)
+    job.run_async = job.rows > getattr(settings, "IMPORT_ASYNC_ROWS", 2000)
+    job.save(update_fields=["rows", "run_async"])
+    return job
+
+
+def _store_result(job: ImportJob, result: ImportResult) -> dict:
+    return {
+        "rows": result.rows,
+        "counts": result.counts,
+        "changes": result.changes,
+        "errors": result.problems,
+        "error_count": result.problem_count,
+    }
+
+
+def import_job_validate(*, job_id: int) -> None:
+    """Validate the job's file and store the preview. Does nothing unless the job is ``uploaded``."""
+    if not _transition(job_id, ImportStatus.UPLOADED, ImportStatus.VALIDATING, progress=0):
+        return
+    job = ImportJob.objects.select_related("unit").get(pk=job_id)
+    try:
+        with translation.override(job.language), job.file.open("rb") as handle:
+            result = registry_import(
+                source=handle,
+                filename=job.original_name,
+                unit=job.unit,
+                dry_run=True,
+                progress=_progress_reporter(job_id),
+            )
+    except Exception:
+        logger.exception("Validation of import job %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED,
+            message=_("校验时发生内部错误，请联系管理员。"),
+            finished_at=timezone.now(),
+        )
+        return
+    status = ImportStatus.PREVIEW_READY if result.valid else ImportStatus.INVALID
+    ImportJob.objects.filter(pk=job_id).update(
+        status=status,
+        progress=100,
+        finished_at=None if result.valid else timezone.now(),
+        **_store_result(job, result),
+    )
+
+
+def import_job_confirm(*, job: ImportJob) -> bool:
+    """Record the user's confirmation of a valid preview. False when the job cannot be confirmed."""
+    return bool(
+        ImportJob.objects.filter(
+            pk=job.pk, status=ImportStatus.PREVIEW_READY, confirmed_at__isnull=True
+        ).update(confirmed_at=timezone.now())
+    )
+
+
+def import_job_apply(*, job_id: int) -> None:
+    """Write a confirmed job's file. Does nothing unless the job is confirmed and ``preview_ready``."""
+    if not ImportJob.objects.filter(pk=job_id, confirmed_at__isnull=False).exists():
+        return
+    if not _transition(job_id, ImportStatus.PREVIEW_READY, ImportStatus.IMPORTING, progress=0):
+        return
+    job = ImportJob.objects.select_related("user", "unit").get(pk=job_id)
+    try:
+        with translation.override(job.language), job.file.open("rb") as handle:
+            result = registry_import(
+                source=handle,
+                filename=job.original_name,
+                acting_user=job.user,
+                unit=job.unit,
+                progress=_progress_reporter(job_id),
+                reason=_("批量导入（任务 #%(id)d）") % {"id": job_id},
+            )
+    except Exception as exc:
+        logger.exception("Import job %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED,
+            message=_("导入失败，未写入任何数据：%(error)s") % {"error": exc.__class__.__name__},
+            finished_at=timezone.now(),
+        )
+        return
+    finally:
+        cache.delete(_progress_key(job_id))
+    status = ImportStatus.DONE if result.valid else ImportStatus.INVALID
+    message = "" if result.valid else _("确认后数据已发生变化，重新校验未通过，未写入任何数据。")
+    ImportJob.objects.filter(pk=job_id).update(
+        status=status, progress=100, finished_at=timezone.now(), message=message, **_store_result(job, result)
+    )

@@ -1,0 +1,680 @@
+"""Validation and diff of an exchange file against the registry (data-spec.md §1, import rules).
+
+``validate(reader, ...)`` reads every row, checks each cell, then the rules across rows and against
+the database, and returns an ``ImportResult``: every problem as (sheet, row, column, value,
+message), the counts of rows to add / update / leave unchanged per sheet, a sample of the changes
+for the preview, and the ``Plan`` that ``exchange.writer`` applies.
+
+Database lookups are bulk: the records matching the keys found in the file are loaded with ``IN``
+queries in chunks, so the number of queries grows with the file size divided by the chunk size,
+never with the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from achievements.choices import PATENT_IP_TYPES, AchievementStatus
+from achievements.models import EARLIEST_IP_GRANT, Achievement, Cluster, Transferee, Transformation, Unit
+from core.validators import validate_patent_no
+
+from . import format as fmt
+from .cells import PARSERS, CellError, display
+from .readers import FileProblem, Reader
+
+LOOKUP_CHUNK = 900  # keys per IN query (stays below SQLite's parameter limits)
+PROGRESS_STEP = 2000  # rows between progress reports
+
+U = fmt.UNITS.index
+A = fmt.ACHIEVEMENTS.index
+T = fmt.TRANSFORMATIONS.index
+
+# Fields compared for the diff, in sheet order (the key columns are not compared).
+UNIT_FIELDS = ("name", "type", "region")
+ACHIEVEMENT_FIELDS = (
+    "title",
+    "ip_type",
+    "patent_no",
+    "trl",
+    "cluster",
+    "funded",
+    "registered_on",
+    "ip_granted_on",
+    "convertible",
+    "status",
+    "withdrawn_on",
+)
+TRANSFORMATION_FIELDS = (
+    "achievement_ref",
+    "mode",
+    "transferee_code",
+    "signed_on",
+    "amount",
+    "received",
+    "status",
+)
+
+
+def _max_problems() -> int:
+    return getattr(settings, "IMPORT_MAX_ERRORS", 5000)
+
+
+def _preview_rows() -> int:
+    return getattr(settings, "IMPORT_PREVIEW_ROWS", 200)
+
+
+@dataclass
+class Plan:
+    """What a valid file changes. Rows are tuples in the sheet's column order."""
+
+    unit_ids: dict[str, int] = field(default_factory=dict)  # existing units by code
+    achievement_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # existing, by key
+    transferee_ids: dict[str, int] = field(default_factory=dict)
+    cluster_ids: dict[str, int] = field(default_factory=dict)
+    units_create: list[tuple] = field(default_factory=list)
+    units_update: list[tuple[int, tuple]] = field(default_factory=list)
+    achievements_create: list[tuple] = field(default_factory=list)
+    achievements_update: list[tuple[int, tuple]] = field(default_factory=list)
+    transformations_create: list[tuple] = field(default_factory=list)
+    transformations_update: list[tuple[int, tuple]] = field(default_factory=list)
+    transferees_create: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (name, region)
+    transferees_update: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    years: set[int] = field(default_factory=set)
+    unit_scope_changed: bool = False  # a unit's type or region changed: every year is affected
+    touched_units: set[str] = field(default_factory=set)
+
+    @property
+    def write_count(self) -> int:
+        return (
+            len(self.units_create)
+            + len(self.units_update)
+            + len(self.achievements_create)
+            + len(self.achievements_update)
+            + len(self.transformations_create)
+            + len(self.transformations_update)
+            + len(self.transferees_create)
+            + len(self.transferees_update)
+        )
+
+
+@dataclass
+class ImportResult:
+    problems: list[dict] = field(default_factory=list)
+    problem_count: int = 0
+    rows: int = 0
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    changes: list[dict] = field(default_factory=list)
+    plan: Plan | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.problem_count == 0
+
+    @property
+    def change_count(self) -> int:
+        return sum(c["add"] + c["update"] for c in self.counts.values())
+
+    def summary(self) -> dict:
+        """JSON-serialisable form, stored on the import job."""
+        return {
+            "rows": self.rows,
+            "counts": self.counts,
+            "changes": self.changes,
+            "problem_count": self.problem_count,
+        }
+
+
+def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Validator:
+    def __init__(self, reader: Reader, *, unit: Unit | None = None, lock: bool = False, progress=None):
+        self.reader = reader
+        self.unit = unit  # a unit user's import: only this unit's rows are allowed
+        self.lock = lock
+        self.progress: Callable[[float], None] | None = progress
+        self.result = ImportResult()
+        self.plan = Plan()
+        self.headers: dict[str, list[str]] = {}  # sheet -> the header text per column key index
+        self.estimate = 0
+        self.read = 0
+        self.change_samples: dict[str, int] = defaultdict(int)
+
+    # --- problems -------------------------------------------------------------------------------
+
+    def problem(self, sheet: str, row: int | None, column: str, value, message: str) -> None:
+        self.result.problem_count += 1
+        if len(self.result.problems) < _max_problems():
+            self.result.problems.append(
+                {
+                    "sheet": sheet,
+                    "row": row,
+                    "column": column,
+                    "value": display(value),
+                    "message": str(message),
+                }
+            )
+
+    def column_header(self, sheet: fmt.Sheet, key: str) -> str:
+        headers = self.headers.get(sheet.name)
+        if headers and headers[sheet.index[key]]:
+            return headers[sheet.index[key]]
+        return key
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def _report(self) -> None:
+        if self.progress and self.estimate:
+            self.progress(min(self.read / self.estimate, 1.0))
+
+    def read_sheet(self, sheet: fmt.Sheet) -> Iterable[tuple[int, list]]:
+        """Yield (row number, parsed values) for every non-empty row whose cells all parse."""
+        if not self.reader.has_sheet(sheet.name):
+            self.problem(
+                sheet.name, None, "", "", _("缺少工作表（或 CSV 文件）“%(name)s”。") % {"name": sheet.name}
+            )
+            return
+        rows = iter(self.reader.rows(sheet.name))
+        first = next(rows, None)
+        if first is None:
+            return
+        header = first[1]
+        mapping = self._map_header(sheet, header, first[0])
+        if mapping is None:
+            return
+        required = [i for i, c in enumerate(sheet.columns) if c.required]
+        width = len(sheet.columns)
+        name = sheet.name
+        headers = self.headers[name]
+        for row_no, raw in rows:
+            self.read += 1
+            if self.read % PROGRESS_STEP == 0:
+                self._report()
+            values = [None] * width
+            filled = [False] * width
+            ok = True
+            length = len(raw)
+            for src, col_idx, column, parser in mapping:
+                if src >= length:
+                    continue
+                cell = raw[src]
+                if cell is None:
+                    continue
+                if cell.__class__ is str:
+                    cell = cell.strip()
+                    if not cell:
+                        continue
+                filled[col_idx] = True
+                try:
+                    values[col_idx] = parser(cell, column)
+                except CellError as exc:
+                    ok = False
+                    self.problem(name, row_no, headers[col_idx], cell, exc.message)
+            if not any(filled):
+                continue
+            self.result.rows += 1
+            for col_idx in required:
+                if not filled[col_idx]:
+                    ok = False
+                    self.problem(name, row_no, headers[col_idx], "", _("必填项不能为空。"))
+            if ok:
+                yield row_no, values
+
+    def _map_header(self, sheet: fmt.Sheet, header: tuple, header_row: int = 1):
+        known = fmt.header_map(sheet.name)
+        mapping = []
+        seen: dict[str, int] = {}
+        headers = [""] * len(sheet.columns)
+        ok = True
+        for src, cell in enumerate(header):
+            if cell is None or not str(cell).strip():
+                continue
+            text = str(cell).strip()
+            key = known.get(text.casefold())
+            if key is None:
+                ok = False
+                self.problem(
+                    sheet.name,
+                    header_row,
+                    text,
+                    text,
+                    _("未知的列“%(header)s”：请使用模板中的英文键名或中文表头。") % {"header": text},
+                )
+                continue
+            if key in seen:
+                ok = False
+                self.problem(
+                    sheet.name, 1, text, text, _("列重复：与第 %(n)d 列相同。") % {"n": seen[key] + 1}
+                )
+                continue
+            seen[key] = src
+            col_idx = sheet.index[key]
+            column = sheet.columns[col_idx]
+            headers[col_idx] = text
+            mapping.append((src, col_idx, column, PARSERS[column.kind]))
+        for column in sheet.columns:
+            if column.required and column.key not in seen:
+                ok = False
+                self.problem(
+                    sheet.name,
+                    header_row,
+                    column.key,
+                    "",
+                    _("缺少必填列“%(key)s”（%(label)s）。")
+                    % {"key": column.key, "label": column.display_label()},
+                )
+        self.headers[sheet.name] = [h or c.key for h, c in zip(headers, sheet.columns, strict=True)]
+        return mapping if ok else None
+
+    def _restricted(self, sheet: fmt.Sheet, row_no: int, column: str, code: str) -> bool:
+        if self.unit is not None and code != self.unit.code:
+            self.problem(
+                sheet.name,
+                row_no,
+                self.column_header(sheet, column),
+                code,
+                _("无权导入其他单位的数据：只能导入本单位（%(code)s）的记录。") % {"code": self.unit.code},
+            )
+            return True
+        return False
+
+    def _duplicate(self, sheet: fmt.Sheet, row_no: int, first_row: int, key) -> None:
+        self.problem(
+            sheet.name,
+            row_no,
+            self.column_header(sheet, sheet.key[-1]),
+            key[-1] if isinstance(key, tuple) else key,
+            _("文件中重复：与第 %(row)d 行的键（%(key)s）相同。")
+            % {"row": first_row, "key": " / ".join(key) if isinstance(key, tuple) else key},
+        )
+
+    # --- per-row rules --------------------------------------------------------------------------
+
+    def check_achievement(self, row_no: int, v: list) -> bool:
+        sheet = fmt.ACHIEVEMENTS
+        ok = True
+        patent = v[A["patent_no"]]
+        ip_type = v[A["ip_type"]]
+        if ip_type in PATENT_IP_TYPES and not patent:
+            ok = False
+            self.problem(
+                sheet.name,
+                row_no,
+                self.column_header(sheet, "patent_no"),
+                "",
+                _("专利类成果必须填写专利号。"),
+            )
+        elif patent:
+            try:
+                validate_patent_no(patent, ip_type)
+            except ValidationError as exc:
+                ok = False
+                self.problem(
+                    sheet.name, row_no, self.column_header(sheet, "patent_no"), patent, " ".join(exc.messages)
+                )
+        else:
+            v[A["patent_no"]] = ""
+        status, withdrawn_on, registered_on = v[A["status"]], v[A["withdrawn_on"]], v[A["registered_on"]]
+        if status == AchievementStatus.WITHDRAWN and withdrawn_on is None:
+            ok = False
+            self.problem(
+                sheet.name,
+                row_no,
+                self.column_header(sheet, "withdrawn_on"),
+                "",
+                _("已撤回的成果必须填写撤回日期。"),
+            )
+        if status == AchievementStatus.ACTIVE and withdrawn_on is not None:
+            ok = False
+            self.problem(
+                sheet.name,
+                row_no,
+                self.column_header(sheet, "withdrawn_on"),
+                withdrawn_on,
+                _("有效的成果不能有撤回日期。"),
+            )
+        if withdrawn_on is not None and registered_on is not None and withdrawn_on < registered_on:
+            ok = False
+            self.problem(
+                sheet.name,
+                row_no,
+                self.column_header(sheet, "withdrawn_on"),
+                withdrawn_on,
+                _("撤回日期不能早于登记日期。"),
+            )
+        granted = v[A["ip_granted_on"]]
+        if granted is not None and granted < EARLIEST_IP_GRANT:
+            ok = False
+            self.problem(
+                sheet.name,
+                row_no,
+                self.column_header(sheet, "ip_granted_on"),
+                granted,
+                _("授权日期不能早于1985年4月1日。"),
+            )
+        cluster = v[A["cluster"]]
+        if cluster is not None and cluster not in self.plan.cluster_ids:
+            ok = False
+            self.problem(
+                sheet.name,
+                row_no,
+                self.column_header(sheet, "cluster"),
+                cluster,
+                _("产业集群代码不在库中的产业集群清单中。"),
+            )
+        return ok
+
+    def check_transformation(self, row_no: int, v: list) -> bool:
+        received, amount = v[T["received"]], v[T["amount"]]
+        if received is not None and amount is not None and received > amount:
+            self.problem(
+                fmt.TRANSFORMATIONS.name,
+                row_no,
+                self.column_header(fmt.TRANSFORMATIONS, "received"),
+                received,
+                _("到账金额不能大于合同金额（%(amount)s 元）。") % {"amount": amount},
+            )
+            return False
+        return True
+
+    # --- the whole file -------------------------------------------------------------------------
+
+    def run(self) -> ImportResult:
+        try:
+            self._run()
+        except FileProblem as exc:
+            self.problem(exc.sheet, None, "", "", exc.message)
+        if self.result.problem_count:
+            self.result.plan = None
+        if self.progress:
+            self.progress(1.0)
+        return self.result
+
+    def _run(self) -> None:
+        self.estimate = self.reader.estimate_rows()
+        self.plan.cluster_ids = dict(Cluster.objects.values_list("code", "id"))
+
+        units: dict[str, tuple[int, tuple]] = {}
+        for row_no, v in self.read_sheet(fmt.UNITS):
+            code = v[U["code"]]
+            if code in units:
+                self._duplicate(fmt.UNITS, row_no, units[code][0], code)
+                continue
+            if self._restricted(fmt.UNITS, row_no, "code", code):
+                continue
+            units[code] = (row_no, tuple(v))
+
+        achievements: dict[tuple[str, str], tuple[int, tuple]] = {}
+        for row_no, v in self.read_sheet(fmt.ACHIEVEMENTS):
+            key = (v[A["unit_code"]], v[A["ref"]])
+            if key in achievements:
+                self._duplicate(fmt.ACHIEVEMENTS, row_no, achievements[key][0], key)
+                continue
+            if self._restricted(fmt.ACHIEVEMENTS, row_no, "unit_code", key[0]):
+                continue
+            if self.check_achievement(row_no, v):
+                achievements[key] = (row_no, tuple(v))
+            else:
+                achievements[key] = (row_no, None)  # keeps the key for duplicate detection
+
+        transformations: dict[tuple[str, str], tuple[int, tuple]] = {}
+        for row_no, v in self.read_sheet(fmt.TRANSFORMATIONS):
+            key = (v[T["unit_code"]], v[T["ref"]])
+            if key in transformations:
+                self._duplicate(fmt.TRANSFORMATIONS, row_no, transformations[key][0], key)
+                continue
+            if self._restricted(fmt.TRANSFORMATIONS, row_no, "unit_code", key[0]):
+                continue
+            if self.check_transformation(row_no, v):
+                transformations[key] = (row_no, tuple(v))
+            else:
+                transformations[key] = (row_no, None)
+
+        self._report()
+        self._diff(units, achievements, transformations)
+
+    # --- database lookups -----------------------------------------------------------------------
+
+    def _locked(self, queryset):
+        return queryset.select_for_update(of=("self",)) if self.lock else queryset
+
+    def _load_units(self, codes: set[str]) -> dict[str, tuple]:
+        found = {}
+        for chunk in _chunks(sorted(codes)):
+            qs = self._locked(Unit.objects.filter(code__in=chunk).order_by("pk"))
+            for row in qs.values_list("id", "code", "name", "type", "region"):
+                found[row[1]] = row
+        return found
+
+    def _load_by_unit_and_ref(self, queryset, keys: list[tuple[int, str]], fields: tuple[str, ...]):
+        """Rows of ``queryset`` whose (unit_id, ref) is in ``keys``; ``fields`` start with id, unit_id,
+        ref. Keys are sorted, so a chunk spans one or two units and ``unit_id IN (..) AND ref IN (..)``
+        (the unique index) fetches hardly more than the keys asked for; extras are dropped here."""
+        for chunk in _chunks(sorted(keys)):
+            wanted = set(chunk)
+            qs = queryset.filter(unit_id__in={u for u, _r in chunk}, ref__in=[r for _u, r in chunk])
+            for row in self._locked(qs.order_by("pk")).values_list(*fields):
+                if (row[1], row[2]) in wanted:
+                    yield row
+
+    def _diff(self, units, achievements, transformations) -> None:
+        plan = self.plan
+        counts = self.result.counts
+        for sheet in fmt.SHEETS:
+            counts[sheet.name] = {"add": 0, "update": 0, "unchanged": 0}
+        counts["transferees"] = {"add": 0, "update": 0, "unchanged": 0}
+
+        # Units: in the file, or referenced by the other sheets.
+        referenced = {k[0] for k in achievements} | {k[0] for k in transformations}
+        db_units = self._load_units(set(units) | referenced)
+        plan.unit_ids = {code: row[0] for code, row in db_units.items()}
+        code_of_unit = {row[0]: code for code, row in db_units.items()}
+        for code, (row_no, v) in units.items():
+            existing = db_units.get(code)
+            if existing is None:
+                plan.units_create.append(v)
+                plan.touched_units.add(code)
+                self._count(fmt.UNITS, "add", row_no, code, v, None)
+                continue
+            old = dict(zip(UNIT_FIELDS, existing[2:], strict=True))
+            changed = [f for f in UNIT_FIELDS if old[f] != v[U[f]]]
+            if changed:
+                plan.units_update.append((existing[0], v))
+                plan.touched_units.add(code)
+                if old["type"] != v[U["type"]] or old["region"] != v[U["region"]]:
+                    plan.unit_scope_changed = True
+                self._count(fmt.UNITS, "update", row_no, code, v, {f: old[f] for f in changed})
+            else:
+                counts["units"]["unchanged"] += 1
+
+        def unit_known(sheet, row_no, code) -> bool:
+            if code in units or code in db_units:
+                return True
+            self.problem(
+                sheet.name,
+                row_no,
+                self.column_header(sheet, "unit_code"),
+                code,
+                _("完成单位代码在本文件的 units 表和库中都不存在。"),
+            )
+            return False
+
+        # Achievements: those of the file, and those the contracts refer to.
+        ach_keys = set()
+        for key, (row_no, v) in achievements.items():
+            if v is not None and unit_known(fmt.ACHIEVEMENTS, row_no, key[0]):
+                ach_keys.add(key)
+        for key, (row_no, v) in transformations.items():
+            if v is not None and unit_known(fmt.TRANSFORMATIONS, row_no, key[0]):
+                ach_keys.add((key[0], v[T["achievement_ref"]]))
+        lookup = [(plan.unit_ids[u], ref) for u, ref in ach_keys if u in plan.unit_ids]
+        db_achievements = {}
+        ach_fields = ("id", "unit_id", "ref") + tuple(
+            f if f != "cluster" else "cluster__code" for f in ACHIEVEMENT_FIELDS
+        )
+        ach_fields += ("version",)
+        for row in self._load_by_unit_and_ref(Achievement.objects.all(), lookup, ach_fields):
+            db_achievements[(code_of_unit[row[1]], row[2])] = row
+        plan.achievement_ids = {key: row[0] for key, row in db_achievements.items()}
+
+        for key, (row_no, v) in achievements.items():
+            if v is None or key not in ach_keys:
+                continue
+            existing = db_achievements.get(key)
+            self._years(v[A["registered_on"]], v[A["withdrawn_on"]])
+            if existing is None:
+                plan.achievements_create.append(v)
+                plan.touched_units.add(key[0])
+                self._count(fmt.ACHIEVEMENTS, "add", row_no, key, v, None)
+                continue
+            old = dict(zip(ACHIEVEMENT_FIELDS, existing[3:-1], strict=True))
+            changed = [f for f in ACHIEVEMENT_FIELDS if old[f] != v[A[f]]]
+            if changed:
+                plan.achievements_update.append((existing[0], v))
+                plan.touched_units.add(key[0])
+                self._years(old["registered_on"], old["withdrawn_on"])
+                self._count(fmt.ACHIEVEMENTS, "update", row_no, key, v, {f: old[f] for f in changed})
+            else:
+                counts["achievements"]["unchanged"] += 1
+
+        # Transferees: one per credit code; the rows naming one must agree on its name and region.
+        transferee_rows: dict[str, tuple[int, str, str]] = {}
+        tr_valid = {}
+        for key, (row_no, v) in transformations.items():
+            if v is None or key[0] not in units and key[0] not in db_units:
+                continue
+            ach_key = (key[0], v[T["achievement_ref"]])
+            if ach_key not in db_achievements and not (achievements.get(ach_key, (0, None))[1] is not None):
+                if ach_key in achievements:
+                    continue  # the achievement row itself is invalid and already listed
+                self.problem(
+                    fmt.TRANSFORMATIONS.name,
+                    row_no,
+                    self.column_header(fmt.TRANSFORMATIONS, "achievement_ref"),
+                    ach_key[1],
+                    _("成果编号在本文件的 achievements 表和库中都找不到（完成单位 %(unit)s）。")
+                    % {"unit": key[0]},
+                )
+                continue
+            code = v[T["transferee_code"]]
+            name, region = v[T["transferee_name"]], v[T["transferee_region"]]
+            first = transferee_rows.get(code)
+            if first is None:
+                transferee_rows[code] = (row_no, name, region)
+            elif (first[1], first[2]) != (name, region):
+                self.problem(
+                    fmt.TRANSFORMATIONS.name,
+                    row_no,
+                    self.column_header(
+                        fmt.TRANSFORMATIONS, "transferee_name" if first[1] != name else "transferee_region"
+                    ),
+                    name if first[1] != name else region,
+                    _("同一受让方统一社会信用代码 %(code)s 在第 %(row)d 行的名称或地区代码与本行不同。")
+                    % {"code": code, "row": first[0]},
+                )
+                continue
+            tr_valid[key] = (row_no, v)
+
+        db_transferees = {}
+        for chunk in _chunks(sorted(transferee_rows)):
+            qs = self._locked(Transferee.objects.filter(code__in=chunk).order_by("pk"))
+            for row in qs.values_list("id", "code", "name", "region"):
+                db_transferees[row[1]] = row
+        plan.transferee_ids = {code: row[0] for code, row in db_transferees.items()}
+        for code, (row_no, name, region) in transferee_rows.items():
+            existing = db_transferees.get(code)
+            if existing is None:
+                plan.transferees_create[code] = (name, region)
+                counts["transferees"]["add"] += 1
+            elif (existing[2], existing[3]) != (name, region):
+                plan.transferees_update[code] = (existing[0], name, region)
+                counts["transferees"]["update"] += 1
+                self._sample(
+                    "transferees",
+                    row_no,
+                    "update",
+                    code,
+                    [
+                        (fmt.TRANSFORMATIONS.columns[T[f]].display_label(), display(o), display(n))
+                        for f, o, n in (
+                            ("transferee_name", existing[2], name),
+                            ("transferee_region", existing[3], region),
+                        )
+                        if o != n
+                    ],
+                )
+            else:
+                counts["transferees"]["unchanged"] += 1
+
+        tr_lookup = [(plan.unit_ids[u], ref) for u, ref in tr_valid if u in plan.unit_ids]
+        tr_fields = ("id", "unit_id", "ref", "achievement__ref", "mode", "transferee__code", "signed_on")
+        tr_fields += ("amount", "received", "status", "version")
+        db_transformations = {}
+        for row in self._load_by_unit_and_ref(Transformation.objects.all(), tr_lookup, tr_fields):
+            db_transformations[(code_of_unit[row[1]], row[2])] = row
+        for key, (row_no, v) in tr_valid.items():
+            existing = db_transformations.get(key)
+            self._years(v[T["signed_on"]])
+            if existing is None:
+                plan.transformations_create.append(v)
+                plan.touched_units.add(key[0])
+                self._count(fmt.TRANSFORMATIONS, "add", row_no, key, v, None)
+                continue
+            old = dict(zip(TRANSFORMATION_FIELDS, existing[3:-1], strict=True))
+            changed = [f for f in TRANSFORMATION_FIELDS if old[f] != v[T[f]]]
+            if changed:
+                plan.transformations_update.append((existing[0], v))
+                plan.touched_units.add(key[0])
+                self._years(old["signed_on"])
+                self._count(fmt.TRANSFORMATIONS, "update", row_no, key, v, {f: old[f] for f in changed})
+            else:
+                counts["transformations"]["unchanged"] += 1
+
+    def _years(self, *dates: datetime.date | None) -> None:
+        for d in dates:
+            if d is not None:
+                self.plan.years.add(d.year)
+
+    def _count(self, sheet: fmt.Sheet, action: str, row_no: int, key, v, old: dict | None) -> None:
+        self.result.counts[sheet.name][action] += 1
+        if self.change_samples[sheet.name] >= _preview_rows():
+            return
+        if old is None:
+            fields = []
+        else:
+            fields = [
+                (sheet.columns[sheet.index[f]].display_label(), display(o), display(v[sheet.index[f]]))
+                for f, o in old.items()
+            ]
+        self._sample(sheet.name, row_no, action, " / ".join(key) if isinstance(key, tuple) else key, fields)
+
+    def _sample(self, sheet_name: str, row_no: int, action: str, key: str, fields: list) -> None:
+        if self.change_samples[sheet_name] >= _preview_rows():
+            return
+        self.change_samples[sheet_name] += 1
+        self.result.changes.append(
+            {
+                "sheet": sheet_name,
+                "row": row_no,
+                "action": action,
+                "key": key,
+                "fields": [list(f) for f in fields],
+            }
+        )
+
+
+def validate(reader: Reader, *, unit: Unit | None = None, lock: bool = False, progress=None) -> ImportResult:
+    validator = Validator(reader, unit=unit, lock=lock, progress=progress)
+    result = validator.run()
+    if result.valid:
+        result.plan = validator.plan
+    return result

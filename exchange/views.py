@@ -1,0 +1,174 @@
+"""Pages of the exchange area: upload → preview → confirm → result, templates, exports.
+
+Views are thin: they check who may do what, then call ``exchange.services`` (or enqueue the task
+for large files) and ``exchange.export``.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from achievements.filtersets import AchievementFilterSet
+from achievements.models import Achievement
+
+from . import export, services
+from .forms import ImportUploadForm
+from .models import ImportJob, ImportStatus
+from .tasks import import_apply_task, import_validate_task
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ERRORS_PER_PAGE = 200
+SHEET_TITLES = {
+    "units": "单位",
+    "achievements": "科技成果",
+    "transformations": "转化合同",
+    "transferees": "受让方",
+}
+
+
+def exchange_user_required(view):
+    """Department staff and unit users (a user with neither role has nothing to import or export)."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_staff or request.user.unit_id):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _job_for(request, pk: int) -> ImportJob:
+    jobs = ImportJob.objects.select_related("user", "unit")
+    if not request.user.is_staff:
+        jobs = jobs.filter(user=request.user)
+    return get_object_or_404(jobs, pk=pk)
+
+
+@exchange_user_required
+def import_upload(request):
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            job = services.import_job_create(user=request.user, uploaded_file=form.cleaned_data["file"])
+            if job.run_async:
+                import_validate_task.delay_on_commit(job.pk)
+            else:
+                services.import_job_validate(job_id=job.pk)
+            return redirect("exchange:import_job", pk=job.pk)
+    else:
+        form = ImportUploadForm()
+    jobs = ImportJob.objects.filter(user=request.user)[:10]
+    return render(request, "exchange/import_upload.html", {"form": form, "jobs": jobs})
+
+
+@exchange_user_required
+def import_job(request, pk: int):
+    job = _job_for(request, pk)
+    errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = [
+        {"sheet": name, "title": _(SHEET_TITLES[name]), **job.counts[name]}
+        for name in SHEET_TITLES
+        if name in job.counts
+    ]
+    changes = [dict(change, title=_(SHEET_TITLES[change["sheet"]])) for change in job.changes]
+    context = {
+        "job": job,
+        "progress": services.import_job_progress(job),
+        "counts": counts,
+        "changes": changes,
+        "change_total": sum(c["add"] + c["update"] for c in counts),
+        "errors": errors,
+        "can_confirm": job.status == ImportStatus.PREVIEW_READY and job.confirmed_at is None,
+        "status_url": reverse("exchange:import_job_status", args=[job.pk]),
+    }
+    return render(request, "exchange/import_job.html", context)
+
+
+@exchange_user_required
+@require_GET
+def import_job_status(request, pk: int):
+    job = _job_for(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "progress": services.import_job_progress(job),
+            "running": job.is_running,
+        }
+    )
+
+
+@exchange_user_required
+@require_POST
+def import_job_confirm(request, pk: int):
+    job = _job_for(request, pk)
+    if job.user_id != request.user.pk:
+        raise PermissionDenied  # only the uploader confirms their own import
+    if services.import_job_confirm(job=job):
+        if job.run_async:
+            import_apply_task.delay_on_commit(job.pk)
+        else:
+            services.import_job_apply(job_id=job.pk)
+    return redirect("exchange:import_job", pk=job.pk)
+
+
+@exchange_user_required
+@require_GET
+def template_download(request, style: str):
+    if style not in (export.ZH, export.EN):
+        raise Http404
+    handle = tempfile.TemporaryFile()
+    export.write_template(handle, style)
+    handle.seek(0)
+    name = "成果库交换格式v1-模板.xlsx" if style == export.ZH else "registry-exchange-v1-template.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX_TYPE)
+
+
+def _filtered_achievements(request):
+    filterset = AchievementFilterSet(request.GET, queryset=Achievement.objects.for_user(request.user))
+    if not filterset.is_valid():
+        return None, filterset
+    return filterset.qs, filterset
+
+
+def _export(request, kind: str):
+    achievements, filterset = _filtered_achievements(request)
+    if achievements is None:
+        messages = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in filterset.errors.items())
+        return HttpResponseBadRequest(_("筛选条件无效：%(errors)s") % {"errors": messages})
+    style = export.EN if request.GET.get("headers") == export.EN else export.ZH
+    handle = tempfile.TemporaryFile()
+    stamp = timezone.localdate().isoformat()
+    if kind == "xlsx":
+        export.write_xlsx(handle, achievements, style)
+        name, content_type = f"科技成果导出-{stamp}.xlsx", XLSX_TYPE
+    else:
+        export.write_csv_zip(handle, achievements, style)
+        name, content_type = f"科技成果导出-{stamp}-csv.zip", "application/zip"
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+
+
+@exchange_user_required
+@require_GET
+def export_xlsx(request):
+    return _export(request, "xlsx")
+
+
+@exchange_user_required
+@require_GET
+def export_csv(request):
+    return _export(request, "csv")
