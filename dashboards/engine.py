@@ -120,10 +120,9 @@ def _insert_stock_side(*, version: int, grain: str, years: list[int], unit_ids: 
         where.append(sql)
         params += in_params
     dim = _STOCK_DIM[grain]
-    group = (
-        f'"{ACHIEVEMENT_TABLE}"."unit_id", "{UNIT_TABLE}"."type", "{UNIT_TABLE}"."region", '
-        f'"{ACHIEVEMENT_TABLE}"."cluster_id", {dim}'
-    )
+    group = f'"{ACHIEVEMENT_TABLE}"."unit_id", "{UNIT_TABLE}"."type", "{UNIT_TABLE}"."region", "{ACHIEVEMENT_TABLE}"."cluster_id"'
+    if grain != Grain.BASE:  # a constant cannot be grouped by on PostgreSQL
+        group += f", {dim}"
     grouped = (
         f'SELECT "{ACHIEVEMENT_TABLE}"."unit_id" AS unit_id, "{UNIT_TABLE}"."type" AS unit_type, '
         f'"{UNIT_TABLE}"."region" AS region, "{ACHIEVEMENT_TABLE}"."cluster_id" AS cluster_id, {dim} AS dim, '
@@ -187,7 +186,7 @@ def _insert_contract_side(*, version: int, grain: str, years: list[int], unit_id
         f'ON "{ACHIEVEMENT_TABLE}"."id" = c.achievement_id '
         f'INNER JOIN "{UNIT_TABLE}" ON "{UNIT_TABLE}"."id" = "{ACHIEVEMENT_TABLE}"."unit_id" '
         f'GROUP BY c.year, "{ACHIEVEMENT_TABLE}"."unit_id", "{UNIT_TABLE}"."type", "{UNIT_TABLE}"."region", '
-        f'"{ACHIEVEMENT_TABLE}"."cluster_id", {dim}'
+        f'"{ACHIEVEMENT_TABLE}"."cluster_id"' + ("" if grain == Grain.BASE else f", {dim}")
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [version, grain, *params])
