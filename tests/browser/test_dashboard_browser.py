@@ -41,6 +41,7 @@ def test_tile_matches_the_api_and_a_bar_click_opens_the_matching_list(
     page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
 
     # When the bar of cluster A01 (2 achievements transformed in 2023) is clicked at its pixel position,
+    page.locator("#chart-cluster").scroll_into_view_if_needed()
     x, y, value = page.evaluate(
         """() => {
             const chart = window.dashboardCharts.cluster;
