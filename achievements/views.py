@@ -34,6 +34,7 @@ from .filtersets import AchievementFilterSet, TransformationFilterSet
 from .forms import (
     AchievementForm,
     ConvertibleForm,
+    DateInput,
     MergeForm,
     TransformationForm,
     VersionOnlyForm,
@@ -91,33 +92,51 @@ def _page_size(request) -> int:
 
 
 def _tidy_filter_form(form, request) -> None:
-    """Readable choices for the filter form: '全部' instead of dashes, units and cities by name."""
+    """Readable widgets for the filter form: '全部' instead of dashes, units and cities by name,
+    date pickers. Called before the form is validated (bound fields are cached from then on)."""
     all_label = gettext_lazy("全部")
     for field in form.fields.values():
+        if isinstance(field, forms.DateField):
+            field.widget = DateInput()
+            continue
+        if isinstance(field, forms.NullBooleanField):
+            field.widget = forms.Select(choices=[("", all_label), ("true", _("是")), ("false", _("否"))])
+            continue
         choices = getattr(field, "choices", None)
         if choices is None or not hasattr(field.widget, "choices"):
             continue
-        if hasattr(field, "empty_label") and field.empty_label is not None:
+        if isinstance(field, forms.ModelChoiceField):
             field.empty_label = all_label
+        elif hasattr(field, "empty_label"):
+            # django-filter's ChoiceField adds its empty choice when its choices are set.
+            field.empty_label = all_label
+            field.choices = [(value, label) for value, label in choices if value != ""]
         else:
-            field.choices = [
-                ("", all_label) if value in ("", "unknown") else (value, label) for value, label in choices
-            ]
-    if "region" in form.fields:
-        form.fields["region"].widget = forms.Select(
-            choices=[("", all_label), ("210000", _("辽宁省（全省）"))] + list(LIAONING_CITIES.items())
-        )
-        form.fields["region"].label = _("所在城市")
-    if "unit" in form.fields:
-        if request.user.is_staff:
-            form.fields["unit"].widget = forms.Select(
-                choices=[("", all_label)] + list(Unit.objects.order_by("name").values_list("code", "name"))
+            field.choices = [("", all_label)] + [(value, label) for value, label in choices if value != ""]
+    for name in ("trl_min", "trl_max"):
+        if name in form.fields:
+            form.fields[name].widget = forms.Select(
+                choices=[("", all_label)] + [(str(level), str(level)) for level in range(1, 10)]
             )
-            form.fields["unit"].label = _("单位")
-        else:
-            # A unit user only ever sees their own unit: the unit filters mean nothing to them.
-            for name in ("unit", "unit_type", "region"):
-                form.fields.pop(name, None)
+    if "region" in form.fields:
+        regions = [("", all_label), ("210000", _("辽宁省（全省）"))] + list(LIAONING_CITIES.items())
+        current = form.data.get("region") if form.is_bound else None
+        if current and current not in dict(regions):
+            regions.append((current, current))  # e.g. a district code from a dashboard link
+        form.fields["region"].widget = forms.Select(choices=regions)
+        form.fields["region"].label = _("单位所在城市")
+    if "unit" in form.fields and request.user.is_staff:
+        form.fields["unit"].widget = forms.Select(
+            choices=[("", all_label)] + list(Unit.objects.order_by("name").values_list("code", "name"))
+        )
+        form.fields["unit"].label = _("单位")
+
+
+def _shown_filter_fields(form, request, names: tuple[str, ...]) -> list:
+    """The filter fields the page shows. A unit user only ever sees their own unit, so the unit
+    filters mean nothing to them (they still apply if given in the URL, within their unit)."""
+    hidden = set() if request.user.is_staff else {"unit", "unit_type", "region"}
+    return [form[name] for name in names if name in form.fields and name not in hidden]
 
 
 def _extra_filters(form, shown: tuple[str, ...]) -> list[tuple[str, str, str]]:
@@ -169,15 +188,15 @@ def achievement_list(request):
         )
     )
     filterset = AchievementFilterSet(request.GET or None, queryset=queryset, request=request)
-    qs, sort = _sorted(filterset.qs, request.GET.get("sort", ""), ACHIEVEMENT_SORTS, ACHIEVEMENT_DEFAULT_SORT)
-    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     form = filterset.form
     _tidy_filter_form(form, request)
+    qs, sort = _sorted(filterset.qs, request.GET.get("sort", ""), ACHIEVEMENT_SORTS, ACHIEVEMENT_DEFAULT_SORT)
+    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
         "form": form,
         "primary_fields": [form[name] for name in ("q",) if name in form.fields],
-        "filter_fields": [form[name] for name in ACHIEVEMENT_FILTER_FIELDS[1:] if name in form.fields],
+        "filter_fields": _shown_filter_fields(form, request, ACHIEVEMENT_FILTER_FIELDS[1:]),
         "extra_filters": _extra_filters(form, ACHIEVEMENT_FILTER_FIELDS),
         "page_obj": page,
         "sort": sort,
@@ -403,18 +422,18 @@ def transformation_list(request):
     filterset = TransformationFilterSet(
         request.GET or None, queryset=selectors.transformation_list(user=request.user), request=request
     )
+    form = filterset.form
+    _tidy_filter_form(form, request)
     qs, sort = _sorted(
         filterset.qs, request.GET.get("sort", ""), TRANSFORMATION_SORTS, TRANSFORMATION_DEFAULT_SORT
     )
     page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     totals = filterset.qs.order_by().aggregate(amount=Sum("amount"), received=Sum("received"))
-    form = filterset.form
-    _tidy_filter_form(form, request)
     context = {
         "filterset": filterset,
         "form": form,
         "primary_fields": [form["q"]],
-        "filter_fields": [form[name] for name in TRANSFORMATION_FILTER_FIELDS[1:] if name in form.fields],
+        "filter_fields": _shown_filter_fields(form, request, TRANSFORMATION_FILTER_FIELDS[1:]),
         "extra_filters": _extra_filters(form, TRANSFORMATION_FILTER_FIELDS),
         "page_obj": page,
         "sort": sort,
