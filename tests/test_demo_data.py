@@ -34,6 +34,8 @@ def demo_data(django_db_setup, django_db_blocker):
         call_command("seed_demo", "--with-logins", stdout=out)
         yield out.getvalue()
         demo_reset()
+        assert not any(synthetic_counts().values())
+        assert not User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).exists()
 
 
 # --- the figures, straight from data-spec.md §2 --------------------------------------------------

@@ -259,6 +259,7 @@ def _demo_user(login: DemoLogin) -> User | None:
 
 def demo_logins_ensure() -> list[DemoLogin]:
     """Create the demo logins that do not exist yet (through the account services)."""
+    created = []
     for login in DEMO_LOGINS:
         if User.objects.filter(username=login.username).exists():
             continue
@@ -271,6 +272,9 @@ def demo_logins_ensure() -> list[DemoLogin]:
             user_create_staff(
                 username=login.username, password=login.password, superuser=login.role == "superuser"
             )
+        created.append(login.username)
+    if len(created) == len(DEMO_LOGINS):
+        return list(DEMO_LOGINS)  # all just created: no need to check the passwords again
     return demo_logins()
 
 
