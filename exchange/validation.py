@@ -177,7 +177,8 @@ class Validator:
             self.progress(min(self.read / self.estimate, 1.0))
 
     def read_sheet(self, sheet: fmt.Sheet) -> Iterable[tuple[int, list]]:
-        """Yield (row number, parsed values) for every non-empty row whose cells all parse."""
+        """Yield (row number, parsed values, all cells fine) for every non-empty row. A row with a
+        problem is still yielded (its key takes part in the duplicate and reference checks)."""
         if not self.reader.has_sheet(sheet.name):
             self.problem(
                 sheet.name, None, "", "", _("缺少工作表（或 CSV 文件）“%(name)s”。") % {"name": sheet.name}
@@ -226,8 +227,7 @@ class Validator:
                 if not filled[col_idx]:
                     ok = False
                     self.problem(name, row_no, headers[col_idx], "", _("必填项不能为空。"))
-            if ok:
-                yield row_no, values
+            yield row_no, values, ok
 
     def _map_header(self, sheet: fmt.Sheet, header: tuple, header_row: int = 1):
         known = fmt.header_map(sheet.name)
@@ -403,41 +403,43 @@ class Validator:
         self.estimate = self.reader.estimate_rows()
         self.plan.cluster_ids = dict(Cluster.objects.values_list("code", "id"))
 
-        units: dict[str, tuple[int, tuple]] = {}
-        for row_no, v in self.read_sheet(fmt.UNITS):
+        units: dict[str, tuple[int, tuple | None]] = {}
+        for row_no, v, ok in self.read_sheet(fmt.UNITS):
             code = v[U["code"]]
+            if code is None:
+                continue
             if code in units:
                 self._duplicate(fmt.UNITS, row_no, units[code][0], code)
                 continue
             if self._restricted(fmt.UNITS, row_no, "code", code):
                 continue
-            units[code] = (row_no, tuple(v))
+            units[code] = (row_no, tuple(v) if ok else None)
 
-        achievements: dict[tuple[str, str], tuple[int, tuple]] = {}
-        for row_no, v in self.read_sheet(fmt.ACHIEVEMENTS):
+        achievements: dict[tuple[str, str], tuple[int, tuple | None]] = {}
+        for row_no, v, ok in self.read_sheet(fmt.ACHIEVEMENTS):
             key = (v[A["unit_code"]], v[A["ref"]])
+            if None in key:
+                continue
             if key in achievements:
                 self._duplicate(fmt.ACHIEVEMENTS, row_no, achievements[key][0], key)
                 continue
             if self._restricted(fmt.ACHIEVEMENTS, row_no, "unit_code", key[0]):
                 continue
-            if self.check_achievement(row_no, v):
-                achievements[key] = (row_no, tuple(v))
-            else:
-                achievements[key] = (row_no, None)  # keeps the key for duplicate detection
+            ok = self.check_achievement(row_no, v) and ok
+            achievements[key] = (row_no, tuple(v) if ok else None)  # None keeps the key for the checks
 
-        transformations: dict[tuple[str, str], tuple[int, tuple]] = {}
-        for row_no, v in self.read_sheet(fmt.TRANSFORMATIONS):
+        transformations: dict[tuple[str, str], tuple[int, tuple | None]] = {}
+        for row_no, v, ok in self.read_sheet(fmt.TRANSFORMATIONS):
             key = (v[T["unit_code"]], v[T["ref"]])
+            if None in key:
+                continue
             if key in transformations:
                 self._duplicate(fmt.TRANSFORMATIONS, row_no, transformations[key][0], key)
                 continue
             if self._restricted(fmt.TRANSFORMATIONS, row_no, "unit_code", key[0]):
                 continue
-            if self.check_transformation(row_no, v):
-                transformations[key] = (row_no, tuple(v))
-            else:
-                transformations[key] = (row_no, None)
+            ok = self.check_transformation(row_no, v) and ok
+            transformations[key] = (row_no, tuple(v) if ok else None)
 
         self._report()
         self._diff(units, achievements, transformations)
@@ -479,6 +481,8 @@ class Validator:
         plan.unit_ids = {code: row[0] for code, row in db_units.items()}
         code_of_unit = {row[0]: code for code, row in db_units.items()}
         for code, (row_no, v) in units.items():
+            if v is None:
+                continue
             existing = db_units.get(code)
             if existing is None:
                 plan.units_create.append(v)
