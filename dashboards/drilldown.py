@@ -5,9 +5,10 @@ FilterSet), so the total count shown on the list equals the figure clicked. The 
 those of ``achievements.filtersets``.
 """
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 ACHIEVEMENT_LIST = "achievements:achievement_list"
 CONTRACT_LIST = "achievements:transformation_list"
@@ -44,6 +45,12 @@ DIMENSION_PARAMS = {
 SCOPE_FIELDS = ("unit", "unit_type", "region", "cluster")
 
 
+@lru_cache(maxsize=16)
+def _list_path(url_name: str, script_prefix: str) -> str:
+    # A page carries hundreds of links to the same two lists: resolve each list's path once.
+    return reverse(url_name)
+
+
 def scope_params(scope) -> dict:
     return {name: getattr(scope, name) for name in SCOPE_FIELDS if getattr(scope, name, None)}
 
@@ -58,7 +65,7 @@ def metric_url(metric: str, *, year: int, scope, extra: dict | None = None) -> s
     if extra and "mode" in extra and url_name != CONTRACT_LIST:
         return None  # achievements have no transformation mode
     params = {**params_for_year(year), **scope_params(scope), **(extra or {})}
-    return f"{reverse(url_name)}?{urlencode(params)}"
+    return f"{_list_path(url_name, get_script_prefix())}?{urlencode(params)}"
 
 
 def row_url(metric: str, *, year: int, scope, by: str, key) -> str | None:

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -139,16 +138,17 @@ def to_yi(value) -> Decimal:
 
 
 def fmt(value, kind: str) -> str:
-    """Display text: counts with thousands separators, amounts in 万元 or 亿元, rates in percent."""
+    """Display text: counts with thousands separators (as Chinese statistical tables print them,
+    whatever the locale's format), amounts in 万元 or 亿元, rates in percent."""
     if kind == "rate":
         if value is None:
             return "—"
         return f"{_round(_decimal(value) * 100)}%"
     if kind == "wan":
-        return number_format(to_wan(value), 2, force_grouping=True)
+        return f"{to_wan(value):,.2f}"
     if kind == "yi":
-        return number_format(to_yi(value), 2, force_grouping=True)
-    return number_format(int(value or 0), force_grouping=True)
+        return f"{to_yi(value):,.2f}"
+    return f"{int(value or 0):,}"
 
 
 def chart_value(value, kind: str):

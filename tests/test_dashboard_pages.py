@@ -321,3 +321,31 @@ def test_query_count_is_bounded_and_independent_of_data_size(
 
 
 QUERY_BUDGET = 40
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        (44053, "count", "44,053"),
+        ("4026000000.00", "yi", "40.26"),
+        ("123456789.00", "wan", "12,345.68"),
+        ("50.00", "wan", "0.01"),  # half-up
+        (0.401, "rate", "40.10%"),
+        (None, "rate", "—"),
+    ],
+)
+def test_figures_are_formatted_as_chinese_reports_print_them(value, kind, text):
+    from dashboards.views import fmt
+
+    assert fmt(value, kind) == text
+
+
+def test_year_on_year_change_is_relative_for_counts_and_in_points_for_rates():
+    from dashboards.views import change
+
+    assert change(156, 100, "count") == {"text": "+56.0%", "sign": "up"}
+    assert change(90, 100, "count") == {"text": "-10.0%", "sign": "down"}
+    assert change(5, 0, "count") is None
+    assert change(0.4010, 0.3800, "rate") == {"text": "+2.10 个百分点", "sign": "up"}
+    assert change(0.5, None, "rate") is None
+    assert change("4026000000.00", "1", "yi", engine_yoy=0.9) == {"text": "+90.0%", "sign": "up"}

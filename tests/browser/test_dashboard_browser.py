@@ -28,8 +28,8 @@ def test_tile_matches_the_api_and_a_bar_click_opens_the_matching_list(
     api = page.request.get("/api/v1/stats/summary/?year=2023")
     assert api.ok, api.status
     summary = api.json()
-    expect(page.get_by_test_id("tile-contracts")).to_have_text(str(summary["contracts"]))
-    expect(page.get_by_test_id("tile-transformed")).to_have_text(str(summary["transformed"]))
+    expect(page.get_by_test_id("tile-contracts")).to_have_text(f"{summary['contracts']:,}")
+    expect(page.get_by_test_id("tile-transformed")).to_have_text(f"{summary['transformed']:,}")
     expect(page.get_by_test_id("tile-local_rate_amount")).to_have_text(
         f"{summary['local_rate_amount'] * 100:.2f}%"
     )
