@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install messages static migrate demo lint format bench ci clean
+.PHONY: run test install messages static migrate demo lint format bench bench-smoke ci clean
 
 $(STAMP): pyproject.toml package.json
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON))"; exit 1; }
@@ -61,6 +61,10 @@ format: install
 
 bench: migrate
 	$(PY) benchmarks/run_all.py
+
+# The same benchmarks at tiny sizes (seconds): checks that they still run.
+bench-smoke: install
+	$(PY) benchmarks/run_all.py --small
 
 ci:
 	bash .ci/run

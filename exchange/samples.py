@@ -67,13 +67,18 @@ def sample_rows(*, units: int, achievements: int, contracts: int, seed: int = 1)
                 registered + datetime.timedelta(days=30) if withdrawn else None,
             ]
 
+    transferee_regions = [
+        cities[t % len(cities)] if t % 2 else OTHER_REGIONS[t % len(OTHER_REGIONS)]
+        for t in range(transferees)
+    ]
+    transferee_codes = [credit_code(500_000 + t, region, "91") for t, region in enumerate(transferee_regions)]
+
     def contract_rows():
         for n in range(contracts):
             a = rng.randrange(achievements)
             unit_code, ach_ref = achievement_of(a)
             t = rng.randrange(transferees)
-            # One region per transferee (the same code must always carry the same name and region).
-            region = cities[t % len(cities)] if t % 2 else OTHER_REGIONS[t % len(OTHER_REGIONS)]
+            region = transferee_regions[t]  # one region and name per transferee code
             amount = Decimal(rng.randint(1, 50_000)) * 100
             yield [
                 f"HT-{n:07d}",
@@ -81,7 +86,7 @@ def sample_rows(*, units: int, achievements: int, contracts: int, seed: int = 1)
                 ach_ref,
                 ("transfer", "license", "equity", "cooperation", "self", "other")[n % 6],
                 f"样例科技有限公司{t}",
-                credit_code(500_000 + t, region, "91"),
+                transferee_codes[t],
                 region,
                 datetime.date(2015 + n % 10, 1 + n % 12, 1 + n % 28),
                 amount,
