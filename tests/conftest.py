@@ -4,6 +4,14 @@ from accounts.services import user_create_staff, user_create_unit_user
 
 from .factories import UnitFactory
 
+# Password hashing is deliberately slow; tests only need it to work.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
 
 @pytest.fixture
 def unit(db):
