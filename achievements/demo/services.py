@@ -14,6 +14,7 @@ from django.core.management.color import no_style
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import user_create_staff, user_create_unit_user
@@ -74,7 +75,8 @@ def demo_seed(*, seed: int = DEFAULT_SEED, reset: bool = False, logins: bool = T
     state = seeded_with(seed)
     if state is False:
         raise DemoDataError(
-            f"数据库中已有其他种子生成的演示数据；如需重新生成，请使用 --reset。(seed={seed})"
+            _("数据库中已有其他种子生成的演示数据；如需重新生成，请使用 --reset。(seed=%(seed)s)")
+            % {"seed": seed}
         )
     created = state is None
     if created:
@@ -158,7 +160,9 @@ def _write_plan(seed: int) -> None:
         for code in model.objects.filter(code__in=chunk).values_list("code", flat=True)
     ]
     if taken:
-        raise DemoDataError(f"演示数据的统一社会信用代码与已有记录重复：{taken[:5]}")
+        raise DemoDataError(
+            _("演示数据的统一社会信用代码与已有记录重复：%(codes)s") % {"codes": ", ".join(taken[:5])}
+        )
     clusters = dict(Cluster.objects.values_list("code", "id"))
     unit_id = _next_id(Unit)
     achievement_id = _next_id(Achievement)
@@ -305,11 +309,13 @@ def demo_reset() -> dict[str, int]:
             user.delete()
     blocking = list(User.objects.filter(unit__synthetic=True).values_list("username", flat=True)[:5])
     if blocking:
-        raise DemoDataError(f"以下用户属于演示单位，请先删除或改为其他单位：{', '.join(blocking)}")
+        raise DemoDataError(
+            _("以下用户属于演示单位，请先删除或改为其他单位：%(users)s") % {"users": ", ".join(blocking)}
+        )
     if Transformation.objects.filter(synthetic=False, achievement__synthetic=True).exists() or (
         Transformation.objects.filter(synthetic=False, transferee__synthetic=True).exists()
     ):
-        raise DemoDataError("有非演示的转化合同引用了演示数据，无法重置。")
+        raise DemoDataError(_("有非演示的转化合同引用了演示数据，无法重置。"))
     try:
         with transaction.atomic():
             for model in reversed(SYNTHETIC_MODELS):  # contracts first, units last
@@ -318,7 +324,7 @@ def demo_reset() -> dict[str, int]:
                 history = model.history.model.objects.filter(synthetic=True)
                 history._raw_delete(history.db)
     except IntegrityError as exc:
-        raise DemoDataError(f"其他记录引用了演示数据，无法重置：{exc}") from exc
+        raise DemoDataError(_("其他记录引用了演示数据，无法重置：%(error)s") % {"error": exc}) from exc
     return counts
 
 
