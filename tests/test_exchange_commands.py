@@ -100,3 +100,21 @@ def test_the_import_benchmark_runs_at_tiny_sizes(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "engine: SQLite" in result.stdout
     assert "validate:" in result.stdout and "rows/s" in result.stdout and "peak memory" in result.stdout
+
+
+@pytest.mark.parametrize("target", ["roundtrip.xlsx", "roundtrip.zip"])
+def test_every_kind_of_value_survives_import_export_import(tmp_path, target, capsys):
+    """Withdrawn achievements, empty optional cells, clusters, cancelled contracts, typed dates."""
+    from exchange.samples import write_sample_workbook
+
+    source = write_sample_workbook(tmp_path / "sample.xlsx", units=4, achievements=120, contracts=150)
+    call_command("import_registry", str(source))
+    assert Achievement.objects.filter(status="withdrawn").exists()
+    exported = tmp_path / target
+    call_command("export_registry", str(exported), "--headers", "en")
+    capsys.readouterr()
+    call_command("import_registry", str(exported), "--dry-run")
+    out = capsys.readouterr().out
+    assert "units: 0 to add, 0 to update, 4 unchanged" in out
+    assert "achievements: 0 to add, 0 to update, 120 unchanged" in out
+    assert "transformations: 0 to add, 0 to update, 150 unchanged" in out
