@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from achievements.models import Unit
+from achievements.models import Transformation, Unit
 from achievements.services import announce_change
 
 from .models import ImportJob, ImportStatus
@@ -54,9 +54,14 @@ def registry_import(
         if not result.valid or plan is None or not plan.write_count:
             return result
         write_plan(plan, acting_user=acting_user, reason=reason or _("导入"), progress=write_progress)
+        unit_ids = {plan.unit_ids[code] for code in plan.touched_units}
+        if plan.moved_transferees:
+            # A transferee's region decides whether its contracts are local, for every unit and year.
+            contracts = Transformation.objects.filter(transferee_id__in=plan.moved_transferees)
+            unit_ids |= set(contracts.values_list("unit_id", flat=True).distinct())
         announce_change(
-            unit_ids={plan.unit_ids[code] for code in plan.touched_units},
-            years=set() if plan.unit_scope_changed else plan.years,
+            unit_ids=unit_ids,
+            years=set() if plan.unit_scope_changed or plan.moved_transferees else plan.years,
         )
     return result
 

@@ -88,6 +88,7 @@ class Plan:
     transferees_update: dict[str, tuple[int, str, str]] = field(default_factory=dict)
     years: set[int] = field(default_factory=set)
     unit_scope_changed: bool = False  # a unit's type or region changed: every year is affected
+    moved_transferees: set[int] = field(default_factory=set)  # region changed: local rates change
     touched_units: set[str] = field(default_factory=set)
 
     @property
@@ -601,6 +602,8 @@ class Validator:
                 counts["transferees"]["add"] += 1
             elif (existing[2], existing[3]) != (name, region):
                 plan.transferees_update[code] = (existing[0], name, region)
+                if existing[3] != region:
+                    plan.moved_transferees.add(existing[0])
                 counts["transferees"]["update"] += 1
                 self._sample(
                     "transferees",

@@ -508,3 +508,28 @@ def test_the_number_of_validation_queries_does_not_grow_with_the_rows(tmp_path, 
 def test_an_in_memory_upload_is_read_like_a_path(valid_file):
     handle = io.BytesIO(valid_file.read_bytes())
     assert registry_import(source=handle, filename="upload.xlsx", dry_run=True).valid
+
+
+def test_a_transferee_moving_region_announces_every_year_for_its_contracts_units(tmp_path, unit, other_unit):
+    from .factories import TransformationFactory
+
+    elsewhere = TransformationFactory(achievement__unit=other_unit)
+    path = workbook(tmp_path, achievements=[achievement_row(unit.code)], contracts=[contract_row(unit.code)])
+    registry_import(source=path)
+    Transformation.objects.filter(pk=elsewhere.pk).update(
+        transferee=Transferee.objects.get(code=TRANSFEREE_CODE)
+    )
+    moved = workbook(
+        tmp_path,
+        achievements=[achievement_row(unit.code)],
+        contracts=[contract_row(unit.code, transferee_region="110105")],
+        name="moved.xlsx",
+    )
+    with (
+        mock.patch.object(records_changed, "send") as send,
+        mock.patch("django.db.transaction.on_commit", side_effect=lambda f, *a, **k: f()),
+    ):
+        result = registry_import(source=moved)
+    assert result.counts["transferees"]["update"] == 1 and result.counts["transformations"]["update"] == 0
+    assert Transferee.objects.get(code=TRANSFEREE_CODE).is_local is False
+    assert send.call_args.kwargs == {"sender": Achievement, "unit_ids": {unit.pk, other_unit.pk}, "years": set()}
