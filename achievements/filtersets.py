@@ -130,8 +130,7 @@ class TransfereeFilterSet(SearchFilterMixin, django_filters.FilterSet):
         return queryset.filter(region_q(value, "region"))
 
 
-class TransformationFilterSet(SearchFilterMixin, django_filters.FilterSet):
-    search_fields = ("ref", "achievement__title", "transferee__name", "unit__name")
+class TransformationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     unit = django_filters.CharFilter(field_name="unit__code", label=_("单位（统一社会信用代码）"))
     unit_type = django_filters.ChoiceFilter(
@@ -173,6 +172,10 @@ class TransformationFilterSet(SearchFilterMixin, django_filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(region_q(value, "unit__region"))
+
+    def filter_search(self, queryset, name, value):
+        """Contract number, achievement title, transferee name, unit name."""
+        return selectors.transformation_search(queryset, value)
 
     def filter_transferee_region(self, queryset, name, value):
         return queryset.filter(region_q(value, "transferee__region"))

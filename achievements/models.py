@@ -26,6 +26,7 @@ from core.validators import (
     validate_region_code,
 )
 
+from . import lookups
 from .choices import (
     PATENT_IP_TYPES,
     TRL_CHOICES,
@@ -36,6 +37,8 @@ from .choices import (
     TransformationStatus,
     UnitType,
 )
+
+lookups.register()  # ``trgm_icontains`` for the search (achievements.selectors)
 
 EARLIEST_IP_GRANT = datetime.date(1985, 4, 1)  # the Patent Law came into force on 1 April 1985
 

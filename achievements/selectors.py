@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Replace
 
 from .choices import TransformationStatus
-from .models import Achievement, Transformation, Unit
+from .models import Achievement, Transferee, Transformation, Unit
 
 
 def year_end(year: int) -> datetime.date:
@@ -73,6 +73,28 @@ def achievement_list(*, user) -> QuerySet:
     )
 
 
+def mark_transformed(achievements) -> list:
+    """Set ``has_contract`` (has an effective contract) on a page of achievements, in one query.
+
+    Cheaper than an ``EXISTS`` annotation on the list query, which PostgreSQL plans as a hashed
+    scan of every effective contract even when only one page of achievements is shown."""
+    achievements = list(achievements)
+    ids = {a.pk for a in achievements}
+    done = (
+        set(
+            Transformation.objects.filter(effective_q(), achievement_id__in=ids)
+            .order_by()
+            .values_list("achievement_id", flat=True)
+            .distinct()
+        )
+        if ids
+        else set()
+    )
+    for achievement in achievements:
+        achievement.has_contract = achievement.pk in done
+    return achievements
+
+
 def transformation_list(*, user) -> QuerySet:
     return (
         Transformation.objects.for_user(user)
@@ -84,12 +106,22 @@ def transformation_list(*, user) -> QuerySet:
 # --- search ---------------------------------------------------------------------------------
 #
 # Chinese has no spaces between words and most words are two characters long, so the search is a
-# case-insensitive substring match (``icontains``: LIKE on SQLite, UPPER(..) LIKE UPPER(..) on
-# PostgreSQL) on every database and for every query length. On PostgreSQL, trigram GIN indexes on
-# the same expressions (migration 0003) let queries of three or more characters use an index; one-
-# and two-character queries give the same answers through a scan. Full-text engines that split on
-# spaces, or SQLite's FTS5 trigram tokenizer (which finds nothing for two-character queries), would
-# give different answers on the two databases and are deliberately not used.
+# substring match on every database and for every query length (LIKE on SQLite; LIKE or ILIKE on
+# PostgreSQL). On PostgreSQL, trigram GIN indexes on the searched columns (migration 0004) let queries
+# of three or more characters use an index; one- and two-character queries give the same answers
+# through a scan. Full-text engines that split on spaces, or SQLite's FTS5 trigram tokenizer (which
+# finds nothing for two-character queries), would give different answers on the two databases and
+# are deliberately not used.
+
+
+def contains_q(field: str, value: str) -> Q:
+    """``field`` contains ``value``, ignoring case. A value without letter case (Chinese, digits)
+    needs no case folding, so it gets a plain ``LIKE``, the cheapest scan; otherwise ``ILIKE`` on
+    PostgreSQL (``trgm_icontains``) and ``LIKE`` on SQLite. Both forms use the trigram indexes."""
+    if value.upper() == value.lower():
+        return Q(**{f"{field}__contains": value})
+    return Q(**{f"{field}__trgm_icontains": value})
+
 
 _PATENT_QUERY_RE = re.compile(r"^\d{4,12}[0-9X]?$")
 
@@ -114,12 +146,31 @@ def achievement_search(qs: QuerySet, value: str) -> QuerySet:
     value = (value or "").strip()
     if not value:
         return qs
-    condition = Q(title__icontains=value) | Q(keywords__icontains=value) | Q(ref__icontains=value)
-    unit_ids = list(Unit.objects.filter(name__icontains=value).values_list("id", flat=True))
+    condition = contains_q("title", value) | contains_q("keywords", value) | contains_q("ref", value)
+    unit_ids = list(Unit.objects.filter(contains_q("name", value)).values_list("id", flat=True))
     if unit_ids:
         condition |= Q(unit_id__in=unit_ids)
     compact = patent_query(value)
     if compact:
         qs = qs.alias(patent_compact=Replace("patent_no", Value("."), Value("")))
         condition |= Q(patent_compact__contains=compact)
+    return qs.filter(condition)
+
+
+def transformation_search(qs: QuerySet, value: str) -> QuerySet:
+    """Contracts whose number, achievement title, transferee name or unit name contain ``value``.
+
+    The related tables are searched in subqueries (each scanned once, the achievement titles through
+    the trigram index on PostgreSQL) instead of joining all four tables and filtering the join."""
+    value = (value or "").strip()
+    if not value:
+        return qs
+    condition = (
+        contains_q("ref", value)
+        | Q(achievement_id__in=Achievement.objects.filter(contains_q("title", value)).values("pk"))
+        | Q(transferee_id__in=Transferee.objects.filter(contains_q("name", value)).values("pk"))
+    )
+    unit_ids = list(Unit.objects.filter(contains_q("name", value)).values_list("id", flat=True))
+    if unit_ids:
+        condition |= Q(unit_id__in=unit_ids)
     return qs.filter(condition)

@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Sum
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -182,16 +182,13 @@ ACHIEVEMENT_FILTER_FIELDS = (
 @login_required
 @require_safe
 def achievement_list(request):
-    queryset = selectors.achievement_list(user=request.user).annotate(
-        has_contract=Exists(
-            Transformation.objects.filter(selectors.effective_q(), achievement=OuterRef("pk"))
-        )
-    )
+    queryset = selectors.achievement_list(user=request.user)
     filterset = AchievementFilterSet(request.GET or None, queryset=queryset, request=request)
     form = filterset.form
     _tidy_filter_form(form, request)
     qs, sort = _sorted(filterset.qs, request.GET.get("sort", ""), ACHIEVEMENT_SORTS, ACHIEVEMENT_DEFAULT_SORT)
     page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
+    page.object_list = selectors.mark_transformed(page.object_list)
     context = {
         "filterset": filterset,
         "form": form,
@@ -427,8 +424,13 @@ def transformation_list(request):
     qs, sort = _sorted(
         filterset.qs, request.GET.get("sort", ""), TRANSFORMATION_SORTS, TRANSFORMATION_DEFAULT_SORT
     )
-    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
-    totals = filterset.qs.order_by().aggregate(amount=Sum("amount"), received=Sum("received"))
+    # One aggregate gives the totals and the count the paginator would otherwise query again.
+    totals = filterset.qs.order_by().aggregate(
+        count=Count("pk"), amount=Sum("amount"), received=Sum("received")
+    )
+    paginator = Paginator(qs, _page_size(request))
+    paginator.count = totals["count"]
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
         "form": form,

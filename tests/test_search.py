@@ -21,6 +21,7 @@ from achievements.models import Achievement
 from .factories import AchievementFactory, UnitFactory, make_patent_no
 
 pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 
 RECORDS = [
     # (unit name, title, keywords, ip_type, patent serial or None)
@@ -111,6 +112,25 @@ def test_headline_answers(registry):
     assert search("%") == set() and search("_") == set()
 
 
+def test_values_without_letter_case_use_plain_like():
+    assert "contains" in str(selectors.contains_q("title", "合金"))
+    assert "trgm_icontains" not in str(selectors.contains_q("title", "2013"))
+    assert "trgm_icontains" in str(selectors.contains_q("title", "mems"))
+
+
+def test_latin_search_ignores_case_on_every_database(registry):
+    assert search("Led") == search("LED") == search("led") == {"R003"}
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_latin_search_is_ilike_on_the_column_and_chinese_plain_like():
+    latin = str(Achievement.objects.filter(selectors.contains_q("title", "mems")).query)
+    chinese = str(Achievement.objects.filter(selectors.contains_q("title", "合金")).query)
+    assert '"title" ILIKE' in latin and "UPPER(" not in latin
+    assert '"title"::text LIKE' in chinese and "UPPER(" not in chinese
+
+
 def test_patent_query_normalisation():
     assert selectors.patent_query("ZL201310699744.2") == "2013106997442"
     assert selectors.patent_query(" cn 2013 1069 9744.2 ") == "2013106997442"
@@ -133,8 +153,6 @@ def test_any_substring_of_a_title_is_found_like_the_reference(registry, data):
 
 
 # --- PostgreSQL: pg_trgm sees Chinese and the index is used -----------------------------------
-
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 
 
 @pytest.mark.postgres
@@ -171,8 +189,18 @@ def test_trigram_indexes_exist():
             " AND indexdef LIKE '%%gin_trgm_ops%%'"
         )
         indexes = dict(cursor.fetchall())
-    assert {"achievement_title_trgm", "achievement_keywords_trgm", "achievement_ref_trgm"} <= set(indexes)
-    assert "upper((title)::text)" in indexes["achievement_title_trgm"]
+    assert {
+        "achievement_title_trgm",
+        "achievement_keywords_trgm",
+        "achievement_ref_trgm",
+        "achievement_patent_trgm",
+    } <= set(indexes)
+    # On the column itself: it serves LIKE (Chinese, digits) and ILIKE (Latin) alike.
+    assert "USING gin (title gin_trgm_ops)" in indexes["achievement_title_trgm"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%%gin_trgm_ops%%'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"transformation_ref_trgm", "transferee_name_trgm"} <= names
 
 
 @pytest.mark.postgres
@@ -182,6 +210,7 @@ def test_trigram_indexes_exist():
     [
         ("铝合金", "achievement_title_trgm"),
         ("制备方法", "achievement_title_trgm"),
+        ("Mems", "achievement_title_trgm"),
         ("2013106997442", "achievement_patent_trgm"),
     ],
 )
