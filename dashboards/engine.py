@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, Sum, Value
+from django.db.models import Count, F, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 from django.db.models.sql import Query
 from django.utils import timezone
@@ -36,6 +36,7 @@ from achievements.models import Achievement, Transformation, Unit
 from achievements.selectors import effective_q, signed_by_q, stock_q
 
 from .models import DirtyCell, Grain, SnapshotState, StatCell
+from .selectors import forget_state
 
 logger = logging.getLogger(__name__)
 
@@ -44,22 +45,21 @@ ACHIEVEMENT_TABLE = Achievement._meta.db_table
 UNIT_TABLE = Unit._meta.db_table
 TRANSFORMATION_TABLE = Transformation._meta.db_table
 
-# dim column of each grain, on the stock side (achievement columns) and the contract side.
-_STOCK_DIM = {
-    Grain.BASE: "''",
-    Grain.TRL: f'CAST("{ACHIEVEMENT_TABLE}"."trl" AS VARCHAR(20))',
-    Grain.IP_TYPE: f'"{ACHIEVEMENT_TABLE}"."ip_type"',
-}
-_CONTRACT_DIM = {
-    Grain.BASE: "''",
-    Grain.MODE: "c.mode",
-    Grain.TRL: f'CAST("{ACHIEVEMENT_TABLE}"."trl" AS VARCHAR(20))',
-    Grain.IP_TYPE: f'"{ACHIEVEMENT_TABLE}"."ip_type"',
-}
 _CELL_COLUMNS = (
     "version, grain, year, unit_id, unit_type, region, city, cluster_id, dim, achievements, convertible, "
     "transformed_by, transformed, contracts, local_contracts, amount, received, local_amount"
 )
+# Scratch tables of one build (temporary: private to the connection, gone with a rollback).
+TMP_CONTRACTS = "stats_tmp_contracts"  # effective contracts per (achievement, year, mode)
+TMP_STOCK = "stats_tmp_stock"  # stock figures per (unit, cluster, trl, ip_type), one column per year
+TMP_FINE = "stats_tmp_fine"  # contract figures per (year, unit, cluster, trl, ip_type)
+# dim column of each grain in the scratch tables.
+_DIM = {
+    Grain.BASE: None,
+    Grain.TRL: "CAST(g.trl AS VARCHAR(20))",
+    Grain.IP_TYPE: "g.ip_type",
+    Grain.MODE: "g.mode",
+}
 
 
 def current_year() -> int:
@@ -87,20 +87,57 @@ def _in_sql(column: str, values: list) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def _insert_stock_side(*, version: int, grain: str, years: list[int], unit_ids: list[int] | None) -> None:
-    """Stock figures (achievements, convertible, transformed_by) of every year, one row per cell."""
-    # The first effective contract of each achievement, aliased as the contract table so that
-    # signed_by_q(Y) compiles onto it unchanged.
-    first_signed = (
+def _execute(sql: str, params=None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _drop_scratch() -> None:
+    for table in (TMP_CONTRACTS, TMP_STOCK, TMP_FINE):
+        _execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _create_scratch(table: str, select_sql: str, params: list) -> None:
+    _execute(f"CREATE TEMPORARY TABLE {table} AS {select_sql}", params)
+    if connection.vendor == "postgresql":
+        _execute(f"ANALYZE {table}")  # temporary tables are never analysed automatically
+
+
+def _scratch_contracts(unit_ids: list[int] | None) -> None:
+    """One pass over the effective contracts: figures per (achievement, year of signing, mode).
+
+    A contract counts in year Y exactly when ``signed_in_q(Y)`` holds, i.e. in the year of its
+    ``signed_on``; ``first_on`` keeps the earliest date for ``signed_by_q``.
+    """
+    local = Q(transferee__is_local=True)
+    contracts = (
         Transformation.objects.filter(effective_q())
+        .annotate(
+            year=ExtractYear("signed_on"),
+            unit_ref=F("achievement__unit_id"),
+            cluster_ref=F("achievement__cluster_id"),
+            trl=F("achievement__trl"),
+            ip_type=F("achievement__ip_type"),
+        )
         .order_by()
-        .values("achievement_id")
-        .annotate(signed_on=Min("signed_on"))
+        .values("achievement_id", "year", "mode", "unit_ref", "cluster_ref", "trl", "ip_type")
+        .annotate(
+            n=Count("id"),
+            n_local=Count("id", filter=local),
+            amount_sum=Sum("amount"),
+            received_sum=Sum(Coalesce("received", Value(Decimal("0.00")))),
+            local_amount_sum=Coalesce(Sum("amount", filter=local), Value(Decimal("0.00"))),
+            first_on=Min("signed_on"),
+        )
     )
     if unit_ids is not None:
-        first_signed = first_signed.filter(unit_id__in=unit_ids)
-    first_sql, first_params = _queryset_sql(first_signed)
+        contracts = contracts.filter(unit_id__in=unit_ids)
+    _create_scratch(TMP_CONTRACTS, *_queryset_sql(contracts))
 
+
+def _scratch_stock(years: list[int], unit_ids: list[int] | None) -> None:
+    """One pass over the achievements: for every year, stock, convertible stock, and stock
+    transformed by 31 Dec Y, per (unit, cluster, trl, ip_type)."""
     aggregates, params = [], []
     for y in years:
         stock_sql, stock_params = _where_sql(Achievement, stock_q(y))
@@ -112,98 +149,131 @@ def _insert_stock_side(*, version: int, grain: str, years: list[int], unit_ids: 
             f"COUNT(*) FILTER (WHERE ({stock_sql}) AND ({by_sql})) AS t_{y}",
         ]
         params += stock_params + convertible_params + stock_params + by_params
-    params += first_params  # the join comes after the aggregates in the statement
     where = [f'"{ACHIEVEMENT_TABLE}"."registered_on" <= %s']
     params.append(datetime.date(max(years), 12, 31))
     if unit_ids is not None:
         sql, in_params = _in_sql(f'"{ACHIEVEMENT_TABLE}"."unit_id"', unit_ids)
         where.append(sql)
         params += in_params
-    dim = _STOCK_DIM[grain]
-    group = f'"{ACHIEVEMENT_TABLE}"."unit_id", "{UNIT_TABLE}"."type", "{UNIT_TABLE}"."region", "{ACHIEVEMENT_TABLE}"."cluster_id"'
-    if grain != Grain.BASE:  # a constant cannot be grouped by on PostgreSQL
-        group += f", {dim}"
-    grouped = (
-        f'SELECT "{ACHIEVEMENT_TABLE}"."unit_id" AS unit_id, "{UNIT_TABLE}"."type" AS unit_type, '
-        f'"{UNIT_TABLE}"."region" AS region, "{ACHIEVEMENT_TABLE}"."cluster_id" AS cluster_id, {dim} AS dim, '
+    a = f'"{ACHIEVEMENT_TABLE}"'
+    # The first effective contract of each achievement, aliased as the contract table so that
+    # signed_by_q(Y) compiles onto it unchanged.
+    first_signed = (
+        f"SELECT achievement_id, MIN(first_on) AS signed_on FROM {TMP_CONTRACTS} GROUP BY achievement_id"
+    )
+    sql = (
+        f"SELECT {a}.unit_id AS unit_id, {a}.cluster_id AS cluster_id, {a}.trl AS trl, {a}.ip_type AS ip_type, "
         + ", ".join(aggregates)
-        + f' FROM "{ACHIEVEMENT_TABLE}" INNER JOIN "{UNIT_TABLE}" '
-        f'ON "{UNIT_TABLE}"."id" = "{ACHIEVEMENT_TABLE}"."unit_id" '
-        f'LEFT OUTER JOIN ({first_sql}) "{TRANSFORMATION_TABLE}" '
-        f'ON "{TRANSFORMATION_TABLE}"."achievement_id" = "{ACHIEVEMENT_TABLE}"."id" '
-        f"WHERE {' AND '.join(where)} GROUP BY {group}"
+        + f' FROM {a} LEFT OUTER JOIN ({first_signed}) "{TRANSFORMATION_TABLE}" '
+        f'ON "{TRANSFORMATION_TABLE}".achievement_id = {a}.id '
+        f"WHERE {' AND '.join(where)} GROUP BY {a}.unit_id, {a}.cluster_id, {a}.trl, {a}.ip_type"
+    )
+    _create_scratch(TMP_STOCK, sql, params)
+
+
+def _scratch_fine(years: list[int]) -> None:
+    """Contract figures per (year, unit, cluster, trl, ip_type); transformed = distinct achievements."""
+    per_achievement = (
+        f"SELECT achievement_id, year, unit_ref, cluster_ref, trl, ip_type, SUM(n) AS n, SUM(n_local) AS n_local, "
+        f"SUM(amount_sum) AS amount_sum, SUM(received_sum) AS received_sum, "
+        f"SUM(local_amount_sum) AS local_amount_sum FROM {TMP_CONTRACTS} "
+        f"WHERE year >= %s AND year <= %s GROUP BY achievement_id, year, unit_ref, cluster_ref, trl, ip_type"
+    )
+    sql = (
+        f"SELECT year, unit_ref, cluster_ref, trl, ip_type, COUNT(*) AS transformed, SUM(n) AS n, "
+        f"SUM(n_local) AS n_local, SUM(amount_sum) AS amount_sum, SUM(received_sum) AS received_sum, "
+        f"SUM(local_amount_sum) AS local_amount_sum FROM ({per_achievement}) x "
+        f"GROUP BY year, unit_ref, cluster_ref, trl, ip_type"
+    )
+    _create_scratch(TMP_FINE, sql, [min(years), max(years)])
+
+
+def _stock_rows(grain: str, years: list[int]) -> str:
+    """Stock figures of a grain, one row per (year, unit, cluster, dim), from the stock scratch table."""
+    dim = _DIM[grain]
+    sums = ", ".join(f"SUM(g.{m}_{y}) AS {m}_{y}" for y in years for m in ("a", "c", "t"))
+    grouped = (
+        f"SELECT g.unit_id, g.cluster_id, {dim or chr(39) * 2} AS dim, {sums} FROM {TMP_STOCK} g "
+        f"GROUP BY g.unit_id, g.cluster_id{', ' + dim if dim else ''}"
     )
 
     def pick(prefix: str) -> str:
-        return "CASE yrs.y " + " ".join(f"WHEN {y} THEN g.{prefix}_{y}" for y in years) + " END"
+        return "CASE yrs.y " + " ".join(f"WHEN {y} THEN s.{prefix}_{y}" for y in years) + " END"
 
     unpivot = (
-        f"SELECT yrs.y AS year, g.unit_id, g.unit_type, g.region, g.cluster_id, g.dim, "
-        f"{pick('a')} AS achievements, {pick('c')} AS convertible, {pick('t')} AS transformed_by "
-        f"FROM ({grouped}) g CROSS JOIN ({_years_sql(years)}) yrs"
+        f"SELECT yrs.y AS year, s.unit_id, s.cluster_id, s.dim, {pick('a')} AS achievements, "
+        f"{pick('c')} AS convertible, {pick('t')} AS transformed_by "
+        f"FROM ({grouped}) s CROSS JOIN ({_years_sql(years)}) yrs"
     )
-    sql = (
-        f"INSERT INTO {CELL_TABLE} ({_CELL_COLUMNS}) "
-        f"SELECT %s, %s, x.year, x.unit_id, x.unit_type, x.region, SUBSTR(x.region, 1, 4) || '00', "
-        f"x.cluster_id, x.dim, x.achievements, x.convertible, x.transformed_by, 0, 0, 0, 0, 0, 0 "
+    return (
+        f"SELECT x.year, x.unit_id, x.cluster_id, x.dim, x.achievements, x.convertible, x.transformed_by, "
+        f"0 AS transformed, 0 AS contracts, 0 AS local_contracts, 0 AS amount, 0 AS received, 0 AS local_amount "
         f"FROM ({unpivot}) x WHERE x.achievements > 0"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [version, grain, *params])
 
 
-def _insert_contract_side(*, version: int, grain: str, years: list[int], unit_ids: list[int] | None) -> None:
-    """Contract figures of every year, one row per cell (transformed = distinct achievements)."""
-    group = ["achievement_id", "year"] + (["mode"] if grain == Grain.MODE else [])
-    local = Q(transferee__is_local=True)
-    contracts = (
-        Transformation.objects.filter(
-            effective_q(),
-            signed_on__range=(datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31)),
-        )
-        .annotate(year=ExtractYear("signed_on"))
-        .order_by()
-        .values(*group)
-        .annotate(
-            n=Count("id"),
-            n_local=Count("id", filter=local),
-            amount_sum=Sum("amount"),
-            received_sum=Sum(Coalesce("received", Value(Decimal("0.00")))),
-            local_amount_sum=Coalesce(Sum("amount", filter=local), Value(Decimal("0.00"))),
-        )
+def _contract_rows(grain: str) -> str:
+    """Contract figures of a grain, one row per (year, unit, cluster, dim)."""
+    dim = _DIM[grain]
+    if grain == Grain.MODE:  # distinct achievements per mode: the (achievement, year, mode) groups
+        source, transformed, where = f"{TMP_CONTRACTS} g", "COUNT(*)", "WHERE g.year >= %s AND g.year <= %s"
+    else:
+        source, transformed, where = f"{TMP_FINE} g", "SUM(g.transformed)", ""
+    return (
+        f"SELECT g.year AS year, g.unit_ref AS unit_id, g.cluster_ref AS cluster_id, {dim or chr(39) * 2} AS dim, "
+        f"0 AS achievements, 0 AS convertible, 0 AS transformed_by, {transformed} AS transformed, "
+        f"SUM(g.n) AS contracts, SUM(g.n_local) AS local_contracts, SUM(g.amount_sum) AS amount, "
+        f"SUM(g.received_sum) AS received, SUM(g.local_amount_sum) AS local_amount "
+        f"FROM {source} {where} GROUP BY g.year, g.unit_ref, g.cluster_ref{', ' + dim if dim else ''}"
     )
-    if unit_ids is not None:
-        contracts = contracts.filter(unit_id__in=unit_ids)
-    inner_sql, params = _queryset_sql(contracts)
-    dim = _CONTRACT_DIM[grain]
-    sql = (
+
+
+def _insert_cells(*, version: int, grain: str, years: list[int]) -> None:
+    """One row per cell of the grain: stock and contract figures side by side."""
+    if grain == Grain.MODE:
+        rows, params = _contract_rows(grain), [min(years), max(years)]
+    else:
+        rows, params = f"{_stock_rows(grain, years)} UNION ALL {_contract_rows(grain)}", []
+    figures = (
+        "achievements",
+        "convertible",
+        "transformed_by",
+        "transformed",
+        "contracts",
+        "local_contracts",
+        "amount",
+        "received",
+        "local_amount",
+    )
+    _execute(
         f"INSERT INTO {CELL_TABLE} ({_CELL_COLUMNS}) "
-        f'SELECT %s, %s, c.year, "{ACHIEVEMENT_TABLE}"."unit_id", "{UNIT_TABLE}"."type", '
-        f'"{UNIT_TABLE}"."region", SUBSTR("{UNIT_TABLE}"."region", 1, 4) || \'00\', '
-        f'"{ACHIEVEMENT_TABLE}"."cluster_id", {dim}, 0, 0, 0, COUNT(*), SUM(c.n), SUM(c.n_local), '
-        f"SUM(c.amount_sum), SUM(c.received_sum), SUM(c.local_amount_sum) "
-        f'FROM ({inner_sql}) c INNER JOIN "{ACHIEVEMENT_TABLE}" '
-        f'ON "{ACHIEVEMENT_TABLE}"."id" = c.achievement_id '
-        f'INNER JOIN "{UNIT_TABLE}" ON "{UNIT_TABLE}"."id" = "{ACHIEVEMENT_TABLE}"."unit_id" '
-        f'GROUP BY c.year, "{ACHIEVEMENT_TABLE}"."unit_id", "{UNIT_TABLE}"."type", "{UNIT_TABLE}"."region", '
-        f'"{ACHIEVEMENT_TABLE}"."cluster_id"' + ("" if grain == Grain.BASE else f", {dim}")
+        f"SELECT %s, %s, r.year, r.unit_id, u.type, u.region, SUBSTR(u.region, 1, 4) || '00', r.cluster_id, r.dim, "
+        + ", ".join(f"SUM(r.{name})" for name in figures)
+        + f' FROM ({rows}) r INNER JOIN "{UNIT_TABLE}" u ON u.id = r.unit_id '
+        f"GROUP BY r.year, r.unit_id, u.type, u.region, r.cluster_id, r.dim",
+        [version, grain, *params],
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [version, grain, *params])
 
 
 def build_cells(*, version: int, years: Iterable[int], unit_ids: Iterable[int] | None = None) -> None:
-    """Insert the cells of ``years`` (for ``unit_ids``, or every unit) into ``version``."""
+    """Insert the cells of ``years`` (for ``unit_ids``, or every unit) into ``version``.
+
+    Two passes over the registry (contracts, then achievements) into scratch tables; every grain
+    is then a small aggregate over those.
+    """
     years = sorted(set(years))
     if not years:
         return
     unit_ids = sorted(set(unit_ids)) if unit_ids is not None else None
     if unit_ids is not None and not unit_ids:
         return
-    for grain in (Grain.BASE, Grain.TRL, Grain.IP_TYPE):
-        _insert_stock_side(version=version, grain=grain, years=years, unit_ids=unit_ids)
-    for grain in (Grain.BASE, Grain.MODE, Grain.TRL, Grain.IP_TYPE):
-        _insert_contract_side(version=version, grain=grain, years=years, unit_ids=unit_ids)
+    _drop_scratch()
+    _scratch_contracts(unit_ids)
+    _scratch_stock(years, unit_ids)
+    _scratch_fine(years)
+    for grain in (Grain.BASE, Grain.TRL, Grain.IP_TYPE, Grain.MODE):
+        _insert_cells(version=version, grain=grain, years=years)
+    _drop_scratch()
 
 
 def record_year_range() -> tuple[int, int] | None:
@@ -228,6 +298,8 @@ def _commit_state(state: SnapshotState, **fields) -> None:
     state.revision += 1
     state.computed_at = timezone.now()
     state.save()
+    forget_state()
+    transaction.on_commit(forget_state)
 
 
 def cleanup_old_versions() -> int:

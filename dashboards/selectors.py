@@ -7,9 +7,13 @@ as integers, amounts as decimal strings with 2 places, rates rounded half-up to 
 """
 
 import datetime
+import hashlib
+import time
 from dataclasses import asdict, dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +30,7 @@ __all__ = [
     "METRIC_DEFINITIONS",
     "Scope",
     "ScopeError",
+    "snapshot_marker",
     "snapshot_status",
     "stats_breakdown",
     "stats_summary",
@@ -108,8 +113,54 @@ def scope_q(scope: Scope) -> Q:
     return q
 
 
+# Figures of a snapshot revision never change: answers are cached per revision (a new revision,
+# full or incremental, makes new keys; old ones simply expire).
+CACHE_SECONDS = 3600
+
+
+# The pointer to the current snapshot is re-read at most once per STATE_TTL seconds per process
+# (the engine forgets it at once in its own process when it commits a new one).
+STATE_TTL = 1.0
+_state_memo: tuple[float, SnapshotState | None] | None = None
+
+
+def forget_state() -> None:
+    global _state_memo
+    _state_memo = None
+
+
 def _state() -> SnapshotState | None:
-    return SnapshotState.objects.filter(pk=1).first()
+    global _state_memo
+    if connection.in_atomic_block:  # inside a transaction (a service, a test): read what it sees
+        return SnapshotState.objects.filter(pk=1).first()
+    memo = _state_memo
+    now = time.monotonic()
+    if memo is not None and now - memo[0] < STATE_TTL:
+        return memo[1]
+    state = SnapshotState.objects.filter(pk=1).first()
+    _state_memo = (now, state)
+    return state
+
+
+def _cached(state: SnapshotState | None, key: str, compute):
+    if state is None or state.version is None:
+        return compute()
+    stamp = state.computed_at.timestamp() if state.computed_at else 0
+    digest = hashlib.sha256(f"{state.version}:{state.revision}:{stamp}:{key}".encode()).hexdigest()
+    full_key = f"stats:{digest}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, CACHE_SECONDS)
+    return value
+
+
+def snapshot_marker() -> tuple[int | None, datetime.datetime | None]:
+    """(revision, computed_at) of the current snapshot: what an ETag needs."""
+    state = _state()
+    if state is None or state.version is None:
+        return None, None
+    return state.revision, _computed_at(state)
 
 
 _SUMMED = (
@@ -175,11 +226,20 @@ def _computed_at(state: SnapshotState | None) -> datetime.datetime | None:
 
 def stats_summary(*, year: int, scope: Scope) -> dict:
     """The data-spec §3 summary of one year in one scope (``computed_at`` an aware datetime)."""
-    where = scope_q(scope)
     state = _state()
-    version = state.version if state else None
-    cells = StatCell.objects.filter(where, version=version, grain=Grain.BASE, year__in=[year - 1, year])
-    row = cells.aggregate(**_aggregates(Q(year=year), Q(year=year - 1))) if version is not None else {}
+    if state is None or state.version is None:
+        scope_q(scope)  # still refuses a filter value that names nothing
+
+    def compute():
+        if state is None or state.version is None:
+            return {}
+        where = scope_q(scope)
+        cells = StatCell.objects.filter(
+            where, version=state.version, grain=Grain.BASE, year__in=[year - 1, year]
+        )
+        return cells.aggregate(**_aggregates(Q(year=year), Q(year=year - 1)))
+
+    row = _cached(state, f"summary:{year}:{scope}", compute)
     return {"year": year, "scope": scope.as_dict(), **_figures(row), "computed_at": _computed_at(state)}
 
 
@@ -216,11 +276,15 @@ def stats_breakdown(*, year: int, by: str, scope: Scope) -> list[dict]:
     state = _state()
     if state is None or state.version is None:
         return []
-    rows = (
-        StatCell.objects.filter(where, version=state.version, grain=grain, year__in=[year - 1, year])
-        .values(*fields)
-        .annotate(**_aggregates(Q(year=year), Q(year=year - 1)))
-        .order_by()
+    rows = _cached(
+        state,
+        f"breakdown:{year}:{by}:{scope}",
+        lambda: list(
+            StatCell.objects.filter(where, version=state.version, grain=grain, year__in=[year - 1, year])
+            .values(*fields)
+            .annotate(**_aggregates(Q(year=year), Q(year=year - 1)))
+            .order_by()
+        ),
     )
     result = []
     for row in rows:
@@ -241,13 +305,17 @@ def stats_timeseries(*, year_from: int, year_to: int, scope: Scope) -> list[dict
     state = _state()
     by_year = {}
     if state is not None and state.version is not None:
-        rows = (
-            StatCell.objects.filter(
-                where, version=state.version, grain=Grain.BASE, year__range=(year_from - 1, year_to)
-            )
-            .values("year")
-            .annotate(**_aggregates(Q(), None))
-            .order_by()
+        rows = _cached(
+            state,
+            f"timeseries:{year_from}:{year_to}:{scope}",
+            lambda: list(
+                StatCell.objects.filter(
+                    where, version=state.version, grain=Grain.BASE, year__range=(year_from - 1, year_to)
+                )
+                .values("year")
+                .annotate(**_aggregates(Q(), None))
+                .order_by()
+            ),
         )
         by_year = {row["year"]: row for row in rows}
     return [

@@ -27,6 +27,7 @@ from ..selectors import (
     EARLIEST_YEAR,
     Scope,
     ScopeError,
+    snapshot_marker,
     snapshot_status,
     stats_breakdown,
     stats_summary,
@@ -209,11 +210,10 @@ class StatsAPIView(APIView):
         return super().handle_exception(exc)
 
     def get(self, request, *args, **kwargs):
-        status_ = snapshot_status()
+        revision, computed_at = snapshot_marker()
         fmt = getattr(request.accepted_renderer, "format", "json")
-        tag_source = f"{status_['version']}|{request.get_full_path()}|{request.user.pk}|{fmt}"
+        tag_source = f"{revision}|{computed_at}|{request.get_full_path()}|{request.user.pk}|{fmt}"
         etag = '"' + hashlib.sha256(tag_source.encode()).hexdigest()[:32] + '"'
-        computed_at = status_["computed_at"]
         last_modified = int(computed_at.timestamp()) if computed_at else None
         if self._not_modified(request, etag, last_modified):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
