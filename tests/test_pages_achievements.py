@@ -438,6 +438,19 @@ def test_edit_saves_through_service_and_bumps_version(staff_client, staff_user):
     assert achievement.history.first().history_user == staff_user
 
 
+def test_unit_of_an_achievement_with_contracts_cannot_change(staff_client, other_unit):
+    achievement = AchievementFactory()
+    TransformationFactory(achievement=achievement)
+    data = form_data(
+        unit=other_unit.pk, ref=achievement.ref, patent_no=achievement.patent_no, version=achievement.version
+    )
+    response = staff_client.post(reverse("achievements:achievement_edit", args=[achievement.pk]), data)
+    assert response.status_code == 400
+    assert "完成单位：该成果已有转化合同，不能更换完成单位" in response.content.decode()
+    achievement.refresh_from_db()
+    assert achievement.unit != other_unit
+
+
 def test_second_concurrent_edit_is_refused_and_overwrites_nothing(client, staff_user):
     other_staff = user_create_staff(username="staff2", password="pass-for-tests-2")
     achievement = AchievementFactory(title="原标题")
