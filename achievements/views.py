@@ -341,6 +341,9 @@ def achievement_withdraw(request, pk):
 def achievement_restore(request, pk):
     _staff_only(request)
     achievement = _achievement_for(request, pk)
+    if achievement.merged_into_id:
+        messages.error(request, _("该记录已作为重复记录合并，不能恢复。"))
+        return redirect(achievement)
     return _post_action(
         request,
         VersionOnlyForm(request.POST),

@@ -534,6 +534,23 @@ def test_staff_merges_duplicate_contracts_move(staff_client):
     assert "合并重复记录" in html and duplicate.ref in html
 
 
+def test_a_merged_duplicate_cannot_be_restored(staff_client, staff_user):
+    keep = AchievementFactory()
+    duplicate = AchievementFactory(unit=keep.unit)
+    services.achievement_merge(keep=keep, duplicate=duplicate, acting_user=staff_user)
+    duplicate.refresh_from_db()
+    page = staff_client.get(detail_url(duplicate)).content.decode()
+    assert "恢复为有效" not in page and keep.title in page
+    response = staff_client.post(
+        reverse("achievements:achievement_restore", args=[duplicate.pk]),
+        {"version": duplicate.version},
+        follow=True,
+    )
+    assert "该记录已作为重复记录合并，不能恢复。" in response.content.decode()
+    duplicate.refresh_from_db()
+    assert duplicate.status == AchievementStatus.WITHDRAWN
+
+
 def test_merge_refuses_another_units_record(staff_client):
     keep = AchievementFactory()
     elsewhere = AchievementFactory()
