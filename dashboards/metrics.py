@@ -7,6 +7,7 @@ this module only names the metrics, explains them and formats them.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 COUNT_METRICS = (
@@ -35,6 +36,12 @@ CONTRACT_METRICS = (
 
 _EFFECTIVE = _("仅统计状态为“有效”的转化合同。")
 
+
+def _effective_only(definition):
+    """The definition followed by the effective-contracts rule; lazy, so translated when shown."""
+    return format_lazy("{}{}", definition, _EFFECTIVE)
+
+
 METRIC_DEFINITIONS = {
     "stock": _(
         "存量：登记日期不晚于当年12月31日、且在当年12月31日（含）之前未撤回的科技成果（统计范围内）。"
@@ -43,16 +50,16 @@ METRIC_DEFINITIONS = {
     "convertible": _("可转化成果数：存量成果中标记为“可转化”的数量。"),
     "units": _("单位数：拥有存量成果的不同单位的数量。"),
     "convertible_units": _("可转化成果单位数：拥有可转化存量成果的不同单位的数量。"),
-    "transformed": _("转化成果数：当年签订了转化合同的不同成果的数量（一项成果多份合同只计一次）。")
-    + _EFFECTIVE,
-    "transforming_units": _("开展转化的单位数：当年签订了转化合同的不同单位的数量。") + _EFFECTIVE,
-    "contracts": _("转化合同数：当年签订的转化合同份数。") + _EFFECTIVE,
-    "amount": _("合同金额：当年签订的转化合同的合同金额之和（元）。") + _EFFECTIVE,
-    "received": _("到账金额：当年签订的转化合同的到账金额之和（元，未填写按0计）。") + _EFFECTIVE,
-    "conversion_rate": _(
-        "转化率：存量成果中，在当年12月31日（含）之前签订过转化合同的成果数 ÷ 科技成果数；分母为0时为空。"
-    )
-    + _EFFECTIVE,
+    "transformed": _effective_only(
+        _("转化成果数：当年签订了转化合同的不同成果的数量（一项成果多份合同只计一次）。")
+    ),
+    "transforming_units": _effective_only(_("开展转化的单位数：当年签订了转化合同的不同单位的数量。")),
+    "contracts": _effective_only(_("转化合同数：当年签订的转化合同份数。")),
+    "amount": _effective_only(_("合同金额：当年签订的转化合同的合同金额之和（元）。")),
+    "received": _effective_only(_("到账金额：当年签订的转化合同的到账金额之和（元，未填写按0计）。")),
+    "conversion_rate": _effective_only(
+        _("转化率：存量成果中，在当年12月31日（含）之前签订过转化合同的成果数 ÷ 科技成果数；分母为0时为空。")
+    ),
     "local_rate_amount": _(
         "本地转化率（金额）：受让方地区代码以21开头（辽宁省内）的当年合同金额 ÷ 当年合同金额；分母为0时为空。"
     ),
