@@ -47,21 +47,33 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_executable):
+def browser(chromium_executable, django_db_setup, django_db_blocker):
     """One headless chromium for the session. Playwright starts it with a new, empty --user-data-dir."""
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread; Django's ORM would refuse to
     # run from the test body (SynchronousOnlyOperation) without this.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # The running loop also gives this thread a new context, hence new Django connection objects;
+    # carry over the test database's serialized contents, which serialized rollback restores from.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     try:
         with sync_playwright() as playwright:
+            for alias, contents in serialized.items():
+                connections[alias]._test_serialized_contents = contents
             browser = playwright.chromium.launch(
                 executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
             )
             yield browser
             browser.close()
+            with django_db_blocker.unblock():
+                connections.close_all()  # this context's connections, or the test database cannot be dropped
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
