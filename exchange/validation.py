@@ -522,32 +522,30 @@ class Validator:
             if v is not None and unit_known(fmt.TRANSFORMATIONS, row_no, key[0]):
                 ach_keys.add((key[0], v[T["achievement_ref"]]))
         lookup = [(plan.unit_ids[u], ref) for u, ref in ach_keys if u in plan.unit_ids]
-        db_achievements = {}
         ach_fields = ("id", "unit_id", "ref") + tuple(
             f if f != "cluster" else "cluster__code" for f in ACHIEVEMENT_FIELDS
         )
         ach_fields += ("version",)
-        for row in self._load_by_unit_and_ref(Achievement.objects.all(), lookup, ach_fields):
-            db_achievements[(code_of_unit[row[1]], row[2])] = row
-        plan.achievement_ids = {key: row[0] for key, row in db_achievements.items()}
+        rows = self._load_by_unit_and_ref(Achievement.objects.all(), lookup, ach_fields)
+        matched = self._match(rows, code_of_unit, achievements, ACHIEVEMENT_FIELDS, A, plan.achievement_ids)
+        db_achievements = plan.achievement_ids
 
         for key, (row_no, v) in achievements.items():
             if v is None or key not in ach_keys:
                 continue
-            existing = db_achievements.get(key)
             self._years(v[A["registered_on"]], v[A["withdrawn_on"]])
-            if existing is None:
+            if key not in matched:
                 plan.achievements_create.append(v)
                 plan.touched_units.add(key[0])
                 self._count(fmt.ACHIEVEMENTS, "add", row_no, key, v, None)
                 continue
-            old = dict(zip(ACHIEVEMENT_FIELDS, existing[3:-1], strict=True))
-            changed = [f for f in ACHIEVEMENT_FIELDS if old[f] != v[A[f]]]
-            if changed:
-                plan.achievements_update.append((existing[0], v))
+            existing = matched[key]
+            if existing is not None:
+                pk, old = existing
+                plan.achievements_update.append((pk, v))
                 plan.touched_units.add(key[0])
-                self._years(old["registered_on"], old["withdrawn_on"])
-                self._count(fmt.ACHIEVEMENTS, "update", row_no, key, v, {f: old[f] for f in changed})
+                self._years(old.get("registered_on"), old.get("withdrawn_on"))
+                self._count(fmt.ACHIEVEMENTS, "update", row_no, key, v, old)
             else:
                 counts["achievements"]["unchanged"] += 1
 
@@ -625,26 +623,45 @@ class Validator:
         tr_lookup = [(plan.unit_ids[u], ref) for u, ref in tr_valid if u in plan.unit_ids]
         tr_fields = ("id", "unit_id", "ref", "achievement__ref", "mode", "transferee__code", "signed_on")
         tr_fields += ("amount", "received", "status", "version")
-        db_transformations = {}
-        for row in self._load_by_unit_and_ref(Transformation.objects.all(), tr_lookup, tr_fields):
-            db_transformations[(code_of_unit[row[1]], row[2])] = row
+        rows = self._load_by_unit_and_ref(Transformation.objects.all(), tr_lookup, tr_fields)
+        matched = self._match(rows, code_of_unit, tr_valid, TRANSFORMATION_FIELDS, T, {})
         for key, (row_no, v) in tr_valid.items():
-            existing = db_transformations.get(key)
             self._years(v[T["signed_on"]])
-            if existing is None:
+            if key not in matched:
                 plan.transformations_create.append(v)
                 plan.touched_units.add(key[0])
                 self._count(fmt.TRANSFORMATIONS, "add", row_no, key, v, None)
                 continue
-            old = dict(zip(TRANSFORMATION_FIELDS, existing[3:-1], strict=True))
-            changed = [f for f in TRANSFORMATION_FIELDS if old[f] != v[T[f]]]
-            if changed:
-                plan.transformations_update.append((existing[0], v))
+            existing = matched[key]
+            if existing is not None:
+                pk, old = existing
+                plan.transformations_update.append((pk, v))
                 plan.touched_units.add(key[0])
-                self._years(old["signed_on"])
-                self._count(fmt.TRANSFORMATIONS, "update", row_no, key, v, {f: old[f] for f in changed})
+                self._years(old.get("signed_on"))
+                self._count(fmt.TRANSFORMATIONS, "update", row_no, key, v, old)
             else:
                 counts["transformations"]["unchanged"] += 1
+
+    @staticmethod
+    def _match(rows, code_of_unit, file_rows, fields, index, ids: dict) -> dict:
+        """Compare database rows (id, unit_id, ref, *fields, version), streamed, with the file's.
+
+        Returns key -> None (unchanged) or (id, {field: old value} of the changed fields) for the
+        file's valid rows found in the database, and fills ``ids`` with key -> id of every row read.
+        Only the differences are kept, so memory holds the file, not the file and the database.
+        """
+        matched = {}
+        positions = [(n, index[f]) for n, f in enumerate(fields, start=3)]
+        for row in rows:
+            key = (code_of_unit[row[1]], row[2])
+            ids[key] = row[0]
+            entry = file_rows.get(key)
+            if entry is None or entry[1] is None:
+                continue
+            v = entry[1]
+            changed = {fields[n - 3]: row[n] for n, i in positions if row[n] != v[i]}
+            matched[key] = (row[0], changed) if changed else None
+        return matched
 
     def _years(self, *dates: datetime.date | None) -> None:
         for d in dates:
