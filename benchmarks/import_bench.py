@@ -140,6 +140,7 @@ def main(argv=None) -> int:
                 f"write part ~{write_s:.2f} s wall, {rows / write_s:,.0f} rows/s; whole import {rows / apply_s:,.0f} rows/s"
             )
             assert result.valid and send.call_count == 1, "records_changed must be sent once"
+            del result
 
             started, cpu = time.perf_counter(), time.process_time()
             again = registry_import(source=path, dry_run=True)

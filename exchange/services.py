@@ -63,6 +63,7 @@ def registry_import(
             unit_ids=unit_ids,
             years=set() if plan.unit_scope_changed or plan.moved_transferees else plan.years,
         )
+    result.plan = None  # written: let the rows go
     return result
 
 
