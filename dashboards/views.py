@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from achievements.choices import TRL_LEVELS, IPType, TransformationMode, UnitType
@@ -168,7 +168,7 @@ def change(current, previous, kind: str, engine_yoy=None) -> dict | None:
         if current is None or previous is None:
             return None
         points = _round((_decimal(current) - _decimal(previous)) * 100)
-        return {"text": _g("%(sign)s%(value)s 个百分点") % _signed(points), "sign": _sign(points)}
+        return {"text": gettext("%(sign)s%(value)s 个百分点") % _signed(points), "sign": _sign(points)}
     if engine_yoy is not None:
         ratio = _decimal(engine_yoy)
     else:
@@ -207,7 +207,7 @@ def _labels(by: str) -> dict:
         "mode": dict(TransformationMode.choices),
         "ip_type": dict(IPType.choices),
         "unit_type": dict(UnitType.choices),
-        "trl": {str(level): _g("%(level)s级") % {"level": level} for level in TRL_LEVELS},
+        "trl": {str(level): gettext("%(level)s级") % {"level": level} for level in TRL_LEVELS},
     }.get(by, {})
 
 
@@ -268,7 +268,9 @@ def _breakdown_section(spec, *, year, scope) -> dict:
     rows = selectors.stats_breakdown(year=year, by=by, scope=scope)
     for row in rows:
         own_label = labels.get(str(row["key"])) if by == "trl" else None  # short labels on the axis
-        row["label"] = str(own_label or row.get("label") or labels.get(str(row["key"]), "") or _g("未填写"))
+        row["label"] = str(
+            own_label or row.get("label") or labels.get(str(row["key"]), "") or gettext("未填写")
+        )
     rows = _complete_rows(by, rows)
     if kind == "hbar":  # ranked charts: largest first by the figure plotted
         rows.sort(key=lambda row: -_decimal(row.get(chart_metrics[0])))
@@ -293,11 +295,11 @@ def _trend_section(series_rows, *, year, scope) -> dict:
     first_with_data = next((i for i, row in enumerate(rows) if row.get("achievements")), len(rows) - 1)
     rows = rows[max(first_with_data, len(rows) - TREND_YEARS) :]
     for row in rows:
-        row["label"] = _g("%(year)s年") % {"year": row["year"]}
+        row["label"] = gettext("%(year)s年") % {"year": row["year"]}
 
     def series(metric, chart_type, axis):
         kind = COLUMNS[metric][1] if metric != "amount" else "yi"
-        name = str(COLUMNS[metric][0]) if metric != "amount" else _g("合同金额（亿元）")
+        name = str(COLUMNS[metric][0]) if metric != "amount" else gettext("合同金额（亿元）")
         return {
             "name": name,
             "type": chart_type,
@@ -320,7 +322,7 @@ def _trend_section(series_rows, *, year, scope) -> dict:
             "id": "trend",
             "kind": "trend",
             "categories": [row["label"] for row in rows],
-            "axes": [_g("项"), _g("亿元")],
+            "axes": [gettext("项"), gettext("亿元")],
             "series": [
                 series("transformed", "bar", 0),
                 series("contracts", "bar", 0),
@@ -345,8 +347,8 @@ def _local_section(summary, *, year, scope) -> dict:
         local_contracts = int(_round(contracts * _decimal(rate_count), "1")) if rate_count is not None else 0
         local_amount = _round(amount * _decimal(rate_amount)) if rate_amount is not None else Decimal(0)
     parts = [
-        (_g("省内（本地转化）"), local_contracts, local_amount, True),
-        (_g("省外"), contracts - local_contracts, amount - local_amount, False),
+        (gettext("省内（本地转化）"), local_contracts, local_amount, True),
+        (gettext("省外"), contracts - local_contracts, amount - local_amount, False),
     ]
     rows = [
         {
@@ -383,7 +385,7 @@ def _local_section(summary, *, year, scope) -> dict:
             "categories": [p[0] for p in parts],
             "series": [
                 {
-                    "name": _g("合同金额（万元）"),
+                    "name": gettext("合同金额（万元）"),
                     "data": [
                         {
                             "name": label,
@@ -419,9 +421,10 @@ def _tiles(summary, previous, province, *, year, scope) -> list[dict]:
                 "kind": kind,
                 "label": label,
                 "value": fmt(value, kind),
-                "unit": {"yi": _g("亿元"), "count": _g("项") if metric != "contracts" else _g("份")}.get(
-                    kind, ""
-                ),
+                "unit": {
+                    "yi": gettext("亿元"),
+                    "count": gettext("项") if metric != "contracts" else gettext("份"),
+                }.get(kind, ""),
                 "yoy": yoy,
                 "url": metric_url(metric, year=year, scope=scope),
                 "definition": selectors.METRIC_DEFINITIONS.get(metric, ""),
@@ -441,7 +444,7 @@ def _scope_label(scope, unit_name) -> str:
         parts.append(str(LIAONING_CITIES[scope.region]))
     if scope.cluster:
         parts.append(scope.cluster)
-    return " · ".join(parts) or _g("全省")
+    return " · ".join(parts) or gettext("全省")
 
 
 @login_required

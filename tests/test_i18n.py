@@ -181,8 +181,19 @@ def test_the_dashboard_speaks_english(english, staff_user, records):
     html = text_of(english.get(reverse("dashboards:dashboard")))
     for label in ("Dashboard", "Key figures", "Conversion rate", "Local conversion rate", "Contract amount"):
         assert label in html, label
-    for label in ("数据看板", "核心指标", "转化率", "本地转化率", "合同金额", "计算口径"):
+    for label in (
+        "数据看板",
+        "核心指标",
+        "转化率",
+        "本地转化率",
+        "合同金额",
+        "计算口径",
+        "亿元",
+        "仅统计状态",
+    ):
         assert label not in html, label
+    assert "100M yuan" in html  # the tiles' unit, from the view code
+    assert " Only contracts with status" in html  # definitions are translated when shown, not at import
 
 
 @pytest.mark.django_db
