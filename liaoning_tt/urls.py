@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from core import views as core_views
 from core.health import healthz
 
-admin.site.site_header = "辽宁省可转化科技成果库 · 管理后台"
-admin.site.site_title = "辽宁省可转化科技成果库"
-admin.site.index_title = "数据管理"
+admin.site.site_header = _("辽宁省可转化科技成果库 · 管理后台")
+admin.site.site_title = _("辽宁省可转化科技成果库")
+admin.site.index_title = _("数据管理")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
