@@ -10,6 +10,11 @@ from tests.test_dashboard_pages import build_registry, recompute
 from .helpers import login
 
 
+def settle(page):
+    """No request in flight when the test ends: the database is flushed right after."""
+    page.wait_for_load_state("networkidle")
+
+
 def open_dashboard(page, live_server, query="year=2023"):
     login(page, live_server, "staff", "pass-for-tests-1")
     page.goto(f"/dashboard/?{query}")
@@ -59,6 +64,7 @@ def test_tile_matches_the_api_and_a_bar_click_opens_the_matching_list(
     # then the achievements list opens, filtered the same way, with the same count.
     expect(page).to_have_url(re.compile(r"/achievements/\?.*transformed_in=2023.*cluster=A01"))
     expect(page.locator(".pager-count").first).to_contain_text("共 2 条")
+    settle(page)
 
 
 def test_data_table_link_opens_the_contract_list_with_the_same_count(
@@ -77,6 +83,7 @@ def test_data_table_link_opens_the_contract_list_with_the_same_count(
     link.click()
     expect(page).to_have_url(re.compile(r"/contracts/\?.*mode=equity"))
     expect(page.locator(".pager-count").first).to_contain_text("共 1 条")
+    settle(page)
 
 
 def test_without_javascript_the_figures_appear_as_tables(browser, live_server, staff_user, unit):
@@ -90,6 +97,7 @@ def test_without_javascript_the_figures_appear_as_tables(browser, live_server, s
     expect(page.locator("#section-region table")).to_be_visible()
     expect(page.locator("#section-region tbody tr").first.locator("th")).to_have_text("大连市")
     expect(page.locator("#chart-region")).to_be_hidden()
+    settle(page)
     context.close()
 
 
@@ -106,4 +114,5 @@ def test_print_layout_makes_an_a4_pdf(browser_page, live_server, staff_user, uni
     assert data.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert 1 <= pages <= 6, pages
+    settle(page)
     print(f"printable dashboard: {pdf}")
