@@ -1,7 +1,7 @@
 """A real Celery worker killed with SIGKILL in the middle of a statistics recompute.
 
 Runs when CELERY_BROKER_URL is set and the tests run on PostgreSQL (CI's PostgreSQL + Redis run).
-The recompute is held half-way by a table lock taken by the test, the worker is killed, and the
+The recompute is held half-way by row locks taken by the test, the worker is killed, and the
 previous snapshot must still answer; the next run then completes.
 """
 
@@ -34,10 +34,11 @@ pytestmark = [
 
 def _blocked_recompute_pids() -> list[int]:
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # the view is a snapshot per transaction
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
             "AND wait_event_type = 'Lock' AND query LIKE %s",
-            ["DELETE FROM dashboards_statcell%"],
+            ["%dashboards_statcell%"],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -58,9 +59,8 @@ def test_a_worker_killed_mid_recompute_leaves_the_previous_snapshot_and_the_next
     engine.mark_dirty(unit_ids=[unit.pk], years=[2023])
 
     with transaction.atomic():
-        # Writers of the snapshot wait behind this lock; readers do not.
-        with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE dashboards_statcell IN EXCLUSIVE MODE")
+        # The run's replacement of this unit's cells waits behind these row locks; readers do not.
+        list(StatCell.objects.select_for_update().filter(version=before.version, unit_id=unit.pk))
         recompute_incremental_task.delay()
         celery_worker.wait_for(
             lambda: bool(_blocked_recompute_pids()), "the recompute to reach its writes", timeout=120
