@@ -57,12 +57,18 @@ def test_the_commands_exit_codes_in_a_real_process(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "CELERY_BROKER_URL": ""}
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    result = subprocess.run([*manage, "import_registry", str(bad)], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [*manage, "import_registry", str(bad)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 1 and "文件已损坏" in result.stderr
     out = tmp_path / "empty.xlsx"
-    result = subprocess.run([*manage, "export_registry", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [*manage, "export_registry", str(out)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
-    result = subprocess.run([*manage, "import_registry", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [*manage, "import_registry", str(out)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -90,7 +96,16 @@ def test_the_import_benchmark_runs_at_tiny_sizes(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BENCH_DATABASE_URL")}
     env["CELERY_BROKER_URL"] = ""
     result = subprocess.run(
-        [sys.executable, "benchmarks/import_bench.py", "--achievements", "60", "--contracts", "90", "--units", "4"],
+        [
+            sys.executable,
+            "benchmarks/import_bench.py",
+            "--achievements",
+            "60",
+            "--contracts",
+            "90",
+            "--units",
+            "4",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

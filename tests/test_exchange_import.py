@@ -532,4 +532,8 @@ def test_a_transferee_moving_region_announces_every_year_for_its_contracts_units
         result = registry_import(source=moved)
     assert result.counts["transferees"]["update"] == 1 and result.counts["transformations"]["update"] == 0
     assert Transferee.objects.get(code=TRANSFEREE_CODE).is_local is False
-    assert send.call_args.kwargs == {"sender": Achievement, "unit_ids": {unit.pk, other_unit.pk}, "years": set()}
+    assert send.call_args.kwargs == {
+        "sender": Achievement,
+        "unit_ids": {unit.pk, other_unit.pk},
+        "years": set(),
+    }
