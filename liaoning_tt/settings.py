@@ -104,6 +104,10 @@ else:
     # Test databases are created UTF-8 with a UTF-8 character type so that pg_trgm sees Chinese.
     DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
 
+# One cache per process by default; production sets CACHE_URL (e.g. redis://redis:6379/1) so that web
+# processes and workers share it (import progress, statistics answers keyed by snapshot revision).
+CACHES = {"default": env.cache("CACHE_URL", default="locmem://")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
