@@ -106,7 +106,7 @@ else:
 
 # One cache per process by default; production sets CACHE_URL (e.g. redis://redis:6379/1) so that web
 # processes and workers share it (import progress, statistics answers keyed by snapshot revision).
-CACHES = {"default": env.cache("CACHE_URL", default="locmem://")}
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
