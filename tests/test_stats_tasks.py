@@ -76,6 +76,15 @@ def world(db, staff_user):
     }
 
 
+@pytest.fixture(autouse=True)
+def eager_tasks():
+    """Tasks run in-process here (also when the suite runs with a broker configured)."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
 CHANGES = {
     "new contract in an old year": lambda w: services.transformation_create(
         acting_user=w["user"],
@@ -224,18 +233,18 @@ def broker_at():
     """Point the Celery app at a given broker URL (not eager) for the test; restore afterwards."""
     saved = {
         "broker_url": celery_app.conf.broker_url,
+        "broker_write_url": celery_app.conf.broker_write_url,
         "task_always_eager": celery_app.conf.task_always_eager,
     }
 
-    def reset_pools():
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
+    def reset_pools():  # the next publish opens a connection to the broker now configured
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
     def point(url):
         reset_pools()
         celery_app.conf.broker_url = url
+        celery_app.conf.broker_write_url = url  # publishing uses the write URL (set from the broker URL)
         celery_app.conf.task_always_eager = False
 
     yield point
