@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from kombu import pools as kombu_pools
 
 from core.models import WorkerHeartbeat
 from core.tasks import worker_heartbeat_task
@@ -34,8 +35,22 @@ def _ping(nodename: str) -> bool:
     return any(nodename in reply for reply in replies)
 
 
+def _reset_broker_pools() -> None:
+    """Fresh connection and producer pools, whatever earlier tests did to the shared ones."""
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
-def celery_worker(tmp_path):
+def fresh_broker_pools():
+    _reset_broker_pools()
+    yield
+    _reset_broker_pools()
+
+
+@pytest.fixture
+def celery_worker(tmp_path, fresh_broker_pools):
     """A ``celery worker`` subprocess on the default queue, ready to take tasks; stopped afterwards."""
     queue = celery_app.conf.task_default_queue
     nodename = f"lntt-test-{uuid.uuid4().hex[:8]}@localhost"
