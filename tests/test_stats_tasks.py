@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Sum
 from django_celery_beat.models import PeriodicTask
+from kombu import pools as kombu_pools
 
 from achievements import services
 from achievements.models import Achievement, Transformation
@@ -238,6 +239,7 @@ def broker_at():
     }
 
     def reset_pools():  # the next publish opens a connection to the broker now configured
+        kombu_pools.reset()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 

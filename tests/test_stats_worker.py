@@ -20,7 +20,7 @@ from dashboards.selectors import Scope, stats_summary
 from dashboards.tasks import recompute_incremental_task
 
 from .factories import AchievementFactory, TransformationFactory, UnitFactory
-from .test_celery_worker import celery_worker  # noqa: F401  (the real-worker fixture)
+from .test_celery_worker import celery_worker, fresh_broker_pools  # noqa: F401  (the real-worker fixtures)
 
 pytestmark = [
     pytest.mark.celery_worker,
