@@ -50,7 +50,7 @@ def fresh_broker_pools():
 
 
 @pytest.fixture
-def celery_worker(tmp_path, fresh_broker_pools):
+def celery_worker(tmp_path):
     """A ``celery worker`` subprocess on the default queue, ready to take tasks; stopped afterwards."""
     queue = celery_app.conf.task_default_queue
     nodename = f"lntt-test-{uuid.uuid4().hex[:8]}@localhost"
@@ -65,6 +65,7 @@ def celery_worker(tmp_path, fresh_broker_pools):
         "--without-gossip",
         "--without-mingle",
     ]
+    _reset_broker_pools()
     celery_app.control.purge()  # nothing left over from earlier runs or from beat
 
     with running(argv, env, tmp_path / "worker.log") as worker:
@@ -72,6 +73,7 @@ def celery_worker(tmp_path, fresh_broker_pools):
         worker.nodename = nodename
         yield worker
 
+    _reset_broker_pools()
     log = worker.log()
     assert "Traceback" not in log, log
     assert worker.popen.returncode is not None
