@@ -27,8 +27,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum, Value
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum, Value
+from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.db.models.sql import Query
 from django.utils import timezone
 
@@ -53,6 +53,8 @@ _CELL_COLUMNS = (
 TMP_CONTRACTS = "stats_tmp_contracts"  # effective contracts per (achievement, year, mode)
 TMP_STOCK = "stats_tmp_stock"  # stock figures per (unit, cluster, trl, ip_type), one column per year
 TMP_FINE = "stats_tmp_fine"  # contract figures per (year, unit, cluster, trl, ip_type)
+# Memory for sorts and hash aggregates of a build (PostgreSQL, SET LOCAL to the recompute's transaction).
+WORK_MEM = "256MB"
 # dim column of each grain in the scratch tables.
 _DIM = {
     Grain.BASE: None,
@@ -113,7 +115,7 @@ def _scratch_contracts(unit_ids: list[int] | None) -> None:
     contracts = (
         Transformation.objects.filter(effective_q())
         .annotate(
-            year=ExtractYear("signed_on"),
+            year=Cast(ExtractYear("signed_on"), IntegerField()),  # PostgreSQL's EXTRACT is numeric
             unit_ref=F("achievement__unit_id"),
             cluster_ref=F("achievement__cluster_id"),
             trl=F("achievement__trl"),
@@ -267,6 +269,11 @@ def build_cells(*, version: int, years: Iterable[int], unit_ids: Iterable[int] |
     unit_ids = sorted(set(unit_ids)) if unit_ids is not None else None
     if unit_ids is not None and not unit_ids:
         return
+    if connection.vendor == "postgresql":
+        # For this transaction only: the groupings fit in memory (hash aggregates, no sort spilled
+        # to disk), and the wide FILTER aggregates are not worth compiling.
+        _execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        _execute("SET LOCAL jit = off")
     _drop_scratch()
     _scratch_contracts(unit_ids)
     _scratch_stock(years, unit_ids)

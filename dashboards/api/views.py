@@ -37,12 +37,13 @@ from .renderers import CSVRenderer, XLSXRenderer
 
 
 class StatsRateThrottle(UserRateThrottle):
-    """Requests per user (per address for anonymous callers); rate from ``STATS_API_THROTTLE_RATE``."""
+    """Requests per user (per address for anonymous callers); rate from ``STATS_API_THROTTLE_RATE``
+    (empty: no throttling, and no per-request cache round trip for the request history)."""
 
     scope = "stats"
 
     def get_rate(self):
-        return settings.STATS_API_THROTTLE_RATE
+        return settings.STATS_API_THROTTLE_RATE or None
 
 
 def _year(request, name: str, *, required: bool = True) -> int | None:
