@@ -27,7 +27,19 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum, Value
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.db.models.sql import Query
 from django.utils import timezone
@@ -89,6 +101,29 @@ def _in_sql(column: str, values: list) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+def _cents() -> bool:
+    """Sum amounts as integer cents in the scratch tables (PostgreSQL: exact, and bigint sums are
+    much cheaper than numeric ones); elsewhere the decimal amounts are summed as they are."""
+    return connection.vendor == "postgresql"
+
+
+def _money(expression):
+    """The contract-pass sum of an amount expression (in cents on PostgreSQL, see ``_cents``)."""
+    if not _cents():
+        return expression
+    return Cast(ExpressionWrapper(expression * 100, output_field=DecimalField()), BigIntegerField())
+
+
+def _money_sum(column: str) -> str:
+    """SQL: the sum of a scratch money column, kept an integer of cents on PostgreSQL."""
+    return f"CAST(SUM({column}) AS BIGINT)" if _cents() else f"SUM({column})"
+
+
+def _money_out(column: str) -> str:
+    """SQL: the sum of a scratch money column as the cell's amount in yuan."""
+    return f"SUM({column}) / 100" if _cents() else f"SUM({column})"
+
+
 def _execute(sql: str, params=None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -103,6 +138,10 @@ def _create_scratch(table: str, select_sql: str, params: list) -> None:
     _execute(f"CREATE TEMPORARY TABLE {table} AS {select_sql}", params)
     if connection.vendor == "postgresql":
         _execute(f"ANALYZE {table}")  # temporary tables are never analysed automatically
+
+
+def _sum_money(aggregate):
+    return Cast(aggregate, BigIntegerField()) if _cents() else aggregate
 
 
 def _scratch_contracts(unit_ids: list[int] | None) -> None:
@@ -126,9 +165,12 @@ def _scratch_contracts(unit_ids: list[int] | None) -> None:
         .annotate(
             n=Count("id"),
             n_local=Count("id", filter=local),
-            amount_sum=Sum("amount"),
-            received_sum=Sum(Coalesce("received", Value(Decimal("0.00")))),
-            local_amount_sum=Coalesce(Sum("amount", filter=local), Value(Decimal("0.00"))),
+            amount_sum=_sum_money(Sum(_money(F("amount")))),
+            received_sum=_sum_money(Sum(_money(Coalesce("received", Value(Decimal("0.00")))))),
+            local_amount_sum=Coalesce(
+                _sum_money(Sum(_money(F("amount")), filter=local)),
+                Value(0 if _cents() else Decimal("0.00")),
+            ),
             first_on=Min("signed_on"),
         )
     )
@@ -177,14 +219,15 @@ def _scratch_fine(years: list[int]) -> None:
     """Contract figures per (year, unit, cluster, trl, ip_type); transformed = distinct achievements."""
     per_achievement = (
         f"SELECT achievement_id, year, unit_ref, cluster_ref, trl, ip_type, SUM(n) AS n, SUM(n_local) AS n_local, "
-        f"SUM(amount_sum) AS amount_sum, SUM(received_sum) AS received_sum, "
-        f"SUM(local_amount_sum) AS local_amount_sum FROM {TMP_CONTRACTS} "
+        f"{_money_sum('amount_sum')} AS amount_sum, {_money_sum('received_sum')} AS received_sum, "
+        f"{_money_sum('local_amount_sum')} AS local_amount_sum FROM {TMP_CONTRACTS} "
         f"WHERE year >= %s AND year <= %s GROUP BY achievement_id, year, unit_ref, cluster_ref, trl, ip_type"
     )
     sql = (
         f"SELECT year, unit_ref, cluster_ref, trl, ip_type, COUNT(*) AS transformed, SUM(n) AS n, "
-        f"SUM(n_local) AS n_local, SUM(amount_sum) AS amount_sum, SUM(received_sum) AS received_sum, "
-        f"SUM(local_amount_sum) AS local_amount_sum FROM ({per_achievement}) x "
+        f"SUM(n_local) AS n_local, {_money_sum('amount_sum')} AS amount_sum, "
+        f"{_money_sum('received_sum')} AS received_sum, "
+        f"{_money_sum('local_amount_sum')} AS local_amount_sum FROM ({per_achievement}) x "
         f"GROUP BY year, unit_ref, cluster_ref, trl, ip_type"
     )
     _create_scratch(TMP_FINE, sql, [min(years), max(years)])
@@ -224,8 +267,8 @@ def _contract_rows(grain: str) -> str:
     return (
         f"SELECT g.year AS year, g.unit_ref AS unit_id, g.cluster_ref AS cluster_id, {dim or chr(39) * 2} AS dim, "
         f"0 AS achievements, 0 AS convertible, 0 AS transformed_by, {transformed} AS transformed, "
-        f"SUM(g.n) AS contracts, SUM(g.n_local) AS local_contracts, SUM(g.amount_sum) AS amount, "
-        f"SUM(g.received_sum) AS received, SUM(g.local_amount_sum) AS local_amount "
+        f"SUM(g.n) AS contracts, SUM(g.n_local) AS local_contracts, {_money_out('g.amount_sum')} AS amount, "
+        f"{_money_out('g.received_sum')} AS received, {_money_out('g.local_amount_sum')} AS local_amount "
         f"FROM {source} {where} GROUP BY g.year, g.unit_ref, g.cluster_ref{', ' + dim if dim else ''}"
     )
 
@@ -247,12 +290,17 @@ def _insert_cells(*, version: int, grain: str, years: list[int]) -> None:
         "received",
         "local_amount",
     )
+    if grain == Grain.MODE:  # one row per (year, unit, cluster, mode) already: nothing to merge
+        values, group_by = ", ".join(f"r.{name}" for name in figures), ""
+    else:  # the stock row and the contract row of a cell merged into one
+        values = ", ".join(f"SUM(r.{name})" for name in figures)
+        group_by = " GROUP BY r.year, r.unit_id, u.type, u.region, r.cluster_id, r.dim"
     _execute(
         f"INSERT INTO {CELL_TABLE} ({_CELL_COLUMNS}) "
         f"SELECT %s, %s, r.year, r.unit_id, u.type, u.region, SUBSTR(u.region, 1, 4) || '00', r.cluster_id, r.dim, "
-        + ", ".join(f"SUM(r.{name})" for name in figures)
-        + f' FROM ({rows}) r INNER JOIN "{UNIT_TABLE}" u ON u.id = r.unit_id '
-        f"GROUP BY r.year, r.unit_id, u.type, u.region, r.cluster_id, r.dim",
+        + values
+        + f' FROM ({rows}) r INNER JOIN "{UNIT_TABLE}" u ON u.id = r.unit_id'
+        + group_by,
         [version, grain, *params],
     )
 
