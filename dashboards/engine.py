@@ -119,6 +119,12 @@ def _money_sum(column: str) -> str:
     return f"CAST(SUM({column}) AS BIGINT)" if _cents() else f"SUM({column})"
 
 
+def _int_sum(column: str) -> str:
+    """SQL: the sum of a count column as an integer (PostgreSQL's SUM of a bigint is a numeric, and
+    numeric sums further on are much slower)."""
+    return f"CAST(SUM({column}) AS BIGINT)"
+
+
 def _money_out(column: str) -> str:
     """SQL: the sum of a scratch money column as the cell's amount in yuan."""
     return f"SUM({column}) / 100" if _cents() else f"SUM({column})"
@@ -236,7 +242,7 @@ def _scratch_fine(years: list[int]) -> None:
 def _stock_rows(grain: str, years: list[int]) -> str:
     """Stock figures of a grain, one row per (year, unit, cluster, dim), from the stock scratch table."""
     dim = _DIM[grain]
-    sums = ", ".join(f"SUM(g.{m}_{y}) AS {m}_{y}" for y in years for m in ("a", "c", "t"))
+    sums = ", ".join(f"{_int_sum(f'g.{m}_{y}')} AS {m}_{y}" for y in years for m in ("a", "c", "t"))
     grouped = (
         f"SELECT g.unit_id, g.cluster_id, {dim or chr(39) * 2} AS dim, {sums} FROM {TMP_STOCK} g "
         f"GROUP BY g.unit_id, g.cluster_id{', ' + dim if dim else ''}"
@@ -263,12 +269,13 @@ def _contract_rows(grain: str) -> str:
     if grain == Grain.MODE:  # distinct achievements per mode: the (achievement, year, mode) groups
         source, transformed, where = f"{TMP_CONTRACTS} g", "COUNT(*)", "WHERE g.year >= %s AND g.year <= %s"
     else:
-        source, transformed, where = f"{TMP_FINE} g", "SUM(g.transformed)", ""
+        source, transformed, where = f"{TMP_FINE} g", _int_sum("g.transformed"), ""
     return (
         f"SELECT g.year AS year, g.unit_ref AS unit_id, g.cluster_ref AS cluster_id, {dim or chr(39) * 2} AS dim, "
         f"0 AS achievements, 0 AS convertible, 0 AS transformed_by, {transformed} AS transformed, "
-        f"SUM(g.n) AS contracts, SUM(g.n_local) AS local_contracts, {_money_out('g.amount_sum')} AS amount, "
-        f"{_money_out('g.received_sum')} AS received, {_money_out('g.local_amount_sum')} AS local_amount "
+        f"{_int_sum('g.n')} AS contracts, {_int_sum('g.n_local')} AS local_contracts, "
+        f"{_money_sum('g.amount_sum')} AS amount, {_money_sum('g.received_sum')} AS received, "
+        f"{_money_sum('g.local_amount_sum')} AS local_amount "
         f"FROM {source} {where} GROUP BY g.year, g.unit_ref, g.cluster_ref{', ' + dim if dim else ''}"
     )
 
@@ -279,22 +286,16 @@ def _insert_cells(*, version: int, grain: str, years: list[int]) -> None:
         rows, params = _contract_rows(grain), [min(years), max(years)]
     else:
         rows, params = f"{_stock_rows(grain, years)} UNION ALL {_contract_rows(grain)}", []
-    figures = (
-        "achievements",
-        "convertible",
-        "transformed_by",
-        "transformed",
-        "contracts",
-        "local_contracts",
-        "amount",
-        "received",
-        "local_amount",
-    )
+    counts = ("achievements", "convertible", "transformed_by", "transformed", "contracts", "local_contracts")
+    amounts = ("amount", "received", "local_amount")
     if grain == Grain.MODE:  # one row per (year, unit, cluster, mode) already: nothing to merge
-        values, group_by = ", ".join(f"r.{name}" for name in figures), ""
+        values = [f"r.{name}" for name in counts]
+        values += [f"CAST(r.{name} AS NUMERIC) / 100" if _cents() else f"r.{name}" for name in amounts]
+        group_by = ""
     else:  # the stock row and the contract row of a cell merged into one
-        values = ", ".join(f"SUM(r.{name})" for name in figures)
+        values = [f"SUM(r.{name})" for name in counts] + [_money_out(f"r.{name}") for name in amounts]
         group_by = " GROUP BY r.year, r.unit_id, u.type, u.region, r.cluster_id, r.dim"
+    values = ", ".join(values)
     _execute(
         f"INSERT INTO {CELL_TABLE} ({_CELL_COLUMNS}) "
         f"SELECT %s, %s, r.year, r.unit_id, u.type, u.region, SUBSTR(u.region, 1, 4) || '00', r.cluster_id, r.dim, "
