@@ -153,3 +153,16 @@ def test_language_cookie_alone_switches_back_to_chinese(client, plain_static_sto
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert _html_lang(client.get(reverse("home"))) == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_pages_open_in_chinese_even_for_an_english_browser(client):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="zh-hans">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_language_switch_still_changes_pages_to_english(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/accounts/login/")
+    assert '<html lang="en">' in response.content.decode()
