@@ -43,3 +43,14 @@ def staff_client(client, staff_user):
 def unit_client(client, unit_user):
     client.force_login(unit_user)
     return client
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process for this test, even when a real broker is configured."""
+    from liaoning_tt.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

@@ -120,7 +120,7 @@ def test_anonymous_users_are_sent_to_the_login(client):
 
 
 def test_large_imports_run_as_tasks_with_progress(
-    staff_client, unit, tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks
+    staff_client, unit, tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks, celery_eager
 ):
     settings.IMPORT_ASYNC_ROWS = 1
     monkeypatch.setattr(validation, "PROGRESS_STEP", 1)

@@ -40,7 +40,8 @@ def test_staff_filters_the_list_and_opens_a_record(browser_page, live_server, st
     page.get_by_role("link", name="成果", exact=True).click()
     expect(page).to_have_url(re.compile(r"/achievements/$"))
     expect(page.locator(".pager-count").first).to_contain_text("共 14 条")
-    assert page.evaluate("() => typeof htmx") == "object", "htmx did not load from the app's static files"
+    # django-htmx loads htmx with `defer`: wait until it has run before checking it.
+    page.wait_for_function("() => typeof htmx === 'object'")
     page.screenshot(path=tmp_path / "achievement_list.png", full_page=True)
 
     # Mark the document: if a filter reloaded the whole page, the mark would be gone.
