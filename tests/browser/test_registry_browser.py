@@ -1,5 +1,6 @@
 """The registry pages in a real browser: log in, filter the achievement list (htmx updates the table
-in place and keeps the URL a reproducible link), open a record and see its contracts and history."""
+in place and keeps the URL a reproducible link), open a record and see its contracts and history,
+then run an import preview and confirm it."""
 
 import datetime
 import re
@@ -9,6 +10,8 @@ from playwright.sync_api import expect
 
 from achievements import services
 from achievements.choices import UnitType
+from achievements.models import Achievement
+from exchange.samples import write_sample_workbook
 from tests.factories import AchievementFactory, TransformationFactory, UnitFactory, cluster
 
 from .helpers import login
@@ -82,4 +85,24 @@ def test_staff_filters_the_list_and_opens_a_record(browser_page, live_server, st
     expect(history).to_contain_text("技术成熟度")
     expect(history).to_contain_text("7 原型在实际运行环境中演示")
     page.screenshot(path=tmp_path / "achievement_detail.png", full_page=True)
+
+    # When a workbook is uploaded, the preview lists what would change and nothing is written yet.
+    workbook = write_sample_workbook(tmp_path / "import.xlsx", units=2, achievements=3, contracts=2)
+    before = Achievement.objects.count()
+    page.get_by_role("link", name="导入", exact=True).first.click()
+    page.get_by_label("导入文件").set_input_files(str(workbook))
+    page.get_by_role("button", name="上传并校验").click()
+    expect(page.get_by_role("heading", name="变更预览")).to_be_visible()
+    preview = page.locator("table.data").first
+    achievements_row = preview.locator("tbody tr", has_text="(achievements)").or_(
+        preview.locator("tbody tr", has_text="（achievements）")
+    )
+    expect(achievements_row.locator("td").nth(1)).to_have_text("3")  # 3 to add
+    assert Achievement.objects.count() == before, "the preview must not write anything"
+    page.screenshot(path=tmp_path / "import_preview.png", full_page=True)
+
+    # When the preview is confirmed, the rows are written.
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.get_by_text("导入完成")).to_be_visible()
+    assert Achievement.objects.count() == before + 3
     print(f"registry screenshots in {tmp_path}")
