@@ -143,3 +143,14 @@ def test_history_records_changes():
     achievement.title = "新标题"
     achievement.save()
     assert Achievement.history.filter(id=achievement.id).count() == 2
+
+
+def test_cluster_name_follows_the_active_language():
+    from django.utils import translation
+
+    from achievements.models import Cluster
+
+    cluster = Cluster.objects.get(code="A01")
+    assert str(cluster) == "A01 高档数控机床"
+    with translation.override("en"):
+        assert str(cluster) == "A01 CNC machine tools"
