@@ -13,7 +13,10 @@ Two statements per grain fill the cells of a version:
   into one row per year ("unpivot") in the same statement.
 - contract side: effective contracts (``effective_q``) grouped by achievement and year of signing
   (a contract counts in Y exactly when ``signed_in_q(Y)`` holds), then by (unit, cluster[, dim],
-  year): contracts, amounts, local ones, and distinct achievements (``transformed``).
+  year): contracts, amounts, local ones, and distinct achievements (``transformed``). On
+  PostgreSQL one statement groups the contracts per (year, unit, cluster, trl, ip_type) and per
+  (year, unit, cluster, mode) at once (``GROUPING SETS``, distinct achievements counted in each
+  group), so the contracts are read and grouped once.
 
 Visibility: a full recompute writes a new version and switches ``SnapshotState.version`` in the
 same transaction; an incremental run replaces the affected cells of the current version in one
@@ -114,20 +117,17 @@ def _money(expression):
     return Cast(ExpressionWrapper(expression * 100, output_field=DecimalField()), BigIntegerField())
 
 
-def _money_sum(column: str) -> str:
-    """SQL: the sum of a scratch money column, kept an integer of cents on PostgreSQL."""
-    return f"CAST(SUM({column}) AS BIGINT)" if _cents() else f"SUM({column})"
+def _money_sum(column: str, only: str = "") -> str:
+    """SQL: the sum of a scratch money column (over the rows where ``only`` holds, if given), kept an
+    integer of cents on PostgreSQL."""
+    total = f"SUM({column}) FILTER (WHERE {only})" if only else f"SUM({column})"
+    return f"CAST({total} AS BIGINT)" if _cents() else total
 
 
 def _int_sum(column: str) -> str:
     """SQL: the sum of a count column as an integer (PostgreSQL's SUM of a bigint is a numeric, and
     numeric sums further on are much slower)."""
     return f"CAST(SUM({column}) AS BIGINT)"
-
-
-def _money_out(column: str) -> str:
-    """SQL: the sum of a scratch money column as the cell's amount in yuan."""
-    return f"SUM({column}) / 100" if _cents() else f"SUM({column})"
 
 
 def _execute(sql: str, params=None) -> None:
@@ -185,6 +185,79 @@ def _scratch_contracts(unit_ids: list[int] | None) -> None:
     _create_scratch(TMP_CONTRACTS, *_queryset_sql(contracts))
 
 
+def _grouping_sets() -> bool:
+    """PostgreSQL groups the contracts once with GROUPING SETS (``_scratch_grouped``); elsewhere
+    they go through the (achievement, year, mode) scratch table and are regrouped from it."""
+    return connection.vendor == "postgresql"
+
+
+def _effective_contracts(unit_ids: list[int] | None):
+    contracts = Transformation.objects.filter(effective_q())
+    if unit_ids is not None:
+        contracts = contracts.filter(unit_id__in=unit_ids)
+    return contracts.order_by()
+
+
+def _first_signed_sql(unit_ids: list[int] | None) -> tuple[str, list]:
+    """SQL: (achievement_id, signed_on) of the first effective contract of each achievement."""
+    if not _grouping_sets():
+        return (
+            f"SELECT achievement_id, MIN(first_on) AS signed_on FROM {TMP_CONTRACTS} GROUP BY achievement_id",
+            [],
+        )
+    first = _effective_contracts(unit_ids).values("achievement_id").annotate(first_on=Min("signed_on"))
+    sql, params = _queryset_sql(first)
+    return f"SELECT f.achievement_id, f.first_on AS signed_on FROM ({sql}) f", params
+
+
+def _scratch_grouped(years: list[int], unit_ids: list[int] | None) -> None:
+    """PostgreSQL: one pass over the effective contracts signed in ``years`` into the fine scratch
+    table, grouped both per (year, unit, cluster, trl, ip_type) (``by_mode = 0``) and per
+    (year, unit, cluster, mode) (``by_mode = 1``); transformed = distinct achievements of the group.
+
+    A contract counts in year Y exactly when ``signed_in_q(Y)`` holds, i.e. in the year of its
+    ``signed_on``.
+    """
+    contracts = (
+        _effective_contracts(unit_ids)
+        .filter(
+            signed_on__gte=datetime.date(min(years), 1, 1), signed_on__lte=datetime.date(max(years), 12, 31)
+        )
+        .annotate(
+            year=Cast(ExtractYear("signed_on"), IntegerField()),
+            unit_ref=F("achievement__unit_id"),
+            cluster_ref=F("achievement__cluster_id"),
+            trl=F("achievement__trl"),
+            ip_type=F("achievement__ip_type"),
+            local=F("transferee__is_local"),
+            amount_c=_money(F("amount")),
+            received_c=_money(Coalesce("received", Value(Decimal("0.00")))),
+        )
+        .values(
+            "achievement_id",
+            "year",
+            "unit_ref",
+            "cluster_ref",
+            "trl",
+            "ip_type",
+            "mode",
+            "local",
+            "amount_c",
+            "received_c",
+        )
+    )
+    sql, params = _queryset_sql(contracts)
+    grouped = (
+        "SELECT c.year, c.unit_ref, c.cluster_ref, c.trl, c.ip_type, c.mode, 1 - GROUPING(c.mode) AS by_mode, "
+        "COUNT(DISTINCT c.achievement_id) AS transformed, COUNT(*) AS n, COUNT(*) FILTER (WHERE c.local) AS n_local, "
+        f"{_money_sum('c.amount_c')} AS amount_sum, {_money_sum('c.received_c')} AS received_sum, "
+        f"COALESCE({_money_sum('c.amount_c', 'c.local')}, 0) AS local_amount_sum "
+        f"FROM ({sql}) c GROUP BY GROUPING SETS ((c.year, c.unit_ref, c.cluster_ref, c.trl, c.ip_type), "
+        "(c.year, c.unit_ref, c.cluster_ref, c.mode))"
+    )
+    _create_scratch(TMP_FINE, grouped, params)
+
+
 def _scratch_stock(years: list[int], unit_ids: list[int] | None) -> None:
     """One pass over the achievements: for every year, stock, convertible stock, and stock
     transformed by 31 Dec Y, per (unit, cluster, trl, ip_type)."""
@@ -199,6 +272,10 @@ def _scratch_stock(years: list[int], unit_ids: list[int] | None) -> None:
             f"COUNT(*) FILTER (WHERE ({stock_sql}) AND ({by_sql})) AS t_{y}",
         ]
         params += stock_params + convertible_params + stock_params + by_params
+    # The first effective contract of each achievement, aliased as the contract table so that
+    # signed_by_q(Y) compiles onto it unchanged.
+    first_signed, first_params = _first_signed_sql(unit_ids)
+    params += first_params
     where = [f'"{ACHIEVEMENT_TABLE}"."registered_on" <= %s']
     params.append(datetime.date(max(years), 12, 31))
     if unit_ids is not None:
@@ -206,11 +283,6 @@ def _scratch_stock(years: list[int], unit_ids: list[int] | None) -> None:
         where.append(sql)
         params += in_params
     a = f'"{ACHIEVEMENT_TABLE}"'
-    # The first effective contract of each achievement, aliased as the contract table so that
-    # signed_by_q(Y) compiles onto it unchanged.
-    first_signed = (
-        f"SELECT achievement_id, MIN(first_on) AS signed_on FROM {TMP_CONTRACTS} GROUP BY achievement_id"
-    )
     sql = (
         f"SELECT {a}.unit_id AS unit_id, {a}.cluster_id AS cluster_id, {a}.trl AS trl, {a}.ip_type AS ip_type, "
         + ", ".join(aggregates)
@@ -266,7 +338,17 @@ def _stock_rows(grain: str, years: list[int]) -> str:
 def _contract_rows(grain: str) -> str:
     """Contract figures of a grain, one row per (year, unit, cluster, dim)."""
     dim = _DIM[grain]
-    if grain == Grain.MODE:  # distinct achievements per mode: the (achievement, year, mode) groups
+    if _grouping_sets() and grain == Grain.MODE:  # already one row per (year, unit, cluster, mode)
+        return (
+            "SELECT g.year AS year, g.unit_ref AS unit_id, g.cluster_ref AS cluster_id, g.mode AS dim, "
+            "0 AS achievements, 0 AS convertible, 0 AS transformed_by, g.transformed AS transformed, "
+            "g.n AS contracts, g.n_local AS local_contracts, g.amount_sum AS amount, g.received_sum AS received, "
+            f"g.local_amount_sum AS local_amount FROM {TMP_FINE} g WHERE g.by_mode = 1"
+        )
+    if _grouping_sets():  # both groupings are in the fine scratch table
+        source, transformed = f"{TMP_FINE} g", _int_sum("g.transformed")
+        where = "WHERE g.by_mode = 0"
+    elif grain == Grain.MODE:  # distinct achievements per mode: the (achievement, year, mode) groups
         source, transformed, where = f"{TMP_CONTRACTS} g", "COUNT(*)", "WHERE g.year >= %s AND g.year <= %s"
     else:
         source, transformed, where = f"{TMP_FINE} g", _int_sum("g.transformed"), ""
@@ -282,26 +364,28 @@ def _contract_rows(grain: str) -> str:
 
 def _insert_cells(*, version: int, grain: str, years: list[int]) -> None:
     """One row per cell of the grain: stock and contract figures side by side."""
-    if grain == Grain.MODE:
-        rows, params = _contract_rows(grain), [min(years), max(years)]
-    else:
-        rows, params = f"{_stock_rows(grain, years)} UNION ALL {_contract_rows(grain)}", []
     counts = ("achievements", "convertible", "transformed_by", "transformed", "contracts", "local_contracts")
     amounts = ("amount", "received", "local_amount")
     if grain == Grain.MODE:  # one row per (year, unit, cluster, mode) already: nothing to merge
+        rows, params = _contract_rows(grain), [] if _grouping_sets() else [min(years), max(years)]
         values = [f"r.{name}" for name in counts]
         values += [f"CAST(r.{name} AS NUMERIC) / 100" if _cents() else f"r.{name}" for name in amounts]
-        group_by = ""
-    else:  # the stock row and the contract row of a cell merged into one
-        values = [f"SUM(r.{name})" for name in counts] + [_money_out(f"r.{name}") for name in amounts]
-        group_by = " GROUP BY r.year, r.unit_id, u.type, u.region, r.cluster_id, r.dim"
+    else:  # the stock row and the contract row of a cell merged into one (before the unit is joined)
+        sums = ", ".join(f"SUM(x.{name}) AS {name}" for name in counts + amounts)
+        rows = (
+            f"SELECT x.year, x.unit_id, x.cluster_id, x.dim, {sums} "
+            f"FROM ({_stock_rows(grain, years)} UNION ALL {_contract_rows(grain)}) x "
+            "GROUP BY x.year, x.unit_id, x.cluster_id, x.dim"
+        )
+        params = []
+        values = [f"r.{name}" for name in counts]
+        values += [f"r.{name} / 100" if _cents() else f"r.{name}" for name in amounts]
     values = ", ".join(values)
     _execute(
         f"INSERT INTO {CELL_TABLE} ({_CELL_COLUMNS}) "
         f"SELECT %s, %s, r.year, r.unit_id, u.type, u.region, SUBSTR(u.region, 1, 4) || '00', r.cluster_id, r.dim, "
         + values
-        + f' FROM ({rows}) r INNER JOIN "{UNIT_TABLE}" u ON u.id = r.unit_id'
-        + group_by,
+        + f' FROM ({rows}) r INNER JOIN "{UNIT_TABLE}" u ON u.id = r.unit_id',
         [version, grain, *params],
     )
 
@@ -324,9 +408,12 @@ def build_cells(*, version: int, years: Iterable[int], unit_ids: Iterable[int] |
         _execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         _execute("SET LOCAL jit = off")
     _drop_scratch()
-    _scratch_contracts(unit_ids)
+    if _grouping_sets():
+        _scratch_grouped(years, unit_ids)
+    else:
+        _scratch_contracts(unit_ids)
+        _scratch_fine(years)
     _scratch_stock(years, unit_ids)
-    _scratch_fine(years)
     for grain in (Grain.BASE, Grain.TRL, Grain.IP_TYPE, Grain.MODE):
         _insert_cells(version=version, grain=grain, years=years)
     _drop_scratch()
