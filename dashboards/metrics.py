@@ -21,7 +21,10 @@ COUNT_METRICS = (
 )
 AMOUNT_METRICS = ("amount", "received")
 RATE_METRICS = ("conversion_rate", "local_rate_amount", "local_rate_count", "yoy_transformed", "yoy_amount")
-METRICS = COUNT_METRICS + AMOUNT_METRICS + RATE_METRICS
+# Added to data-spec §3 (extending, never changing it): the numerators of the local rates, so that the
+# local / out-of-province split can be shown exactly rather than worked back from rounded rates.
+LOCAL_METRICS = ("local_contracts", "local_amount")
+METRICS = COUNT_METRICS + AMOUNT_METRICS + RATE_METRICS + LOCAL_METRICS
 
 # Metrics of contracts only: the breakdown by transformation mode reports these.
 CONTRACT_METRICS = (
@@ -32,6 +35,7 @@ CONTRACT_METRICS = (
     "received",
     "local_rate_amount",
     "local_rate_count",
+    *LOCAL_METRICS,
 )
 
 _EFFECTIVE = _("仅统计状态为“有效”的转化合同。")
@@ -68,6 +72,12 @@ METRIC_DEFINITIONS = {
     ),
     "yoy_transformed": _("转化成果数同比：当年转化成果数 ÷ 上年转化成果数 − 1；上年为0时为空。"),
     "yoy_amount": _("合同金额同比：当年合同金额 ÷ 上年合同金额 − 1；上年为0时为空。"),
+    "local_contracts": _effective_only(
+        _("本地转化合同数：当年签订、受让方地区代码以21开头（辽宁省内）的转化合同份数。")
+    ),
+    "local_amount": _effective_only(
+        _("本地转化合同金额：当年签订、受让方在辽宁省内的转化合同的合同金额之和（元）。")
+    ),
 }
 
 METRIC_LABELS = {
@@ -85,6 +95,8 @@ METRIC_LABELS = {
     "local_rate_count": _("本地转化率（合同数）"),
     "yoy_transformed": _("转化成果数同比"),
     "yoy_amount": _("合同金额同比"),
+    "local_contracts": _("本地转化合同数"),
+    "local_amount": _("本地转化合同金额（元）"),
 }
 
 _RATE_PLACES = Decimal("0.0001")

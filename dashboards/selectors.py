@@ -22,7 +22,7 @@ from achievements.choices import IPType, TransformationMode, UnitType
 from achievements.models import Cluster, Unit
 from core.validators import LIAONING_CITIES, normalize_credit_code, validate_region_code
 
-from .metrics import CONTRACT_METRICS, METRIC_DEFINITIONS, growth, money, rate
+from .metrics import CONTRACT_METRICS, LOCAL_METRICS, METRIC_DEFINITIONS, growth, money, rate
 from .models import DirtyCell, Grain, RecomputeSchedule, SnapshotState, StatCell
 
 __all__ = [
@@ -217,6 +217,8 @@ def _figures(row: dict, prev: dict | None = None) -> dict:
         "local_rate_count": rate(get("local_contracts"), get("contracts")),
         "yoy_transformed": growth(get("transformed"), prev_transformed),
         "yoy_amount": growth(get("amount"), prev_amount),
+        "local_contracts": get("local_contracts"),
+        "local_amount": money(get("local_amount")),
     }
 
 
@@ -240,7 +242,16 @@ def stats_summary(*, year: int, scope: Scope) -> dict:
         return cells.aggregate(**_aggregates(Q(year=year), Q(year=year - 1)))
 
     row = _cached(state, f"summary:{year}:{scope}", compute)
-    return {"year": year, "scope": scope.as_dict(), **_figures(row), "computed_at": _computed_at(state)}
+    figures = _figures(row)
+    additions = {name: figures.pop(name) for name in LOCAL_METRICS}
+    # data-spec §3's fields in its order, then the additions.
+    return {
+        "year": year,
+        "scope": scope.as_dict(),
+        **figures,
+        "computed_at": _computed_at(state),
+        **additions,
+    }
 
 
 def _label(by: str, values: dict):

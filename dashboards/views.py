@@ -333,19 +333,11 @@ def _trend_section(series_rows, *, year, scope) -> dict:
 
 
 def _local_section(summary, *, year, scope) -> dict:
-    """Local (transferee in Liaoning) versus out-of-province contracts, from the summary's rates."""
+    """Local (transferee in Liaoning) versus out-of-province contracts, exact from the summary."""
     contracts = int(summary.get("contracts") or 0)
     amount = _decimal(summary.get("amount"))
-    exact = "local_contracts" in summary and "local_amount" in summary
-    if exact:
-        local_contracts = int(summary["local_contracts"])
-        local_amount = _decimal(summary.get("local_amount"))
-    else:
-        # Derived from the 4-place rates: exact for the count below 10,000 contracts.
-        rate_count = summary.get("local_rate_count")
-        rate_amount = summary.get("local_rate_amount")
-        local_contracts = int(_round(contracts * _decimal(rate_count), "1")) if rate_count is not None else 0
-        local_amount = _round(amount * _decimal(rate_amount)) if rate_amount is not None else Decimal(0)
+    local_contracts = int(summary.get("local_contracts") or 0)
+    local_amount = _decimal(summary.get("local_amount"))
     parts = [
         (gettext("省内（本地转化）"), local_contracts, local_amount, True),
         (gettext("省外"), contracts - local_contracts, amount - local_amount, False),
@@ -374,11 +366,9 @@ def _local_section(summary, *, year, scope) -> dict:
         "id": "local",
         "title": _("本地与省外转化"),
         "table": {"header": [COLUMNS["contracts"][0], COLUMNS["amount"][0]], "rows": rows},
-        "definitions": _definitions(["local_rate_amount", "local_rate_count"]),
-        "note": None
-        if exact
-        else _("省内、省外的合同数和金额由本地转化率（保留四位小数）推算，金额为近似值；明细以列表为准。"),
-        "approximate": not exact,
+        "definitions": _definitions(
+            ["local_contracts", "local_amount", "local_rate_amount", "local_rate_count"]
+        ),
         "chart": {
             "id": "local",
             "kind": "pie",

@@ -40,6 +40,8 @@ SPEC_FIELDS = [
     "yoy_amount",
     "computed_at",
 ]
+# Added after data-spec §3's fields (the spec may be extended, never changed).
+ADDED_FIELDS = ["local_contracts", "local_amount"]
 D = datetime.date
 
 
@@ -79,7 +81,7 @@ def test_anonymous_callers_get_401(client, registry):
 
 def test_summary_answers_exactly_the_data_spec_fields(staff_client, registry):
     body = staff_client.get(SUMMARY, {"year": 2023}).json()
-    assert list(body) == SPEC_FIELDS
+    assert list(body) == SPEC_FIELDS + ADDED_FIELDS
     assert body["scope"] == {"unit": None, "unit_type": None, "region": None, "cluster": None}
     assert body["achievements"] == 3 and body["convertible"] == 2 and body["units"] == 2
     assert body["transformed"] == 2 and body["contracts"] == 2 and body["transforming_units"] == 1
@@ -87,6 +89,7 @@ def test_summary_answers_exactly_the_data_spec_fields(staff_client, registry):
     assert body["conversion_rate"] == pytest.approx(0.6667)
     assert body["local_rate_amount"] == 0.75 and body["local_rate_count"] == 0.5
     assert body["yoy_transformed"] == 1.0 and body["yoy_amount"] == 3.0
+    assert body["local_contracts"] == 1 and body["local_amount"] == "300.00"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", body["computed_at"])
 
 

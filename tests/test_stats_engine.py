@@ -82,6 +82,8 @@ def reference(year, achievements, contracts, in_scope, contract_filter=lambda c:
         "local_rate_count": ref_rate(sum(1 for c in this_year if c["local"]), len(this_year)),
         "yoy_transformed": ref_growth(transformed, len({id(c["achievement"]) for c in last_year})),
         "yoy_amount": ref_growth(amount, last_amount),
+        "local_contracts": sum(1 for c in this_year if c["local"]),
+        "local_amount": f"{local_amount:.2f}",
     }
 
 

@@ -114,6 +114,8 @@ _FIGURE_FIELDS = {
     "contracts": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["contracts"])),
     "amount": serializers.CharField(help_text=str(METRIC_DEFINITIONS["amount"])),
     "received": serializers.CharField(help_text=str(METRIC_DEFINITIONS["received"])),
+    "local_contracts": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["local_contracts"])),
+    "local_amount": serializers.CharField(help_text=str(METRIC_DEFINITIONS["local_amount"])),
     **{
         name: serializers.FloatField(allow_null=True, help_text=str(METRIC_DEFINITIONS[name]))
         for name in (
@@ -191,6 +193,8 @@ SUMMARY_EXAMPLE = {
     "yoy_transformed": 0.56,
     "yoy_amount": 0.9,
     "computed_at": "2026-11-27T09:00:00+08:00",
+    "local_contracts": 3645,
+    "local_amount": "1614426000.00",
 }
 ERROR_400_EXAMPLE = OpenApiExample(
     "参数无效", value={"year": ["年份应在1985年至2026年之间。"]}, response_only=True, status_codes=["400"]
