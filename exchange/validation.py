@@ -400,47 +400,43 @@ class Validator:
             self.progress(1.0)
         return self.result
 
+    def _collect(self, sheet, key_of, unit_column: str, check) -> dict:
+        """The sheet's rows by key: ``{key: (row number, values or None)}``.
+
+        Rows without a key are skipped (their cells already carry the error), a duplicate key or a row
+        of another unit is a row error, and a row that fails ``check`` keeps its key with ``None``
+        so that the cross-row checks still see it.
+        """
+        rows: dict = {}
+        for row_no, v, ok in self.read_sheet(sheet):
+            key = key_of(v)
+            if key is None or (isinstance(key, tuple) and None in key):
+                continue
+            if key in rows:
+                self._duplicate(sheet, row_no, rows[key][0], key)
+                continue
+            unit_code = key[0] if isinstance(key, tuple) else key
+            if self._restricted(sheet, row_no, unit_column, unit_code):
+                continue
+            if check is not None:
+                ok = check(row_no, v) and ok
+            rows[key] = (row_no, tuple(v) if ok else None)
+        return rows
+
     def _run(self) -> None:
         self.estimate = self.reader.estimate_rows()
         self.plan.cluster_ids = dict(Cluster.objects.values_list("code", "id"))
 
-        units: dict[str, tuple[int, tuple | None]] = {}
-        for row_no, v, ok in self.read_sheet(fmt.UNITS):
-            code = v[U["code"]]
-            if code is None:
-                continue
-            if code in units:
-                self._duplicate(fmt.UNITS, row_no, units[code][0], code)
-                continue
-            if self._restricted(fmt.UNITS, row_no, "code", code):
-                continue
-            units[code] = (row_no, tuple(v) if ok else None)
-
-        achievements: dict[tuple[str, str], tuple[int, tuple | None]] = {}
-        for row_no, v, ok in self.read_sheet(fmt.ACHIEVEMENTS):
-            key = (v[A["unit_code"]], v[A["ref"]])
-            if None in key:
-                continue
-            if key in achievements:
-                self._duplicate(fmt.ACHIEVEMENTS, row_no, achievements[key][0], key)
-                continue
-            if self._restricted(fmt.ACHIEVEMENTS, row_no, "unit_code", key[0]):
-                continue
-            ok = self.check_achievement(row_no, v) and ok
-            achievements[key] = (row_no, tuple(v) if ok else None)  # None keeps the key for the checks
-
-        transformations: dict[tuple[str, str], tuple[int, tuple | None]] = {}
-        for row_no, v, ok in self.read_sheet(fmt.TRANSFORMATIONS):
-            key = (v[T["unit_code"]], v[T["ref"]])
-            if None in key:
-                continue
-            if key in transformations:
-                self._duplicate(fmt.TRANSFORMATIONS, row_no, transformations[key][0], key)
-                continue
-            if self._restricted(fmt.TRANSFORMATIONS, row_no, "unit_code", key[0]):
-                continue
-            ok = self.check_transformation(row_no, v) and ok
-            transformations[key] = (row_no, tuple(v) if ok else None)
+        units = self._collect(fmt.UNITS, lambda v: v[U["code"]], "code", check=None)
+        achievements = self._collect(
+            fmt.ACHIEVEMENTS, lambda v: (v[A["unit_code"]], v[A["ref"]]), "unit_code", self.check_achievement
+        )
+        transformations = self._collect(
+            fmt.TRANSFORMATIONS,
+            lambda v: (v[T["unit_code"]], v[T["ref"]]),
+            "unit_code",
+            self.check_transformation,
+        )
 
         self._report()
         self._diff(units, achievements, transformations)
