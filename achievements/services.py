@@ -57,14 +57,12 @@ def achievement_create(*, acting_user, **fields) -> Achievement:
     return achievement
 
 
-@transaction.atomic
-def achievement_update(
-    *, achievement: Achievement, acting_user, expected_version: int | None = None, reason: str = "", **fields
-) -> Achievement:
-    current = _lock(Achievement, achievement.pk)
+def _versioned_update(model, *, pk: int, acting_user, expected_version, reason: str, fields: dict, years_of):
+    """Lock the row, refuse a stale version, apply ``fields``, validate, save with a history reason,
+    and announce the units and years the record counted in before and after the change."""
+    current = _lock(model, pk)
     _check_version(current, expected_version)
-    old_years = _years_of(current.registered_on, current.withdrawn_on)
-    old_unit = current.unit_id
+    old_years, old_unit = years_of(current), current.unit_id
     for name, value in fields.items():
         setattr(current, name, value)
     current.version += 1
@@ -73,11 +71,23 @@ def achievement_update(
     current.save()
     current.refresh_from_db()
     update_change_reason(current, reason or _("修改"))
-    announce_change(
-        unit_ids={old_unit, current.unit_id},
-        years=old_years | _years_of(current.registered_on, current.withdrawn_on),
-    )
+    announce_change(unit_ids={old_unit, current.unit_id}, years=old_years | years_of(current))
     return current
+
+
+@transaction.atomic
+def achievement_update(
+    *, achievement: Achievement, acting_user, expected_version: int | None = None, reason: str = "", **fields
+) -> Achievement:
+    return _versioned_update(
+        Achievement,
+        pk=achievement.pk,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        reason=reason,
+        fields=fields,
+        years_of=lambda a: _years_of(a.registered_on, a.withdrawn_on),
+    )
 
 
 def achievement_withdraw(
@@ -191,22 +201,22 @@ def transformation_create(*, acting_user, achievement: Achievement, **fields) ->
 def transformation_update(
     *, contract: Transformation, acting_user, expected_version: int | None = None, reason: str = "", **fields
 ) -> Transformation:
-    current = _lock(Transformation, contract.pk)
-    _check_version(current, expected_version)
-    old_years = _years_of(current.signed_on)
-    old_unit = current.unit_id
-    for name, value in fields.items():
-        setattr(current, name, value)
-    if "achievement" in fields or "achievement_id" in fields:
-        current.unit_id = current.achievement.unit_id
-    current.version += 1
-    current._history_user = acting_user
-    current.full_clean(exclude=["version"])
-    current.save()
-    current.refresh_from_db()
-    update_change_reason(current, reason or _("修改"))
-    announce_change(unit_ids={old_unit, current.unit_id}, years=old_years | _years_of(current.signed_on))
-    return current
+    # A contract belongs to its achievement's unit: moving it to another achievement moves the unit.
+    if "achievement" in fields:
+        fields["unit_id"] = fields["achievement"].unit_id
+    elif "achievement_id" in fields:
+        fields["unit_id"] = Achievement.objects.values_list("unit_id", flat=True).get(
+            pk=fields["achievement_id"]
+        )
+    return _versioned_update(
+        Transformation,
+        pk=contract.pk,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        reason=reason,
+        fields=fields,
+        years_of=lambda c: _years_of(c.signed_on),
+    )
 
 
 def transformation_cancel(
