@@ -96,9 +96,16 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a management command writes; wait instead of failing on lock.
+    # The embedded default takes concurrent writers: WAL lets readers go on while one writes; a
+    # writer waits up to SQLITE_BUSY_TIMEOUT seconds for the lock instead of failing; IMMEDIATE makes
+    # every transaction take the write lock when it begins, so a transaction that has read can never
+    # be refused its upgrade to a write ("database is locked" without waiting).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": env.float("SQLITE_BUSY_TIMEOUT", default=20.0),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 else:
     # Test databases are created UTF-8 with a UTF-8 character type so that pg_trgm sees Chinese.
