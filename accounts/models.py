@@ -1,5 +1,6 @@
 import hashlib
 
+from axes.models import AccessAttempt, AccessLog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -99,3 +100,22 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class LoginAttempt(AccessAttempt):
+    """django-axes' failed-login counter per username + client address, shown in the admin in Chinese
+    (a proxy: the rows are axes' own). Deleting a row unlocks that pair."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败与锁定")
+        verbose_name_plural = _("登录失败与锁定")
+
+
+class LoginRecord(AccessLog):
+    """django-axes' log of successful logins and logouts, shown in the admin in Chinese (a proxy)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("登录记录")
+        verbose_name_plural = _("登录记录")

@@ -86,3 +86,11 @@ def api_token_touch(*, token: ApiToken, every: datetime.timedelta = datetime.tim
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - every)
     ).update(last_used_at=now)
     token.last_used_at = now
+
+
+def login_unlock(*, attempts) -> int:
+    """Unlock login for the selected username + address pairs (django-axes counters) before their
+    cool-off ends: the counters are removed, so the next attempt starts from zero. Returns how many
+    pairs were unlocked."""
+    count, _ = attempts.delete()
+    return count
