@@ -1,0 +1,16 @@
+/* Behaviour shared by every page, kept out of the HTML so that the Content-Security-Policy can
+   refuse inline scripts and inline event handlers:
+   - <select data-autosubmit>: submits its form on change (the language switcher);
+   - <a data-keep-query>: on click, takes the current address's query string (htmx updates the
+     address without reloading, so the href rendered with the page may be stale). */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+  });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-keep-query]");
+    if (link) link.search = window.location.search;
+  });
+})();
