@@ -6,8 +6,11 @@ every contract refers to an achievement of its own unit.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import random
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -112,6 +115,25 @@ def write_sample_workbook(
         for row in rows:
             worksheet.append(row)
     workbook.save(path)
+    return path
+
+
+def write_sample_csv_zip(path, *, units: int = 5, achievements: int = 20, contracts: int = 30, seed: int = 1):
+    """The same rows as ``write_sample_workbook`` as a ``.zip`` of three UTF-8 CSV files (with BOM,
+    as Excel's "CSV UTF-8" writes them), written row by row (constant memory)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for sheet, rows in zip(
+            fmt.SHEETS,
+            sample_rows(units=units, achievements=achievements, contracts=contracts, seed=seed),
+            strict=True,
+        ):
+            with archive.open(f"{sheet.name}.csv", "w", force_zip64=True) as member:
+                text = io.TextIOWrapper(member, encoding="utf-8-sig", newline="")
+                writer = csv.writer(text)
+                writer.writerow(sheet.keys)
+                writer.writerows(["" if v is None else v for v in row] for row in rows)
+                text.flush()
+                text.detach()
     return path
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from achievements.models import Transformation, Unit
+from achievements.models import Unit
 from achievements.services import announce_change
 
 from .models import ImportJob, ImportStatus
@@ -45,7 +45,7 @@ def registry_import(
     when any problem is found. Returns the result with the counts and the problems.
     """
     if dry_run:
-        return _validate_source(source, filename, unit=unit, lock=False, progress=progress)
+        return _validate_source(source, filename, unit=unit, lock=False, progress=progress, keep_plan=False)
     validate_progress = (lambda f: progress(f * VALIDATE_SHARE)) if progress else None
     write_progress = (lambda f: progress(VALIDATE_SHARE + f * (1 - VALIDATE_SHARE))) if progress else None
     with transaction.atomic():
@@ -54,20 +54,19 @@ def registry_import(
         if not result.valid or plan is None or not plan.write_count:
             return result
         write_plan(plan, acting_user=acting_user, reason=reason or _("导入"), progress=write_progress)
-        unit_ids = {plan.unit_ids[code] for code in plan.touched_units}
-        if plan.moved_transferees:
-            # A transferee's region decides whether its contracts are local, for every unit and year.
-            contracts = Transformation.objects.filter(transferee_id__in=plan.moved_transferees)
-            unit_ids |= set(contracts.values_list("unit_id", flat=True).distinct())
+        # The one affected-scope rule: the touched units in the changed years (every year when a
+        # unit's type or region changed), and for a transferee moved to or from Liaoning every
+        # unit with a contract of theirs, in those contracts' years.
         announce_change(
-            unit_ids=unit_ids,
-            years=set() if plan.unit_scope_changed or plan.moved_transferees else plan.years,
+            unit_ids={plan.unit_ids[code] for code in plan.touched_units},
+            years=set() if plan.unit_scope_changed else plan.years,
+            transferee_ids=plan.moved_transferees,
         )
     result.plan = None  # written: let the rows go
     return result
 
 
-def _validate_source(source, filename, *, unit, lock, progress) -> ImportResult:
+def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True) -> ImportResult:
     try:
         reader = open_reader(source, filename)
     except FileProblem as exc:
@@ -78,7 +77,7 @@ def _validate_source(source, filename, *, unit, lock, progress) -> ImportResult:
         )
         return result
     with reader:
-        return validate(reader, unit=unit, lock=lock, progress=progress)
+        return validate(reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan)
 
 
 def estimate_rows(source, filename: str | None = None) -> int:

@@ -5,6 +5,10 @@ the database, and returns an ``ImportResult``: every problem as (sheet, row, col
 message), the counts of rows to add / update / leave unchanged per sheet, a sample of the changes
 for the preview, and the ``Plan`` that ``exchange.writer`` applies.
 
+Memory is bounded by the keys, not the rows: each sheet is read as a stream, its valid rows are
+compared with the database in chunks of ``DIFF_CHUNK``, and only every row's key (for duplicates
+and references) and the differences are kept; a preview (``keep_plan=False``) keeps no rows at all.
+
 Database lookups are bulk: the records matching the keys found in the file are loaded with ``IN``
 queries in chunks, so the number of queries grows with the file size divided by the chunk size,
 never with the number of rows.
@@ -30,6 +34,7 @@ from .cells import PARSERS, CellError, display
 from .readers import FileProblem, Reader
 
 LOOKUP_CHUNK = 900  # keys per IN query (stays below SQLite's parameter limits)
+DIFF_CHUNK = 2000  # valid rows compared with the database at a time
 PROGRESS_STEP = 2000  # rows between progress reports
 
 U = fmt.UNITS.index
@@ -132,14 +137,28 @@ class ImportResult:
         }
 
 
+def _compact(unit_code: str, ref: str) -> str:
+    """One string for a (unit code, ref) key: about half the memory of a tuple, kept for every row."""
+    return f"{unit_code}\x1f{ref}"
+
+
 def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 class Validator:
-    def __init__(self, reader: Reader, *, unit: Unit | None = None, lock: bool = False, progress=None):
+    def __init__(
+        self,
+        reader: Reader,
+        *,
+        unit: Unit | None = None,
+        lock: bool = False,
+        progress=None,
+        keep_plan: bool = True,
+    ):
         self.reader = reader
+        self.keep_plan = keep_plan  # False for a preview: count and sample the changes, keep no rows
         self.unit = unit  # a unit user's import: only this unit's rows are allowed
         self.lock = lock
         self.progress: Callable[[float], None] | None = progress
@@ -149,6 +168,13 @@ class Validator:
         self.estimate = 0
         self.read = 0
         self.change_samples: dict[str, int] = defaultdict(int)
+        self.file_units: dict[str, tuple[int, tuple | None]] = {}  # code -> (row number, values)
+        self.achievement_rows: dict[str, int] = {}  # compact key -> row number (< 0: row invalid)
+        self.contract_rows: dict[str, int] = {}
+        self.transferee_rows: dict[str, tuple[int, str, str]] = {}  # code -> (row number, name, region)
+        self.db_units: dict[str, tuple] = {}
+        self.code_of_unit: dict[int, str] = {}
+        self.units_looked_up: set[str] = set()
 
     # --- problems -------------------------------------------------------------------------------
 
@@ -400,46 +426,53 @@ class Validator:
             self.progress(1.0)
         return self.result
 
-    def _collect(self, sheet, key_of, unit_column: str, check) -> dict:
-        """The sheet's rows by key: ``{key: (row number, values or None)}``.
-
-        Rows without a key are skipped (their cells already carry the error), a duplicate key or a row
-        of another unit is a row error, and a row that fails ``check`` keeps its key with ``None``
-        so that the cross-row checks still see it.
-        """
-        rows: dict = {}
-        for row_no, v, ok in self.read_sheet(sheet):
-            key = key_of(v)
-            if key is None or (isinstance(key, tuple) and None in key):
-                continue
-            if key in rows:
-                self._duplicate(sheet, row_no, rows[key][0], key)
-                continue
-            unit_code = key[0] if isinstance(key, tuple) else key
-            if self._restricted(sheet, row_no, unit_column, unit_code):
-                continue
-            if check is not None:
-                ok = check(row_no, v) and ok
-            rows[key] = (row_no, tuple(v) if ok else None)
-        return rows
-
     def _run(self) -> None:
         self.estimate = self.reader.estimate_rows()
         self.plan.cluster_ids = dict(Cluster.objects.values_list("code", "id"))
+        counts = self.result.counts
+        for sheet in fmt.SHEETS:
+            counts[sheet.name] = {"add": 0, "update": 0, "unchanged": 0}
+        counts["transferees"] = {"add": 0, "update": 0, "unchanged": 0}
 
-        units = self._collect(fmt.UNITS, lambda v: v[U["code"]], "code", check=None)
-        achievements = self._collect(
-            fmt.ACHIEVEMENTS, lambda v: (v[A["unit_code"]], v[A["ref"]]), "unit_code", self.check_achievement
+        self._units()
+        self._stream(fmt.ACHIEVEMENTS, self.check_achievement, self.achievement_rows, self._diff_achievements)
+        self._stream(
+            fmt.TRANSFORMATIONS, self.check_transformation, self.contract_rows, self._diff_transformations
         )
-        transformations = self._collect(
-            fmt.TRANSFORMATIONS,
-            lambda v: (v[T["unit_code"]], v[T["ref"]]),
-            "unit_code",
-            self.check_transformation,
-        )
-
+        self._diff_transferees()
         self._report()
-        self._diff(units, achievements, transformations)
+
+    def _stream(self, sheet: fmt.Sheet, check, seen: dict[str, int], diff) -> None:
+        """Read a keyed sheet as a stream and diff its valid rows in chunks of ``DIFF_CHUNK``.
+
+        Only the key of every row is kept for the whole file (``seen``: key -> row number, negative
+        when the row failed its checks): a duplicate key or a row of another unit is a row error, and
+        the contracts' checks see which achievements the file holds. The rows themselves are kept
+        only while their chunk is compared with the database (and, when applying, in the plan).
+        """
+        unit_at, ref_at = sheet.index["unit_code"], sheet.index["ref"]
+        chunk: list[tuple[int, tuple[str, str], tuple]] = []
+        for row_no, v, ok in self.read_sheet(sheet):
+            unit_code, ref = v[unit_at], v[ref_at]
+            if unit_code is None or ref is None:
+                continue  # the empty key cell is already listed
+            key = (unit_code, ref)
+            compact = _compact(unit_code, ref)
+            first = seen.get(compact)
+            if first is not None:
+                self._duplicate(sheet, row_no, abs(first), key)
+                continue
+            if self._restricted(sheet, row_no, "unit_code", unit_code):
+                continue
+            ok = check(row_no, v) and ok
+            seen[compact] = row_no if ok else -row_no
+            if ok:
+                chunk.append((row_no, key, tuple(v)))
+                if len(chunk) >= DIFF_CHUNK:
+                    diff(chunk)
+                    chunk = []
+        if chunk:
+            diff(chunk)
 
     # --- database lookups -----------------------------------------------------------------------
 
@@ -454,6 +487,29 @@ class Validator:
                 found[row[1]] = row
         return found
 
+    def _need_units(self, codes: set[str]) -> None:
+        """Load (once) the registry's units among ``codes``."""
+        missing = codes - self.units_looked_up
+        if not missing:
+            return
+        self.units_looked_up |= missing
+        for code, row in self._load_units(missing).items():
+            self.db_units[code] = row
+            self.plan.unit_ids[code] = row[0]
+            self.code_of_unit[row[0]] = code
+
+    def _unit_known(self, sheet: fmt.Sheet, row_no: int, code: str) -> bool:
+        if code in self.file_units or code in self.db_units:
+            return True
+        self.problem(
+            sheet.name,
+            row_no,
+            self.column_header(sheet, "unit_code"),
+            code,
+            _("完成单位代码在本文件的 units 表和库中都不存在。"),
+        )
+        return False
+
     def _load_by_unit_and_ref(self, queryset, keys: list[tuple[int, str]], fields: tuple[str, ...]):
         """Rows of ``queryset`` whose (unit_id, ref) is in ``keys``; ``fields`` start with id, unit_id,
         ref. Keys are sorted, so a chunk spans one or two units and ``unit_id IN (..) AND ref IN (..)``
@@ -465,31 +521,39 @@ class Validator:
                 if (row[1], row[2]) in wanted:
                     yield row
 
-    def _diff(self, units, achievements, transformations) -> None:
+    # --- the diff, sheet by sheet ---------------------------------------------------------------
+
+    def _units(self) -> None:
+        """The units sheet (small: read whole), then its diff against the registry."""
         plan = self.plan
         counts = self.result.counts
-        for sheet in fmt.SHEETS:
-            counts[sheet.name] = {"add": 0, "update": 0, "unchanged": 0}
-        counts["transferees"] = {"add": 0, "update": 0, "unchanged": 0}
-
-        # Units: in the file, or referenced by the other sheets.
-        referenced = {k[0] for k in achievements} | {k[0] for k in transformations}
-        db_units = self._load_units(set(units) | referenced)
-        plan.unit_ids = {code: row[0] for code, row in db_units.items()}
-        code_of_unit = {row[0]: code for code, row in db_units.items()}
+        units = self.file_units
+        for row_no, v, ok in self.read_sheet(fmt.UNITS):
+            code = v[U["code"]]
+            if code is None:
+                continue
+            if code in units:
+                self._duplicate(fmt.UNITS, row_no, units[code][0], code)
+                continue
+            if self._restricted(fmt.UNITS, row_no, "code", code):
+                continue
+            units[code] = (row_no, tuple(v) if ok else None)
+        self._need_units(set(units))
         for code, (row_no, v) in units.items():
             if v is None:
                 continue
-            existing = db_units.get(code)
+            existing = self.db_units.get(code)
             if existing is None:
-                plan.units_create.append(v)
+                if self.keep_plan:
+                    plan.units_create.append(v)
                 plan.touched_units.add(code)
                 self._count(fmt.UNITS, "add", row_no, code, v, None)
                 continue
             old = dict(zip(UNIT_FIELDS, existing[2:], strict=True))
             changed = [f for f in UNIT_FIELDS if old[f] != v[U[f]]]
             if changed:
-                plan.units_update.append((existing[0], v))
+                if self.keep_plan:
+                    plan.units_update.append((existing[0], v))
                 plan.touched_units.add(code)
                 if old["type"] != v[U["type"]] or old["region"] != v[U["region"]]:
                     plan.unit_scope_changed = True
@@ -497,63 +561,69 @@ class Validator:
             else:
                 counts["units"]["unchanged"] += 1
 
-        def unit_known(sheet, row_no, code) -> bool:
-            if code in units or code in db_units:
-                return True
-            self.problem(
-                sheet.name,
-                row_no,
-                self.column_header(sheet, "unit_code"),
-                code,
-                _("完成单位代码在本文件的 units 表和库中都不存在。"),
-            )
-            return False
-
-        # Achievements: those of the file, and those the contracts refer to.
-        ach_keys = set()
-        for key, (row_no, v) in achievements.items():
-            if v is not None and unit_known(fmt.ACHIEVEMENTS, row_no, key[0]):
-                ach_keys.add(key)
-        for key, (row_no, v) in transformations.items():
-            if v is not None and unit_known(fmt.TRANSFORMATIONS, row_no, key[0]):
-                ach_keys.add((key[0], v[T["achievement_ref"]]))
-        lookup = [(plan.unit_ids[u], ref) for u, ref in ach_keys if u in plan.unit_ids]
+    def _diff_achievements(self, chunk: list[tuple[int, tuple[str, str], tuple]]) -> None:
+        plan = self.plan
+        self._need_units({key[0] for _row_no, key, _v in chunk})
+        achievements = {
+            key: (row_no, v) for row_no, key, v in chunk if self._unit_known(fmt.ACHIEVEMENTS, row_no, key[0])
+        }
+        lookup = [(plan.unit_ids[u], ref) for u, ref in achievements if u in plan.unit_ids]
         ach_fields = ("id", "unit_id", "ref") + tuple(
             f if f != "cluster" else "cluster__code" for f in ACHIEVEMENT_FIELDS
         )
         ach_fields += ("version",)
         rows = self._load_by_unit_and_ref(Achievement.objects.all(), lookup, ach_fields)
-        matched = self._match(rows, code_of_unit, achievements, ACHIEVEMENT_FIELDS, A, plan.achievement_ids)
-        db_achievements = plan.achievement_ids
+        ids = plan.achievement_ids if self.keep_plan else {}
+        matched = self._match(rows, self.code_of_unit, achievements, ACHIEVEMENT_FIELDS, A, ids)
 
         for key, (row_no, v) in achievements.items():
-            if v is None or key not in ach_keys:
-                continue
             self._years(v[A["registered_on"]], v[A["withdrawn_on"]])
             if key not in matched:
-                plan.achievements_create.append(v)
+                if self.keep_plan:
+                    plan.achievements_create.append(v)
                 plan.touched_units.add(key[0])
                 self._count(fmt.ACHIEVEMENTS, "add", row_no, key, v, None)
                 continue
             existing = matched[key]
             if existing is not None:
                 pk, old = existing
-                plan.achievements_update.append((pk, v))
+                if self.keep_plan:
+                    plan.achievements_update.append((pk, v))
                 plan.touched_units.add(key[0])
                 self._years(old.get("registered_on"), old.get("withdrawn_on"))
                 self._count(fmt.ACHIEVEMENTS, "update", row_no, key, v, old)
             else:
-                counts["achievements"]["unchanged"] += 1
+                self.result.counts["achievements"]["unchanged"] += 1
 
-        # Transferees: one per credit code; the rows naming one must agree on its name and region.
-        transferee_rows: dict[str, tuple[int, str, str]] = {}
-        tr_valid = {}
-        for key, (row_no, v) in transformations.items():
-            if v is None or key[0] not in units and key[0] not in db_units:
+    def _diff_transformations(self, chunk: list[tuple[int, tuple[str, str], tuple]]) -> None:
+        plan = self.plan
+        self._need_units({key[0] for _row_no, key, _v in chunk})
+        # The achievement each contract refers to: valid in this file, or else in the registry.
+        pending = []
+        lookup = set()
+        for row_no, key, v in chunk:
+            if not self._unit_known(fmt.TRANSFORMATIONS, row_no, key[0]):
                 continue
             ach_key = (key[0], v[T["achievement_ref"]])
-            if ach_key not in db_achievements and not (achievements.get(ach_key, (0, None))[1] is not None):
-                if ach_key in achievements:
+            in_file = self.achievement_rows.get(_compact(*ach_key))
+            pending.append((row_no, key, v, ach_key, in_file))
+            if (in_file is None or in_file < 0) and ach_key[0] in plan.unit_ids:
+                lookup.add((plan.unit_ids[ach_key[0]], ach_key[1]))
+        in_registry = {
+            (self.code_of_unit[row[1]], row[2]): row[0]
+            for row in self._load_by_unit_and_ref(
+                Achievement.objects.all(), list(lookup), ("id", "unit_id", "ref")
+            )
+        }
+        if self.keep_plan:
+            plan.achievement_ids.update(in_registry)
+
+        # Transferees: one per credit code; the rows naming one must agree on its name and region.
+        transferee_rows = self.transferee_rows
+        tr_valid = {}
+        for row_no, key, v, ach_key, in_file in pending:
+            if (in_file is None or in_file < 0) and ach_key not in in_registry:
+                if in_file is not None:
                     continue  # the achievement row itself is invalid and already listed
                 self.problem(
                     fmt.TRANSFORMATIONS.name,
@@ -583,6 +653,35 @@ class Validator:
                 continue
             tr_valid[key] = (row_no, v)
 
+        tr_lookup = [(plan.unit_ids[u], ref) for u, ref in tr_valid if u in plan.unit_ids]
+        tr_fields = ("id", "unit_id", "ref", "achievement__ref", "mode", "transferee__code", "signed_on")
+        tr_fields += ("amount", "received", "status", "version")
+        rows = self._load_by_unit_and_ref(Transformation.objects.all(), tr_lookup, tr_fields)
+        matched = self._match(rows, self.code_of_unit, tr_valid, TRANSFORMATION_FIELDS, T, {})
+        for key, (row_no, v) in tr_valid.items():
+            self._years(v[T["signed_on"]])
+            if key not in matched:
+                if self.keep_plan:
+                    plan.transformations_create.append(v)
+                plan.touched_units.add(key[0])
+                self._count(fmt.TRANSFORMATIONS, "add", row_no, key, v, None)
+                continue
+            existing = matched[key]
+            if existing is not None:
+                pk, old = existing
+                if self.keep_plan:
+                    plan.transformations_update.append((pk, v))
+                plan.touched_units.add(key[0])
+                self._years(old.get("signed_on"))
+                self._count(fmt.TRANSFORMATIONS, "update", row_no, key, v, old)
+            else:
+                self.result.counts["transformations"]["unchanged"] += 1
+
+    def _diff_transferees(self) -> None:
+        """The transferees named by the file's valid contracts against the registry."""
+        plan = self.plan
+        counts = self.result.counts
+        transferee_rows = self.transferee_rows
         db_transferees = {}
         for chunk in _chunks(sorted(transferee_rows)):
             qs = self._locked(Transferee.objects.filter(code__in=chunk).order_by("pk"))
@@ -615,28 +714,6 @@ class Validator:
                 )
             else:
                 counts["transferees"]["unchanged"] += 1
-
-        tr_lookup = [(plan.unit_ids[u], ref) for u, ref in tr_valid if u in plan.unit_ids]
-        tr_fields = ("id", "unit_id", "ref", "achievement__ref", "mode", "transferee__code", "signed_on")
-        tr_fields += ("amount", "received", "status", "version")
-        rows = self._load_by_unit_and_ref(Transformation.objects.all(), tr_lookup, tr_fields)
-        matched = self._match(rows, code_of_unit, tr_valid, TRANSFORMATION_FIELDS, T, {})
-        for key, (row_no, v) in tr_valid.items():
-            self._years(v[T["signed_on"]])
-            if key not in matched:
-                plan.transformations_create.append(v)
-                plan.touched_units.add(key[0])
-                self._count(fmt.TRANSFORMATIONS, "add", row_no, key, v, None)
-                continue
-            existing = matched[key]
-            if existing is not None:
-                pk, old = existing
-                plan.transformations_update.append((pk, v))
-                plan.touched_units.add(key[0])
-                self._years(old.get("signed_on"))
-                self._count(fmt.TRANSFORMATIONS, "update", row_no, key, v, old)
-            else:
-                counts["transformations"]["unchanged"] += 1
 
     @staticmethod
     def _match(rows, code_of_unit, file_rows, fields, index, ids: dict) -> dict:
@@ -692,9 +769,13 @@ class Validator:
         )
 
 
-def validate(reader: Reader, *, unit: Unit | None = None, lock: bool = False, progress=None) -> ImportResult:
-    validator = Validator(reader, unit=unit, lock=lock, progress=progress)
+def validate(
+    reader: Reader, *, unit: Unit | None = None, lock: bool = False, progress=None, keep_plan: bool = True
+) -> ImportResult:
+    """Validate the reader's file. With ``keep_plan=False`` (a preview) the rows to write are not
+    kept: the result has the counts, the sample of changes and the problems, and no plan."""
+    validator = Validator(reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan)
     result = validator.run()
-    if result.valid:
+    if result.valid and keep_plan:
         result.plan = validator.plan
     return result
