@@ -1,19 +1,71 @@
+"""The admin: the same rules as every other door.
+
+- Nothing is ever deleted: no model here has a delete permission (hence no "delete selected"
+  action), and the history pages cannot revert a record behind the services' back.
+- Achievements and contracts (the versioned records) are read-only here: they are curated on the
+  registry pages, whose writes go through ``achievements.services`` and ``achievements.policies``.
+- Units and transferees are written through the same services as the API (history reason, the
+  policy check, and the statistics announcement, e.g. when a transferee moves region).
+"""
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import Achievement, Cluster, Transferee, Transformation, Unit
 
 
+class NoDeleteHistoryAdmin(SimpleHistoryAdmin):
+    """History admin without deletion, whose history pages only show (never revert) a version."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyVersionedAdmin(NoDeleteHistoryAdmin):
+    """A versioned record shown read-only: curation happens on the registry pages (services)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _service_saved(obj, saved) -> None:
+    """Let the admin's messages and redirect see the record the service wrote."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+
+
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(NoDeleteHistoryAdmin):
     list_display = ["name", "code", "type", "region", "synthetic"]
     list_filter = ["type", "synthetic"]
     search_fields = ["name", "code", "region"]
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            fields = {name: form.cleaned_data[name] for name in form.changed_data}
+            saved = services.unit_update(unit=obj, acting_user=request.user, **fields)
+        else:
+            fields = {name: form.cleaned_data[name] for name in form.cleaned_data}
+            saved = services.unit_create(acting_user=request.user, **fields)
+        _service_saved(obj, saved)
+
 
 @admin.register(Cluster)
-class ClusterAdmin(SimpleHistoryAdmin):
+class ClusterAdmin(NoDeleteHistoryAdmin):
     list_display = ["code", "name", "name_en", "base", "is_active"]
     list_filter = ["base", "is_active"]
     search_fields = ["code", "name", "name_en"]
@@ -27,9 +79,18 @@ class TransformationInline(admin.TabularInline):
     raw_id_fields = ["transferee"]
     show_change_link = True
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Achievement)
-class AchievementAdmin(SimpleHistoryAdmin):
+class AchievementAdmin(ReadOnlyVersionedAdmin):
     list_display = [
         "title",
         "ref",
@@ -51,10 +112,20 @@ class AchievementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Transferee)
-class TransfereeAdmin(SimpleHistoryAdmin):
+class TransfereeAdmin(NoDeleteHistoryAdmin):
     list_display = ["name", "code", "region", "is_local"]
     list_filter = ["is_local"]
     search_fields = ["name", "code", "region"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []  # the credit code never changes
+
+    def save_model(self, request, obj, form, change):
+        code = Transferee.objects.values_list("code", flat=True).get(pk=obj.pk) if change else obj.code
+        saved = services.transferee_upsert(
+            code=code, name=obj.name, region=obj.region, acting_user=request.user
+        )
+        _service_saved(obj, saved)
 
     @admin.display(boolean=True, description=_("本地（辽宁）"))
     def is_local(self, obj):
@@ -62,7 +133,7 @@ class TransfereeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Transformation)
-class TransformationAdmin(SimpleHistoryAdmin):
+class TransformationAdmin(ReadOnlyVersionedAdmin):
     list_display = [
         "ref",
         "achievement",

@@ -18,7 +18,7 @@ from core.validators import (
     validate_region_code,
 )
 
-from .models import Achievement, Cluster, Transformation, Unit
+from .models import Achievement, Cluster, Transferee, Transformation, Unit
 
 LABEL_SEPARATOR = "："
 
@@ -186,9 +186,21 @@ class AchievementForm(LabelledErrorsMixin, forms.ModelForm):
         return data
 
 
+def reason_field(label, help_text):
+    """A required reason, kept in the record's history (withdraw, cancel, merge)."""
+    return forms.CharField(
+        label=label,
+        max_length=500,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=help_text,
+    )
+
+
 class WithdrawForm(LabelledErrorsMixin, forms.Form):
     model_for_labels = Achievement
     withdrawn_on = forms.DateField(label=_("撤回日期"), widget=DateInput())
+    reason = reason_field(_("撤回原因"), _("必填，将记入修改记录并显示在成果页面上。"))
     version = VersionField()
 
     def __init__(self, *args, **kwargs):
@@ -199,6 +211,11 @@ class WithdrawForm(LabelledErrorsMixin, forms.Form):
 class VersionOnlyForm(LabelledErrorsMixin, forms.Form):
     model_for_labels = Achievement
     version = VersionField()
+
+
+class CancelForm(VersionOnlyForm):
+    model_for_labels = Transformation
+    reason = reason_field(_("解除原因"), _("必填，将记入修改记录并显示在合同页面上。"))
 
 
 class ConvertibleForm(VersionOnlyForm):
@@ -218,6 +235,7 @@ class MergeForm(LabelledErrorsMixin, forms.Form):
         queryset=Achievement.objects.none(),
         help_text=_("同一单位的另一条成果；其转化合同将转到本成果，重复记录本身被撤回并标明合并至本成果。"),
     )
+    reason = reason_field(_("合并原因"), _("必填，将记入两条记录的修改记录。"))
 
     def __init__(self, *args, keep: Achievement, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,17 +247,25 @@ class MergeForm(LabelledErrorsMixin, forms.Form):
 
 class TransformationForm(LabelledErrorsMixin, forms.ModelForm):
     """Create or edit a contract of one achievement. The transferee is given by credit code, name
-    and region and is created or brought up to date (``transferee_upsert``)."""
+    and region: linked, created or brought up to date (``transferee_upsert``, which applies the
+    shared-master-data rule). Name and region may be left blank to link a transferee already in
+    the registry as it is."""
 
     transferee_code = forms.CharField(
         label=_("受让方统一社会信用代码"), max_length=40, validators=[validate_credit_code]
     )
-    transferee_name = forms.CharField(label=_("受让方名称"), max_length=200)
+    transferee_name = forms.CharField(
+        label=_("受让方名称"),
+        max_length=200,
+        required=False,
+        help_text=_("受让方已在库中时可留空（沿用库中登记的名称）。"),
+    )
     transferee_region = forms.CharField(
         label=_("受让方地区代码"),
         max_length=6,
+        required=False,
         validators=[validate_region_code],
-        help_text=_("6位行政区划代码；以21开头即为辽宁省内（本地转化）。"),
+        help_text=_("6位行政区划代码；以21开头即为辽宁省内（本地转化）。受让方已在库中时可留空。"),
     )
     version = VersionField(required=False)
 
@@ -281,6 +307,12 @@ class TransformationForm(LabelledErrorsMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        code = cleaned.get("transferee_code")
+        if code is None or not Transferee.objects.filter(code=code).exists():
+            # A new transferee needs its name and region; an existing one may be linked by code alone.
+            for name in ("transferee_name", "transferee_region"):
+                if name not in self._errors and not (cleaned.get(name) or "").strip():
+                    self.add_error(name, self.fields[name].error_messages["required"])
         ref = cleaned.get("ref")
         if ref:
             clash = Transformation.objects.filter(unit_id=self.achievement.unit_id, ref=ref).exclude(

@@ -89,3 +89,21 @@ def history_entries(obj) -> list[HistoryEntry]:
         entries.append(entry)
     entries.reverse()
     return entries
+
+
+def last_status_change(obj, status: str) -> HistoryEntry | None:
+    """The history record in which ``obj`` last entered ``status`` (withdrawn, cancelled): when,
+    who and the reason given, for the notice on the record's page. One query."""
+    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    for index, record in enumerate(records):
+        if record.status != status:
+            return None
+        before = records[index + 1] if index + 1 < len(records) else None
+        if before is None or before.status != status:
+            return HistoryEntry(
+                date=record.history_date,
+                user=record.history_user,
+                kind=str(CHANGE_TYPES.get(record.history_type, record.history_type)),
+                reason=record.history_change_reason or "",
+            )
+    return None

@@ -1,6 +1,8 @@
 """Writes to the registry. Views, serializers, admin actions and importers call these.
 
-Each service validates (``full_clean``), writes in one transaction with a history entry (the
+Each service first checks who may do it (``achievements.policies``: ``PermissionDenied`` for an act
+the user may not perform, a ``ValidationError`` naming the field for a change they may not make),
+then validates (``full_clean``), writes in one transaction with a history entry (the
 acting user and a reason), and announces the change after commit (``signals.records_changed``).
 Updates take the ``version`` the caller read: an older version is refused (``StaleVersionError``).
 """
@@ -8,12 +10,14 @@ Updates take the ``version`` the caller read: an older version is refused (``Sta
 import datetime
 from collections.abc import Iterable
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import update_change_reason
 
 from core.exceptions import StaleVersionError
 
+from . import policies
 from .choices import AchievementStatus, TransformationStatus
 from .models import Achievement, Transferee, Transformation, Unit
 from .signals import records_changed
@@ -49,19 +53,55 @@ def _check_version(current, expected_version: int | None) -> None:
 # --- achievements ---------------------------------------------------------------------------
 
 
+def _require_unit(acting_user, unit_id) -> None:
+    """Refuse a write on a record of a unit that is not the user's (403)."""
+    if policies.is_staff(acting_user):
+        return
+    if policies.unit_of(acting_user) is None:
+        raise PermissionDenied(policies.MSG_NO_UNIT)
+    policies.require(policies.owns(acting_user, unit_id), policies.MSG_OTHER_UNIT)
+
+
+def _achievement_facts(achievement: Achievement) -> dict:
+    return {
+        "unit_id": achievement.unit_id,
+        "convertible": achievement.convertible,
+        "status": achievement.status,
+        "merged": achievement.merged_into_id is not None,
+    }
+
+
+def _achievement_new_values(fields: dict) -> dict:
+    new = {k: fields[k] for k in ("convertible", "status") if k in fields}
+    if "unit" in fields:
+        new["unit_id"] = fields["unit"].pk if fields["unit"] is not None else None
+    elif "unit_id" in fields:
+        new["unit_id"] = fields["unit_id"]
+    return new
+
+
 @transaction.atomic
 def achievement_create(*, acting_user, **fields) -> Achievement:
     achievement = Achievement(**fields)
+    _require_unit(acting_user, achievement.unit_id)
+    policies.raise_problems(
+        policies.achievement_problems(acting_user, old=None, new=_achievement_new_values(fields))
+    )
     _save(achievement, acting_user=acting_user, reason=_("创建"))
     announce_change(unit_ids=[achievement.unit_id], years=_years_of(achievement.registered_on))
     return achievement
 
 
-def _versioned_update(model, *, pk: int, acting_user, expected_version, reason: str, fields: dict, years_of):
-    """Lock the row, refuse a stale version, apply ``fields``, validate, save with a history reason,
-    and announce the units and years the record counted in before and after the change."""
+def _versioned_update(
+    model, *, pk: int, acting_user, expected_version, reason: str, fields: dict, years_of, check=None
+):
+    """Lock the row, refuse a stale version, check the policy (``check(current)``), apply
+    ``fields``, validate, save with a history reason, and announce the units and years the record
+    counted in before and after the change."""
     current = _lock(model, pk)
     _check_version(current, expected_version)
+    if check is not None:
+        check(current)
     old_years, old_unit = years_of(current), current.unit_id
     for name, value in fields.items():
         setattr(current, name, value)
@@ -79,6 +119,14 @@ def _versioned_update(model, *, pk: int, acting_user, expected_version, reason: 
 def achievement_update(
     *, achievement: Achievement, acting_user, expected_version: int | None = None, reason: str = "", **fields
 ) -> Achievement:
+    def check(current: Achievement) -> None:
+        _require_unit(acting_user, current.unit_id)
+        policies.raise_problems(
+            policies.achievement_problems(
+                acting_user, old=_achievement_facts(current), new=_achievement_new_values(fields)
+            )
+        )
+
     return _versioned_update(
         Achievement,
         pk=achievement.pk,
@@ -87,24 +135,33 @@ def achievement_update(
         reason=reason,
         fields=fields,
         years_of=lambda a: _years_of(a.registered_on, a.withdrawn_on),
+        check=check,
     )
 
 
 def achievement_withdraw(
-    *, achievement: Achievement, acting_user, on: datetime.date, expected_version: int | None = None
+    *,
+    achievement: Achievement,
+    acting_user,
+    on: datetime.date,
+    reason: str,
+    expected_version: int | None = None,
 ) -> Achievement:
-    """Withdraw (never delete) an achievement from the registry."""
+    """Withdraw (never delete) an achievement from the registry, with the reason in its history."""
+    _require_unit(acting_user, achievement.unit_id)
+    reason = policies.require_reason(reason)
     return achievement_update(
         achievement=achievement,
         acting_user=acting_user,
         expected_version=expected_version,
-        reason=_("撤回"),
+        reason=_("撤回：%(reason)s") % {"reason": reason},
         status=AchievementStatus.WITHDRAWN,
         withdrawn_on=on,
     )
 
 
 def achievement_restore(*, achievement: Achievement, acting_user, expected_version: int | None = None):
+    policies.require(policies.can_restore(acting_user, merged=False), policies.MSG_RESTORE)
     return achievement_update(
         achievement=achievement,
         acting_user=acting_user,
@@ -118,6 +175,7 @@ def achievement_restore(*, achievement: Achievement, acting_user, expected_versi
 def achievement_set_convertible(
     *, achievement: Achievement, acting_user, convertible: bool, expected_version: int | None = None
 ) -> Achievement:
+    policies.require(policies.can_set_convertible(acting_user), policies.MSG_CONVERTIBLE)
     return achievement_update(
         achievement=achievement,
         acting_user=acting_user,
@@ -129,10 +187,12 @@ def achievement_set_convertible(
 
 @transaction.atomic
 def achievement_merge(
-    *, keep: Achievement, duplicate: Achievement, acting_user, on: datetime.date | None = None
+    *, keep: Achievement, duplicate: Achievement, acting_user, reason: str, on: datetime.date | None = None
 ) -> Achievement:
     """Merge a duplicate into the record kept: its contracts move over, the duplicate is withdrawn
-    and points at the kept record. Both changes are in the history."""
+    and points at the kept record. Both changes are in the history, with the reason."""
+    policies.require(policies.can_merge(acting_user), policies.MSG_MERGE)
+    reason = policies.require_reason(reason)
     if keep.pk == duplicate.pk:
         raise ValueError(_("不能将成果与其自身合并。"))
     # Lock both rows in primary-key order so that two concurrent merges cannot deadlock.
@@ -142,8 +202,6 @@ def achievement_merge(
     }
     keep, duplicate = locked[keep.pk], locked[duplicate.pk]
     if keep.unit_id != duplicate.unit_id:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"duplicate": _("只能合并同一单位的重复成果。")})
     moved_years = set()
     for contract in Transformation.objects.select_for_update().filter(achievement=duplicate).order_by("pk"):
@@ -152,7 +210,9 @@ def achievement_merge(
         contract.version += 1
         contract._history_user = acting_user
         contract.save()
-        update_change_reason(contract, _("随成果合并转移至 %(ref)s") % {"ref": keep.ref})
+        update_change_reason(
+            contract, _("随成果合并转移至 %(ref)s：%(reason)s") % {"ref": keep.ref, "reason": reason}
+        )
     duplicate.status = AchievementStatus.WITHDRAWN
     duplicate.withdrawn_on = max(on or datetime.date.today(), duplicate.registered_on)
     duplicate.merged_into = keep
@@ -160,11 +220,15 @@ def achievement_merge(
     duplicate._history_user = acting_user
     duplicate.full_clean(exclude=["version"])
     duplicate.save()
-    update_change_reason(duplicate, _("作为重复记录合并至 %(ref)s") % {"ref": keep.ref})
+    update_change_reason(
+        duplicate, _("作为重复记录合并至 %(ref)s：%(reason)s") % {"ref": keep.ref, "reason": reason}
+    )
     keep.version += 1
     keep._history_user = acting_user
     keep.save()
-    update_change_reason(keep, _("合并重复记录 %(ref)s") % {"ref": duplicate.ref})
+    update_change_reason(
+        keep, _("合并重复记录 %(ref)s：%(reason)s") % {"ref": duplicate.ref, "reason": reason}
+    )
     keep.refresh_from_db()
     announce_change(
         unit_ids=[keep.unit_id],
@@ -176,21 +240,54 @@ def achievement_merge(
 # --- transferees and contracts --------------------------------------------------------------
 
 
+def transferee_usage(transferee_id: int, unit_id: int | None) -> tuple[bool, bool]:
+    """(used by another unit's contract, used by a contract of ``unit_id``)."""
+    contracts = Transformation.objects.filter(transferee_id=transferee_id)
+    return (
+        contracts.exclude(unit_id=unit_id).exists(),
+        unit_id is not None and contracts.filter(unit_id=unit_id).exists(),
+    )
+
+
 @transaction.atomic
-def transferee_upsert(*, code: str, name: str, region: str, acting_user=None) -> Transferee:
-    """The transferee with this credit code, created or brought up to date."""
+def transferee_upsert(*, code: str, name: str = "", region: str = "", acting_user=None) -> Transferee:
+    """The transferee with this credit code: linked as it is, created, or brought up to date.
+
+    A blank name or region keeps the stored value (linking an existing transferee by its code). A
+    unit user may create a transferee, link any, but change the name or region only of one that
+    is theirs alone (``policies.can_change_transferee``). A change of region is announced for every
+    unit with contracts of that transferee, in their years (its contracts' local status may change).
+    """
+    name, region = (name or "").strip(), (region or "").strip()
     transferee = Transferee.objects.select_for_update().filter(code=code).first()
     if transferee is None:
+        if not policies.can_create_transferee(acting_user):
+            raise PermissionDenied(policies.MSG_NO_UNIT)
         transferee = Transferee(code=code, name=name, region=region)
         _save(transferee, acting_user=acting_user, reason=_("创建"))
-    elif (transferee.name, transferee.region) != (name, region):
-        transferee.name, transferee.region = name, region
-        _save(transferee, acting_user=acting_user, reason=_("修改"))
+        return transferee
+    name, region = name or transferee.name, region or transferee.region
+    if (transferee.name, transferee.region) == (name, region):
+        return transferee
+    if not policies.is_staff(acting_user):
+        other, own = transferee_usage(transferee.pk, policies.unit_of(acting_user))
+        if not policies.can_change_transferee(acting_user, used_by_other_units=other, used_by_own_unit=own):
+            message = policies.transferee_message(transferee.code)
+            field = "name" if transferee.name != name else "region"
+            raise ValidationError({field: message})
+    region_changed = transferee.region != region
+    transferee.name, transferee.region = name, region
+    _save(transferee, acting_user=acting_user, reason=_("修改"))
+    if region_changed:
+        # The region decides whether its contracts are local: every unit with one, every year.
+        unit_ids = Transformation.objects.filter(transferee_id=transferee.pk).values_list("unit_id", flat=True)
+        announce_change(unit_ids=set(unit_ids), years=set())
     return transferee
 
 
 @transaction.atomic
 def transformation_create(*, acting_user, achievement: Achievement, **fields) -> Transformation:
+    _require_unit(acting_user, achievement.unit_id)
     contract = Transformation(achievement=achievement, unit_id=achievement.unit_id, **fields)
     _save(contract, acting_user=acting_user, reason=_("创建"))
     announce_change(unit_ids=[contract.unit_id], years=_years_of(contract.signed_on))
@@ -208,6 +305,16 @@ def transformation_update(
         fields["unit_id"] = Achievement.objects.values_list("unit_id", flat=True).get(
             pk=fields["achievement_id"]
         )
+
+    def check(current: Transformation) -> None:
+        _require_unit(acting_user, current.unit_id)
+        new = {k: fields[k] for k in ("unit_id", "status") if k in fields}
+        policies.raise_problems(
+            policies.contract_problems(
+                acting_user, old={"unit_id": current.unit_id, "status": current.status}, new=new
+            )
+        )
+
     return _versioned_update(
         Transformation,
         pk=contract.pk,
@@ -216,18 +323,21 @@ def transformation_update(
         reason=reason,
         fields=fields,
         years_of=lambda c: _years_of(c.signed_on),
+        check=check,
     )
 
 
 def transformation_cancel(
-    *, contract: Transformation, acting_user, expected_version: int | None = None
+    *, contract: Transformation, acting_user, reason: str, expected_version: int | None = None
 ) -> Transformation:
-    """Cancel (解除) a contract; it stays in the registry but no longer counts."""
+    """Cancel (解除) a contract, with the reason in its history; it stays but no longer counts."""
+    _require_unit(acting_user, contract.unit_id)
+    reason = policies.require_reason(reason)
     return transformation_update(
         contract=contract,
         acting_user=acting_user,
         expected_version=expected_version,
-        reason=_("解除合同"),
+        reason=_("解除合同：%(reason)s") % {"reason": reason},
         status=TransformationStatus.CANCELLED,
     )
 
@@ -237,6 +347,7 @@ def transformation_cancel(
 
 @transaction.atomic
 def unit_create(*, acting_user, **fields) -> Unit:
+    policies.require(policies.can_edit_units(acting_user), policies.MSG_UNITS)
     unit = Unit(**fields)
     _save(unit, acting_user=acting_user, reason=_("创建"))
     return unit
@@ -244,6 +355,7 @@ def unit_create(*, acting_user, **fields) -> Unit:
 
 @transaction.atomic
 def unit_update(*, unit: Unit, acting_user, **fields) -> Unit:
+    policies.require(policies.can_edit_units(acting_user), policies.MSG_UNITS)
     current = _lock(Unit, unit.pk)
     old_unit_data = (current.type, current.region)
     for name, value in fields.items():

@@ -8,6 +8,11 @@ Views are thin: reads go through ``selectors`` and the shared FilterSets, writes
 - a unit user sees only their own unit's records (any other record is 404), creates and edits them
   with the unit fixed to their own, may withdraw their achievements and cancel their contracts, but
   may not mark achievements convertible, restore withdrawn ones or merge duplicates (403).
+
+The rules themselves are in ``achievements.policies`` and are checked by the services; the views
+only ask the same predicates to show or hide buttons and to answer 403 early. Withdraw, cancel and
+merge are two steps without JavaScript: GET shows a confirmation page with a required reason,
+POST performs.
 """
 
 import datetime
@@ -29,10 +34,12 @@ from django.views.decorators.http import require_safe
 from core.exceptions import StaleVersionError
 from core.validators import LIAONING_CITIES
 
-from . import selectors, services
+from . import policies, selectors, services
+from .choices import AchievementStatus, TransformationStatus
 from .filtersets import AchievementFilterSet, TransformationFilterSet
 from .forms import (
     AchievementForm,
+    CancelForm,
     ConvertibleForm,
     DateInput,
     MergeForm,
@@ -40,7 +47,7 @@ from .forms import (
     VersionOnlyForm,
     WithdrawForm,
 )
-from .history import history_entries
+from .history import history_entries, last_status_change
 from .models import Achievement, Transformation, Unit
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -152,13 +159,44 @@ def _extra_filters(form, shown: tuple[str, ...]) -> list[tuple[str, str, str]]:
 
 
 def _list_response(request, *, template, partial, context):
-    """The whole page, or only the table and pager for an htmx request (same URL either way)."""
+    """The whole page, or only the table and pager for an htmx request (same URL either way).
+
+    With invalid list parameters the page answers 400 (an htmx request 200, so that htmx shows the
+    errors in place of the table)."""
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, partial, context)
     else:
         response = render(request, template, context)
+        if context.get("filter_errors"):
+            response.status_code = 400
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _filter_errors(filterset, request, sorts: dict) -> list[tuple[str, str, list[str]]]:
+    """The list's invalid parameters as (name, label, messages): the page names each one and shows
+    no rows rather than an unfiltered list. A page number beyond the last page shows the last page."""
+    errors = []
+    if filterset.is_bound and not filterset.is_valid():
+        for name, messages_ in filterset.errors.items():
+            field = filterset.form.fields.get(name)
+            errors.append((name, field.label if field else name, list(messages_)))
+    sort = request.GET.get("sort", "")
+    if sort and sort.removeprefix("-") not in sorts:
+        errors.append(("sort", _("排序"), [_("未知的排序字段。")]))
+    per_page = request.GET.get("per_page", "")
+    if per_page and per_page not in {str(size) for size in PAGE_SIZES}:
+        sizes = ", ".join(str(size) for size in PAGE_SIZES)
+        errors.append(("per_page", _("每页条数"), [_("每页条数应为 %(sizes)s 之一。") % {"sizes": sizes}]))
+    page = request.GET.get("page", "")
+    if page and page != "last":
+        try:
+            valid = int(page) >= 1
+        except ValueError:
+            valid = False
+        if not valid:
+            errors.append(("page", _("页码"), [_("页码应为从1开始的整数。")]))
+    return errors
 
 
 # --- achievements ---------------------------------------------------------------------------
@@ -186,11 +224,14 @@ def achievement_list(request):
     filterset = AchievementFilterSet(request.GET or None, queryset=queryset, request=request)
     form = filterset.form
     _tidy_filter_form(form, request)
-    qs, sort = _sorted(filterset.qs, request.GET.get("sort", ""), ACHIEVEMENT_SORTS, ACHIEVEMENT_DEFAULT_SORT)
+    filter_errors = _filter_errors(filterset, request, ACHIEVEMENT_SORTS)
+    rows = filterset.qs.none() if filter_errors else filterset.qs
+    qs, sort = _sorted(rows, request.GET.get("sort", ""), ACHIEVEMENT_SORTS, ACHIEVEMENT_DEFAULT_SORT)
     page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     page.object_list = selectors.mark_transformed(page.object_list)
     context = {
         "filterset": filterset,
+        "filter_errors": filter_errors,
         "form": form,
         "primary_fields": [form[name] for name in ("q",) if name in form.fields],
         "filter_fields": _shown_filter_fields(form, request, ACHIEVEMENT_FILTER_FIELDS[1:]),
@@ -215,9 +256,10 @@ def _achievement_for(request, pk) -> Achievement:
     )
 
 
-def _staff_only(request):
-    if not request.user.is_staff:
-        raise PermissionDenied(_("只有厅工作人员可以执行此操作。"))
+def _require(allowed: bool, message) -> None:
+    """Answer 403 early with the policy's message (the service would refuse anyway)."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 @login_required
@@ -234,8 +276,15 @@ def achievement_detail(request, pk):
         "totals": totals,
         "history": history_entries(achievement),
         "duplicates": achievement.merged_duplicates.order_by("ref") if request.user.is_staff else [],
-        "withdraw_form": WithdrawForm(initial={"version": achievement.version}),
         "is_staff": request.user.is_staff,
+        "can_restore": policies.can_restore(request.user, merged=achievement.merged_into_id is not None),
+        "can_curate": policies.can_set_convertible(request.user),
+        "status_change": (
+            last_status_change(achievement, AchievementStatus.WITHDRAWN)
+            if achievement.status == AchievementStatus.WITHDRAWN
+            else None
+        ),
+        "who_can_restore": policies.WHO_CAN_RESTORE,
     }
     return render(request, "achievements/achievement_detail.html", context)
 
@@ -320,29 +369,64 @@ def _post_action(request, form, action, success_message, obj):
     return redirect(obj)
 
 
+def _confirm_action(request, *, form, template, context, action, success_message, obj):
+    """A destructive act in two steps: GET shows the confirmation page (with the required reason),
+    POST performs it and goes back to the record; an invalid POST shows the page again (400)."""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                action(form.cleaned_data)
+            except StaleVersionError as exc:
+                messages.error(request, exc.message)
+                return redirect(obj)
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, success_message)
+                return redirect(obj)
+        status = 400
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    return render(request, template, {**context, "form": form}, status=status)
+
+
 @login_required
 def achievement_withdraw(request, pk):
     achievement = _achievement_for(request, pk)
-    return _post_action(
+    _require(policies.can_withdraw(request.user, achievement.unit_id), policies.MSG_OTHER_UNIT)
+    if achievement.status != AchievementStatus.ACTIVE:
+        messages.error(request, _("该成果已撤回。"))
+        return redirect(achievement)
+    success = _("成果已撤回（记录保留，不计入存量）。")
+    if not policies.can_restore(request.user, merged=False):
+        success = f"{success}{policies.WHO_CAN_RESTORE}"
+    return _confirm_action(
         request,
-        WithdrawForm(request.POST),
-        lambda data: services.achievement_withdraw(
+        form=WithdrawForm(request.POST or None, initial={"version": achievement.version}),
+        template="achievements/achievement_withdraw.html",
+        context={
+            "achievement": achievement,
+            "who_can_restore": None if request.user.is_staff else policies.WHO_CAN_RESTORE,
+        },
+        action=lambda data: services.achievement_withdraw(
             achievement=achievement,
             acting_user=request.user,
             on=data["withdrawn_on"],
+            reason=data["reason"],
             expected_version=data["version"],
         ),
-        _("成果已撤回（记录保留，不计入存量）。"),
-        achievement,
+        success_message=success,
+        obj=achievement,
     )
 
 
 @login_required
 def achievement_restore(request, pk):
-    _staff_only(request)
+    _require(policies.can_restore(request.user, merged=False), policies.MSG_RESTORE)
     achievement = _achievement_for(request, pk)
     if achievement.merged_into_id:
-        messages.error(request, _("该记录已作为重复记录合并，不能恢复。"))
+        messages.error(request, policies.MSG_RESTORE_MERGED)
         return redirect(achievement)
     return _post_action(
         request,
@@ -357,7 +441,7 @@ def achievement_restore(request, pk):
 
 @login_required
 def achievement_convertible(request, pk):
-    _staff_only(request)
+    _require(policies.can_set_convertible(request.user), policies.MSG_CONVERTIBLE)
     achievement = _achievement_for(request, pk)
     return _post_action(
         request,
@@ -375,14 +459,18 @@ def achievement_convertible(request, pk):
 
 @login_required
 def achievement_merge(request, pk):
-    _staff_only(request)
+    _require(policies.can_merge(request.user), policies.MSG_MERGE)
     keep = _achievement_for(request, pk)
     form = MergeForm(request.POST or None, keep=keep)
     if request.method == "POST" and form.is_valid():
         duplicate = form.cleaned_data["duplicate"]
         try:
             services.achievement_merge(
-                keep=keep, duplicate=duplicate, acting_user=request.user, on=datetime.date.today()
+                keep=keep,
+                duplicate=duplicate,
+                acting_user=request.user,
+                reason=form.cleaned_data["reason"],
+                on=datetime.date.today(),
             )
         except ValidationError as exc:
             form.add_service_error(exc)
@@ -424,18 +512,17 @@ def transformation_list(request):
     )
     form = filterset.form
     _tidy_filter_form(form, request)
-    qs, sort = _sorted(
-        filterset.qs, request.GET.get("sort", ""), TRANSFORMATION_SORTS, TRANSFORMATION_DEFAULT_SORT
-    )
+    filter_errors = _filter_errors(filterset, request, TRANSFORMATION_SORTS)
+    rows = filterset.qs.none() if filter_errors else filterset.qs
+    qs, sort = _sorted(rows, request.GET.get("sort", ""), TRANSFORMATION_SORTS, TRANSFORMATION_DEFAULT_SORT)
     # One aggregate gives the totals and the count the paginator would otherwise query again.
-    totals = filterset.qs.order_by().aggregate(
-        count=Count("pk"), amount=Sum("amount"), received=Sum("received")
-    )
+    totals = rows.order_by().aggregate(count=Count("pk"), amount=Sum("amount"), received=Sum("received"))
     paginator = Paginator(qs, _page_size(request))
     paginator.count = totals["count"]
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
+        "filter_errors": filter_errors,
         "form": form,
         "primary_fields": [form["q"]],
         "filter_fields": _shown_filter_fields(form, request, TRANSFORMATION_FILTER_FIELDS[1:]),
@@ -470,7 +557,11 @@ def transformation_detail(request, pk):
     context = {
         "contract": contract,
         "history": history_entries(contract),
-        "cancel_form": VersionOnlyForm(initial={"version": contract.version}),
+        "status_change": (
+            last_status_change(contract, TransformationStatus.CANCELLED)
+            if contract.status == TransformationStatus.CANCELLED
+            else None
+        ),
     }
     return render(request, "achievements/transformation_detail.html", context)
 
@@ -552,12 +643,21 @@ def transformation_edit(request, pk):
 @login_required
 def transformation_cancel(request, pk):
     contract = _contract_for(request, pk)
-    return _post_action(
+    _require(policies.can_cancel_contract(request.user, contract.unit_id), policies.MSG_OTHER_UNIT)
+    if contract.status != TransformationStatus.EFFECTIVE:
+        messages.error(request, _("该合同已解除。"))
+        return redirect(contract)
+    return _confirm_action(
         request,
-        VersionOnlyForm(request.POST),
-        lambda data: services.transformation_cancel(
-            contract=contract, acting_user=request.user, expected_version=data["version"]
+        form=CancelForm(request.POST or None, initial={"version": contract.version}),
+        template="achievements/transformation_cancel.html",
+        context={"contract": contract},
+        action=lambda data: services.transformation_cancel(
+            contract=contract,
+            acting_user=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
         ),
-        _("合同已解除（记录保留，不再计入统计）。"),
-        contract,
+        success_message=_("合同已解除（记录保留，不再计入统计）。"),
+        obj=contract,
     )

@@ -67,13 +67,15 @@ def test_withdraw_action_withdraws_and_bumps_version(staff_api):
     achievement = AchievementFactory(registered_on=datetime.date(2022, 1, 1))
     response = staff_api.post(
         f"{ACHIEVEMENTS}{achievement.pk}/withdraw/",
-        {"withdrawn_on": "2024-06-30", "version": 1},
+        {"withdrawn_on": "2024-06-30", "reason": "重复登记", "version": 1},
         format="json",
     )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert (body["status"], body["withdrawn_on"], body["version"]) == ("withdrawn", "2024-06-30", 2)
-    assert Achievement.objects.get(pk=achievement.pk).history.first().history_change_reason == "撤回"
+    assert (
+        Achievement.objects.get(pk=achievement.pk).history.first().history_change_reason == "撤回：重复登记"
+    )
 
 
 def test_withdraw_with_stale_version_is_409(staff_api):
@@ -81,7 +83,7 @@ def test_withdraw_with_stale_version_is_409(staff_api):
     staff_api.patch(f"{ACHIEVEMENTS}{achievement.pk}/", {"title": "别人先改了", "version": 1}, format="json")
     response = staff_api.post(
         f"{ACHIEVEMENTS}{achievement.pk}/withdraw/",
-        {"withdrawn_on": "2024-06-30", "version": 1},
+        {"withdrawn_on": "2024-06-30", "reason": "重复登记", "version": 1},
         format="json",
     )
     assert response.status_code == 409
@@ -93,7 +95,7 @@ def test_withdraw_before_registration_is_400_on_withdrawn_on(staff_api):
     achievement = AchievementFactory(registered_on=datetime.date(2022, 1, 1))
     response = staff_api.post(
         f"{ACHIEVEMENTS}{achievement.pk}/withdraw/",
-        {"withdrawn_on": "2021-12-31", "version": 1},
+        {"withdrawn_on": "2021-12-31", "reason": "重复登记", "version": 1},
         format="json",
     )
     assert response.status_code == 400
@@ -104,13 +106,15 @@ def test_withdraw_needs_date_and_version(staff_api):
     achievement = AchievementFactory()
     response = staff_api.post(f"{ACHIEVEMENTS}{achievement.pk}/withdraw/", {}, format="json")
     assert response.status_code == 400
-    assert {"withdrawn_on", "version"} <= set(response.json())
+    assert {"withdrawn_on", "reason", "version"} <= set(response.json())
 
 
 def test_unit_user_cannot_withdraw_another_units_achievement(unit_api, other_unit):
     theirs = AchievementFactory(unit=other_unit)
     response = unit_api.post(
-        f"{ACHIEVEMENTS}{theirs.pk}/withdraw/", {"withdrawn_on": "2024-06-30", "version": 1}, format="json"
+        f"{ACHIEVEMENTS}{theirs.pk}/withdraw/",
+        {"withdrawn_on": "2024-06-30", "reason": "重复登记", "version": 1},
+        format="json",
     )
     assert response.status_code == 404
     assert Achievement.objects.get(pk=theirs.pk).status == "active"
@@ -119,17 +123,23 @@ def test_unit_user_cannot_withdraw_another_units_achievement(unit_api, other_uni
 def test_unit_user_withdraws_own_achievement(unit_api, unit):
     mine = AchievementFactory(unit=unit)
     response = unit_api.post(
-        f"{ACHIEVEMENTS}{mine.pk}/withdraw/", {"withdrawn_on": "2024-06-30", "version": 1}, format="json"
+        f"{ACHIEVEMENTS}{mine.pk}/withdraw/",
+        {"withdrawn_on": "2024-06-30", "reason": "重复登记", "version": 1},
+        format="json",
     )
     assert response.status_code == 200
 
 
 def test_cancel_action_cancels_contract(staff_api):
     contract = TransformationFactory()
-    response = staff_api.post(f"{CONTRACTS}{contract.pk}/cancel/", {"version": 1}, format="json")
+    response = staff_api.post(
+        f"{CONTRACTS}{contract.pk}/cancel/", {"reason": "协商解除", "version": 1}, format="json"
+    )
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["version"]) == ("cancelled", 2)
-    stale = staff_api.post(f"{CONTRACTS}{contract.pk}/cancel/", {"version": 1}, format="json")
+    stale = staff_api.post(
+        f"{CONTRACTS}{contract.pk}/cancel/", {"reason": "协商解除", "version": 1}, format="json"
+    )
     assert stale.status_code == 409
 
 
@@ -137,7 +147,7 @@ def test_cancel_action_cancels_contract(staff_api):
 
 
 def test_unit_user_creates_achievement_for_own_unit_without_unit_code(unit_api, unit):
-    response = unit_api.post(ACHIEVEMENTS, achievement_payload(), format="json")
+    response = unit_api.post(ACHIEVEMENTS, achievement_payload(convertible=False), format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["unit_code"] == unit.code
     assert response.json()["unit"]["name"] == unit.name

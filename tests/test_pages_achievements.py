@@ -319,7 +319,7 @@ def test_unit_user_can_withdraw_own_achievement(unit_client, unit_user):
     achievement = AchievementFactory(unit=unit_user.unit)
     response = unit_client.post(
         reverse("achievements:achievement_withdraw", args=[achievement.pk]),
-        {"withdrawn_on": "2024-02-02", "version": achievement.version},
+        {"withdrawn_on": "2024-02-02", "reason": "重复登记", "version": achievement.version},
     )
     assert response.status_code == 302
     achievement.refresh_from_db()
@@ -408,7 +408,7 @@ def test_duplicate_ref_in_the_same_unit_is_a_field_error(staff_client, unit):
 def test_errors_of_fields_not_on_the_form_still_name_the_field(staff_client, staff_user):
     achievement = AchievementFactory(registered_on=datetime.date(2020, 1, 1))
     services.achievement_withdraw(
-        achievement=achievement, acting_user=staff_user, on=datetime.date(2021, 1, 1)
+        achievement=achievement, acting_user=staff_user, on=datetime.date(2021, 1, 1), reason="重复登记"
     )
     achievement.refresh_from_db()
     data = form_data(
@@ -475,7 +475,7 @@ def test_stale_withdraw_is_refused_with_message(staff_client, staff_user):
     services.achievement_update(achievement=achievement, acting_user=staff_user, title="别人改过")
     response = staff_client.post(
         reverse("achievements:achievement_withdraw", args=[achievement.pk]),
-        {"withdrawn_on": "2024-01-01", "version": 1},
+        {"withdrawn_on": "2024-01-01", "reason": "重复登记", "version": 1},
         follow=True,
     )
     assert "该记录已被他人修改" in response.content.decode()
@@ -487,7 +487,7 @@ def test_withdraw_before_registration_is_refused_naming_the_field(staff_client):
     achievement = AchievementFactory(registered_on=datetime.date(2022, 3, 1))
     response = staff_client.post(
         reverse("achievements:achievement_withdraw", args=[achievement.pk]),
-        {"withdrawn_on": "2021-01-01", "version": achievement.version},
+        {"withdrawn_on": "2021-01-01", "reason": "重复登记", "version": achievement.version},
         follow=True,
     )
     assert "撤回日期：撤回日期不能早于登记日期。" in response.content.decode()
@@ -511,8 +511,9 @@ def test_staff_marks_convertible_and_restores(staff_client):
 
 def test_write_actions_refuse_get(staff_client):
     achievement = AchievementFactory()
-    response = staff_client.get(reverse("achievements:achievement_withdraw", args=[achievement.pk]))
-    assert response.status_code == 405
+    for name in ("achievement_restore", "achievement_convertible"):
+        response = staff_client.get(reverse(f"achievements:{name}", args=[achievement.pk]))
+        assert response.status_code == 405
 
 
 def test_staff_merges_duplicate_contracts_move(staff_client):
@@ -523,7 +524,8 @@ def test_staff_merges_duplicate_contracts_move(staff_client):
     form_page = staff_client.get(reverse("achievements:achievement_merge", args=[keep.pk])).content.decode()
     assert duplicate.ref in form_page and elsewhere.ref not in form_page
     response = staff_client.post(
-        reverse("achievements:achievement_merge", args=[keep.pk]), {"duplicate": duplicate.pk}
+        reverse("achievements:achievement_merge", args=[keep.pk]),
+        {"duplicate": duplicate.pk, "reason": "同一专利登记两次"},
     )
     assert response.status_code == 302
     contract.refresh_from_db()
@@ -537,7 +539,7 @@ def test_staff_merges_duplicate_contracts_move(staff_client):
 def test_a_merged_duplicate_cannot_be_restored(staff_client, staff_user):
     keep = AchievementFactory()
     duplicate = AchievementFactory(unit=keep.unit)
-    services.achievement_merge(keep=keep, duplicate=duplicate, acting_user=staff_user)
+    services.achievement_merge(keep=keep, duplicate=duplicate, acting_user=staff_user, reason="重复")
     duplicate.refresh_from_db()
     page = staff_client.get(detail_url(duplicate)).content.decode()
     assert "恢复为有效" not in page and keep.title in page
@@ -546,7 +548,7 @@ def test_a_merged_duplicate_cannot_be_restored(staff_client, staff_user):
         {"version": duplicate.version},
         follow=True,
     )
-    assert "该记录已作为重复记录合并，不能恢复。" in response.content.decode()
+    assert "该记录已作为重复记录合并至其他成果，不能恢复。" in response.content.decode()
     duplicate.refresh_from_db()
     assert duplicate.status == AchievementStatus.WITHDRAWN
 
@@ -555,7 +557,8 @@ def test_merge_refuses_another_units_record(staff_client):
     keep = AchievementFactory()
     elsewhere = AchievementFactory()
     response = staff_client.post(
-        reverse("achievements:achievement_merge", args=[keep.pk]), {"duplicate": elsewhere.pk}
+        reverse("achievements:achievement_merge", args=[keep.pk]),
+        {"duplicate": elsewhere.pk, "reason": "重复"},
     )
     assert response.status_code == 400
     assert "重复记录：" in response.content.decode()

@@ -104,7 +104,8 @@ def test_unit_user_list_and_records_are_scoped(unit_client, unit_user, other_uni
     for name in ("transformation_detail", "transformation_edit"):
         assert unit_client.get(reverse(f"achievements:{name}", args=[foreign.pk])).status_code == 404
     response = unit_client.post(
-        reverse("achievements:transformation_cancel", args=[foreign.pk]), {"version": foreign.version}
+        reverse("achievements:transformation_cancel", args=[foreign.pk]),
+        {"version": foreign.version, "reason": "试图解除"},
     )
     assert response.status_code == 404
     foreign.refresh_from_db()
@@ -210,7 +211,9 @@ def test_edit_and_stale_edit(client, staff_user, unit_user):
 def test_cancel_keeps_the_contract_and_shows_history(staff_client, staff_user):
     contract = TransformationFactory(amount=Decimal("12345.60"))
     response = staff_client.post(
-        reverse("achievements:transformation_cancel", args=[contract.pk]), {"version": 1}, follow=True
+        reverse("achievements:transformation_cancel", args=[contract.pk]),
+        {"version": 1, "reason": "受让方未按期付款"},
+        follow=True,
     )
     assert response.status_code == 200
     contract.refresh_from_db()

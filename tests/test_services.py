@@ -33,13 +33,13 @@ def test_update_with_stale_version_is_refused_and_changes_nothing(staff_user):
 def test_withdraw_keeps_record_and_writes_history_with_user(staff_user):
     achievement = AchievementFactory()
     services.achievement_withdraw(
-        achievement=achievement, acting_user=staff_user, on=datetime.date(2024, 1, 2)
+        achievement=achievement, acting_user=staff_user, on=datetime.date(2024, 1, 2), reason="重复登记"
     )
     achievement.refresh_from_db()
     assert achievement.status == AchievementStatus.WITHDRAWN
     latest = achievement.history.first()
     assert latest.history_user == staff_user
-    assert latest.history_change_reason == "撤回"
+    assert latest.history_change_reason == "撤回：重复登记"
 
 
 def test_merge_moves_contracts_and_withdraws_duplicate(staff_user):
@@ -47,7 +47,11 @@ def test_merge_moves_contracts_and_withdraws_duplicate(staff_user):
     duplicate = AchievementFactory(unit=keep.unit)
     contract = TransformationFactory(achievement=duplicate)
     services.achievement_merge(
-        keep=keep, duplicate=duplicate, acting_user=staff_user, on=datetime.date(2024, 5, 1)
+        keep=keep,
+        duplicate=duplicate,
+        acting_user=staff_user,
+        on=datetime.date(2024, 5, 1),
+        reason="同一专利",
     )
     contract.refresh_from_db()
     duplicate.refresh_from_db()
@@ -77,7 +81,7 @@ def test_changes_are_announced_after_commit(staff_user, django_capture_on_commit
 
 def test_cancel_contract_keeps_it(staff_user):
     contract = TransformationFactory()
-    services.transformation_cancel(contract=contract, acting_user=staff_user)
+    services.transformation_cancel(contract=contract, acting_user=staff_user, reason="协商解除")
     contract.refresh_from_db()
     assert contract.status == TransformationStatus.CANCELLED
     assert Achievement.objects.filter(pk=contract.achievement_id).exists()

@@ -96,12 +96,14 @@ CHANGES = {
         signed_on=D(2020, 1, 1),
         amount=Decimal("42.00"),
     ),
-    "contract cancelled": lambda w: services.transformation_cancel(contract=w["c1"], acting_user=w["user"]),
+    "contract cancelled": lambda w: services.transformation_cancel(
+        contract=w["c1"], acting_user=w["user"], reason="协商解除"
+    ),
     "contract moved to another year": lambda w: services.transformation_update(
         contract=w["c1"], acting_user=w["user"], signed_on=D(2024, 1, 1)
     ),
     "achievement withdrawn": lambda w: services.achievement_withdraw(
-        achievement=w["old"], acting_user=w["user"], on=D(2022, 12, 31)
+        achievement=w["old"], acting_user=w["user"], on=D(2022, 12, 31), reason="重复登记"
     ),
     "cluster changed, contract older than registration": lambda w: services.achievement_update(
         achievement=w["late"], acting_user=w["user"], cluster=cluster("B01")
@@ -113,7 +115,7 @@ CHANGES = {
         unit=w["unit"], acting_user=w["user"], region="210300"
     ),
     "duplicates merged": lambda w: services.achievement_merge(
-        keep=w["late"], duplicate=w["old"], acting_user=w["user"]
+        keep=w["late"], duplicate=w["old"], acting_user=w["user"], reason="重复登记"
     ),
 }
 

@@ -37,7 +37,9 @@ class BriefUnitSerializer(serializers.ModelSerializer):
 
 
 class NestedTransfereeSerializer(serializers.ModelSerializer):
-    """The transferee of a contract, written inline: matched (or created) on ``code``."""
+    """The transferee of a contract, written inline: matched (or created) on ``code``. ``name`` and
+    ``region`` may be left out to link a transferee already in the registry as it is; a unit user
+    may change them only for a transferee no other unit's contract uses (``achievements.policies``)."""
 
     code = CreditCodeField(max_length=18, validators=[validate_credit_code])
 
@@ -45,6 +47,10 @@ class NestedTransfereeSerializer(serializers.ModelSerializer):
         model = Transferee
         fields = ["code", "name", "region", "is_local"]
         read_only_fields = ["is_local"]
+        extra_kwargs = {
+            "name": {"required": False, "allow_blank": True},
+            "region": {"required": False, "allow_blank": True},
+        }
         validators = []
 
 
@@ -242,6 +248,9 @@ class AchievementSerializer(VersionedSerializerMixin, ServiceModelSerializer):
 
 class AchievementWithdrawSerializer(serializers.Serializer):
     withdrawn_on = serializers.DateField(help_text=_("撤回日期，不能早于登记日期"))
+    reason = serializers.CharField(
+        max_length=500, help_text=_("撤回原因（必填），记入修改记录；撤回后只有厅工作人员可以恢复")
+    )
     version = serializers.IntegerField(min_value=1, help_text=_("读取时得到的版本号"))
 
 
@@ -392,7 +401,10 @@ class TransformationSerializer(VersionedSerializerMixin, ServiceModelSerializer)
     )
     achievement_ref = AchievementRefField(required=False, help_text=_("成果编号（在单位内唯一）"))
     transferee = NestedTransfereeSerializer(
-        help_text=_("受让方：按统一社会信用代码匹配已有受让方，名称或地区不同则更新，不存在则新建")
+        help_text=_(
+            "受让方：按统一社会信用代码匹配已有受让方（名称、地区可省略以沿用库中信息），不存在则新建；"
+            "名称或地区不同则更新，但单位用户不能修改其他单位也在使用的受让方"
+        )
     )
 
     error_field_names = {"unit": "unit_code"}
@@ -503,4 +515,5 @@ class TransformationSerializer(VersionedSerializerMixin, ServiceModelSerializer)
 
 
 class TransformationCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text=_("解除原因（必填），记入修改记录"))
     version = serializers.IntegerField(min_value=1, help_text=_("读取时得到的版本号"))

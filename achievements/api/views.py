@@ -58,11 +58,18 @@ class AchievementViewSet(RegistryViewSet):
 
     @extend_schema(
         summary="撤回科技成果",
-        description="撤回（不删除）成果：状态改为“已撤回”并记录撤回日期。需要读取时得到的版本号。",
+        description=(
+            "撤回（不删除）成果：状态改为“已撤回”并记录撤回日期，原因（reason，必填）记入修改记录。"
+            "需要读取时得到的版本号。撤回后只有厅工作人员可以恢复。"
+        ),
         request=serializers.AchievementWithdrawSerializer,
         responses=serializers.AchievementSerializer,
         examples=[
-            OpenApiExample("撤回成果", value={"withdrawn_on": "2024-06-30", "version": 3}, request_only=True),
+            OpenApiExample(
+                "撤回成果",
+                value={"withdrawn_on": "2024-06-30", "reason": "与 DUT-2023-0101 重复登记", "version": 3},
+                request_only=True,
+            ),
             OpenApiExample(
                 "已撤回",
                 value={
@@ -85,6 +92,7 @@ class AchievementViewSet(RegistryViewSet):
             achievement=achievement,
             acting_user=request.user,
             on=data["withdrawn_on"],
+            reason=data["reason"],
             expected_version=data["version"],
         )
         return Response(self.get_serializer(achievement).data)
@@ -109,11 +117,18 @@ class TransformationViewSet(RegistryViewSet):
 
     @extend_schema(
         summary="解除转化合同",
-        description="解除（不删除）合同：状态改为“已解除”，此后不再计入统计。需要读取时得到的版本号。",
+        description=(
+            "解除（不删除）合同：状态改为“已解除”，此后不再计入统计；原因（reason，必填）记入修改记录。"
+            "需要读取时得到的版本号。"
+        ),
         request=serializers.TransformationCancelSerializer,
         responses=serializers.TransformationSerializer,
         examples=[
-            OpenApiExample("解除合同", value={"version": 1}, request_only=True),
+            OpenApiExample(
+                "解除合同",
+                value={"reason": "受让方未按期付款，双方协商解除", "version": 1},
+                request_only=True,
+            ),
             OpenApiExample(
                 "已解除",
                 value={**serializers.CONTRACT_EXAMPLE, "status": "cancelled", "version": 2},
@@ -127,6 +142,9 @@ class TransformationViewSet(RegistryViewSet):
         serializer = serializers.TransformationCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.transformation_cancel(
-            contract=contract, acting_user=request.user, expected_version=serializer.validated_data["version"]
+            contract=contract,
+            acting_user=request.user,
+            reason=serializer.validated_data["reason"],
+            expected_version=serializer.validated_data["version"],
         )
         return Response(self.get_serializer(contract).data)
