@@ -1,4 +1,4 @@
-"""Parsing of single cells into the values stored in the registry, and formula neutralisation.
+"""Parsing of single cells into the values stored in the registry.
 
 A parser takes a raw, non-empty cell value (``str`` from CSV or a text cell; ``int``/``float``/
 ``datetime``/``bool`` from typed Excel cells) and returns the normalised value, or raises
@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import neutralise, unneutralise  # noqa: F401 (re-exported)
 from core.validators import (
     normalize_credit_code,
     normalize_patent_no,
@@ -23,10 +24,6 @@ from core.validators import (
 )
 
 from . import format as fmt
-
-# Spreadsheet programs run a cell starting with one of these as a formula (CSV/formula injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_ESCAPED = FORMULA_TRIGGERS + ("'",)
 
 MAX_AMOUNT_DIGITS = 14  # DecimalField(max_digits=16, decimal_places=2)
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -38,24 +35,6 @@ class CellError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def neutralise(value: str) -> str:
-    """Prefix ``'`` to a text that a spreadsheet would run as a formula.
-
-    A text that already starts with ``'`` followed by a trigger or another ``'`` is prefixed too,
-    so that ``unneutralise`` restores every text exactly (an escape, not a lossy filter).
-    """
-    if value and (value[0] in FORMULA_TRIGGERS or (value[0] == "'" and value[1:2] and value[1] in _ESCAPED)):
-        return "'" + value
-    return value
-
-
-def unneutralise(value: str) -> str:
-    """Undo ``neutralise``: drop a leading ``'`` that precedes a trigger character or ``'``."""
-    if len(value) > 1 and value[0] == "'" and value[1] in _ESCAPED:
-        return value[1:]
-    return value
 
 
 def is_blank(raw) -> bool:

@@ -3,13 +3,12 @@
 An export holds the given achievements, their units and their contracts, written so that importing
 the file again changes nothing. Rows are streamed from the database (``iterator``) into openpyxl's
 write-only mode or the CSV writer, so memory stays flat for any size. Text cells that a spreadsheet
-would run as a formula are neutralised with a leading ``'`` (``exchange.cells.neutralise``), which
-the importer removes again.
+would run as a formula are neutralised with a leading ``'`` (``core.spreadsheets``, the project's
+one neutraliser, through its row writers), which the importer removes again.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import zipfile
@@ -22,9 +21,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from achievements.models import Achievement, Transformation, Unit
+from core.spreadsheets import append_row, csv_writer
 
 from . import format as fmt
-from .cells import neutralise
 
 CHUNK = 2000
 ZH, EN = "zh", "en"
@@ -62,7 +61,7 @@ class _Encoder:
 
     @staticmethod
     def text(value: str | None):
-        return neutralise(value) if value else None
+        return value or None  # neutralised by the row writer
 
 
 def _sheets(achievements, encoder: _Encoder):
@@ -166,9 +165,9 @@ def write_xlsx(target, achievements, style: str = ZH) -> None:
         workbook = openpyxl.Workbook(write_only=True)
         for sheet, rows in _sheets(achievements, _Encoder(style, typed=True)):
             worksheet = workbook.create_sheet(sheet.name)
-            worksheet.append(headers(sheet, style))
+            append_row(worksheet, headers(sheet, style))
             for row in rows:
-                worksheet.append(row)
+                append_row(worksheet, row)
         workbook.save(target)
 
 
@@ -179,10 +178,9 @@ def write_csv_zip(target, achievements, style: str = ZH) -> None:
         for sheet, rows in _sheets(achievements, _Encoder(style, typed=False)):
             with archive.open(f"{sheet.name}.csv", "w") as raw:
                 stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                writer = csv.writer(stream)
+                writer = csv_writer(stream)
                 writer.writerow(headers(sheet, style))
-                for row in rows:
-                    writer.writerow(["" if v is None else v for v in row])
+                writer.writerows(rows)
                 stream.flush()
                 stream.detach()
 
@@ -192,10 +190,9 @@ def write_folder(folder, achievements, style: str = ZH) -> None:
     with translation.override("zh-hans"):
         for sheet, rows in _sheets(achievements, _Encoder(style, typed=False)):
             with open(folder / f"{sheet.name}.csv", "w", encoding="utf-8-sig", newline="") as stream:
-                writer = csv.writer(stream)
+                writer = csv_writer(stream)
                 writer.writerow(headers(sheet, style))
-                for row in rows:
-                    writer.writerow(["" if v is None else v for v in row])
+                writer.writerows(rows)
 
 
 def write_template(target, style: str = ZH) -> None:
@@ -205,26 +202,30 @@ def write_template(target, style: str = ZH) -> None:
     bold = Font(bold=True)
     for sheet in fmt.SHEETS:
         worksheet = workbook.create_sheet(sheet.name)
-        worksheet.append(headers(sheet, style))
+        append_row(worksheet, headers(sheet, style))
         for index, column in enumerate(sheet.columns, start=1):
             worksheet.cell(row=1, column=index).font = bold
             worksheet.column_dimensions[get_column_letter(index)].width = max(14, len(column.label) * 2 + 4)
         worksheet.freeze_panes = "A2"
     help_sheet = workbook.create_sheet("说明" if style == ZH else "help")
-    help_sheet.append(
-        [_("交换格式 v1：每个工作表第一行为表头，可使用英文键名或中文表头；未知列会导致整个文件被拒绝。")]
+    append_row(
+        help_sheet,
+        [_("交换格式 v1：每个工作表第一行为表头，可使用英文键名或中文表头；未知列会导致整个文件被拒绝。")],
     )
-    help_sheet.append(
-        [_("日期格式 YYYY-MM-DD；金额以元为单位，最多两位小数；枚举值可填英文键名或中文名称。")]
+    append_row(
+        help_sheet,
+        [_("日期格式 YYYY-MM-DD；金额以元为单位，最多两位小数；枚举值可填英文键名或中文名称。")],
     )
-    help_sheet.append([])
-    help_sheet.append([_("工作表"), _("英文键名"), _("中文表头"), _("是否必填"), _("格式与取值")])
+    append_row(help_sheet, [])
+    append_row(help_sheet, [_("工作表"), _("英文键名"), _("中文表头"), _("是否必填"), _("格式与取值")])
     for cell in help_sheet[4]:
         cell.font = bold
     for sheet in fmt.SHEETS:
         for column in sheet.columns:
             required = _("必填") if column.required else (_(column.note) if column.note else _("选填"))
-            help_sheet.append([sheet.name, column.key, column.label, required, fmt.column_format(column)])
+            append_row(
+                help_sheet, [sheet.name, column.key, column.label, required, fmt.column_format(column)]
+            )
     for letter, width in zip("ABCDE", (18, 20, 24, 30, 90), strict=True):
         help_sheet.column_dimensions[letter].width = width
     workbook.save(target)

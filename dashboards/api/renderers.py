@@ -1,10 +1,14 @@
-"""CSV and Excel renderings of the statistics answers (Chinese headers, one row per figure set)."""
+"""CSV and Excel renderings of the statistics answers (Chinese headers, one row per figure set).
 
-import csv
+Rows are written through ``core.spreadsheets`` (formula neutralisation): a unit or cluster named
+``=HYPERLINK(...)`` stays text in the staff member's spreadsheet."""
+
 import io
 
 from openpyxl import Workbook
 from rest_framework import renderers
+
+from core.spreadsheets import append_row, csv_writer
 
 from ..metrics import METRIC_LABELS
 
@@ -53,7 +57,7 @@ class CSVRenderer(_TableRenderer):
         self._attach(renderer_context)
         headers, rows = table(data)
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(headers)
         writer.writerows(rows)
         return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens Chinese CSV correctly
@@ -71,9 +75,9 @@ class XLSXRenderer(_TableRenderer):
         book = Workbook()
         sheet = book.active
         sheet.title = "统计"
-        sheet.append(headers)
+        append_row(sheet, headers)
         for row in rows:
-            sheet.append(row)
+            append_row(sheet, row)
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
