@@ -36,9 +36,27 @@ migrate: install
 	$(PY) manage.py migrate --noinput -v0
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo $(DEMO_ARGS)
 
-run: messages static migrate demo
+# `make run` serves as production does (DEBUG=0: the site's own error pages, static files from
+# STATIC_ROOT through WhiteNoise) but on plain HTTP, with a secret key generated once into
+# $(SECRET_KEY_FILE) (untracked, kept between runs). `DEBUG=1 make run` shows Django's debug pages.
+# The variables apply to every step of `make run` (collectstatic, migrate, seed_demo, runserver).
+SECRET_KEY_FILE ?= .secret_key
+comma := ,
+space := $(subst ,, )
+run: export DEBUG ?= 0
+run: export SECRET_KEY ?= $(shell cat $(SECRET_KEY_FILE) 2>/dev/null)
+run: export SESSION_COOKIE_SECURE ?= 0
+run: export CSRF_COOKIE_SECURE ?= 0
+run: export ALLOWED_HOSTS ?= $(subst $(space),$(comma),$(sort $(HOST) 127.0.0.1 localhost))
+run: DEMO_ARGS = --with-logins
+
+$(SECRET_KEY_FILE):
+	@umask 077 && $$(command -v $(PYTHON) || command -v python3) -c "import secrets; print(secrets.token_urlsafe(50))" > $@.tmp && mv $@.tmp $@
+	@echo "generated a secret key for make run in $@ (not tracked by git; delete it to get a new one)"
+
+run: $(SECRET_KEY_FILE) messages static migrate demo
 	$(PY) manage.py recompute_stats
 	@echo ""
 	@echo "  辽宁省可转化科技成果库 — http://$(HOST):$(PORT)/"
