@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from achievements import policies
 from achievements.choices import PATENT_IP_TYPES, AchievementStatus
 from achievements.models import EARLIEST_IP_GRANT, Achievement, Cluster, Transferee, Transformation, Unit
 from core.validators import validate_patent_no
@@ -118,6 +119,7 @@ class ImportResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     changes: list[dict] = field(default_factory=list)
     plan: Plan | None = None
+    file_problem: str = ""  # the file as a whole cannot be read (corrupt, lying, encrypted, encoding)
 
     @property
     def valid(self) -> bool:
@@ -160,6 +162,9 @@ class Validator:
         self.reader = reader
         self.keep_plan = keep_plan  # False for a preview: count and sample the changes, keep no rows
         self.unit = unit  # a unit user's import: only this unit's rows are allowed
+        # Whose rights the rows are checked against (achievements.policies): a unit-restricted import
+        # has a unit user's rights, whoever runs it; an unrestricted one is the department's.
+        self.actor = policies.UnitRole(unit.pk) if unit is not None else None
         self.lock = lock
         self.progress: Callable[[float], None] | None = progress
         self.result = ImportResult()
@@ -420,6 +425,7 @@ class Validator:
             self._run()
         except FileProblem as exc:
             self.problem(exc.sheet, None, "", "", exc.message)
+            self.result.file_problem = exc.message
         if self.result.problem_count:
             self.result.plan = None
         if self.progress:
@@ -551,6 +557,16 @@ class Validator:
                 continue
             old = dict(zip(UNIT_FIELDS, existing[2:], strict=True))
             changed = [f for f in UNIT_FIELDS if old[f] != v[U[f]]]
+            if changed and not policies.can_edit_units(self.actor):
+                for name in changed:  # units are the department's master data, as in the API
+                    self.problem(
+                        fmt.UNITS.name,
+                        row_no,
+                        self.column_header(fmt.UNITS, name),
+                        v[U[name]],
+                        policies.MSG_UNITS,
+                    )
+                continue
             if changed:
                 if self.keep_plan:
                     plan.units_update.append((existing[0], v))
@@ -571,12 +587,22 @@ class Validator:
         ach_fields = ("id", "unit_id", "ref") + tuple(
             f if f != "cluster" else "cluster__code" for f in ACHIEVEMENT_FIELDS
         )
-        ach_fields += ("version",)
-        rows = self._load_by_unit_and_ref(Achievement.objects.all(), lookup, ach_fields)
+        ach_fields += ("version", "merged_into_id")
+        merged: set[int] = set()
+
+        def noting_merged(rows):
+            for row in rows:
+                if row[-1] is not None:
+                    merged.add(row[0])
+                yield row
+
+        rows = noting_merged(self._load_by_unit_and_ref(Achievement.objects.all(), lookup, ach_fields))
         ids = plan.achievement_ids if self.keep_plan else {}
         matched = self._match(rows, self.code_of_unit, achievements, ACHIEVEMENT_FIELDS, A, ids)
 
         for key, (row_no, v) in achievements.items():
+            if not self._achievement_allowed(row_no, v, matched.get(key), key in matched, merged):
+                continue
             self._years(v[A["registered_on"]], v[A["withdrawn_on"]])
             if key not in matched:
                 if self.keep_plan:
@@ -659,6 +685,13 @@ class Validator:
         rows = self._load_by_unit_and_ref(Transformation.objects.all(), tr_lookup, tr_fields)
         matched = self._match(rows, self.code_of_unit, tr_valid, TRANSFORMATION_FIELDS, T, {})
         for key, (row_no, v) in tr_valid.items():
+            existing = matched.get(key)
+            if existing is not None and "status" in existing[1]:
+                problems = policies.contract_problems(
+                    self.actor, old={"status": existing[1]["status"]}, new={"status": v[T["status"]]}
+                )
+                if self._policy_problems(fmt.TRANSFORMATIONS, row_no, v, problems):
+                    continue
             self._years(v[T["signed_on"]])
             if key not in matched:
                 if self.keep_plan:
@@ -688,11 +721,14 @@ class Validator:
             for row in qs.values_list("id", "code", "name", "region"):
                 db_transferees[row[1]] = row
         plan.transferee_ids = {code: row[0] for code, row in db_transferees.items()}
+        refused = self._transferees_refused(transferee_rows, db_transferees)
         for code, (row_no, name, region) in transferee_rows.items():
             existing = db_transferees.get(code)
             if existing is None:
                 plan.transferees_create[code] = (name, region)
                 counts["transferees"]["add"] += 1
+            elif code in refused:
+                continue
             elif (existing[2], existing[3]) != (name, region):
                 plan.transferees_update[code] = (existing[0], name, region)
                 if existing[3] != region:
@@ -714,6 +750,70 @@ class Validator:
                 )
             else:
                 counts["transferees"]["unchanged"] += 1
+
+    # --- policy checks (achievements.policies, the rules the services apply) ----------------------
+
+    def _policy_problems(self, sheet: fmt.Sheet, row_no: int, v, problems: dict[str, str]) -> bool:
+        """Report each refused change as an error of its column; True when there was any."""
+        for name, message in problems.items():
+            self.problem(sheet.name, row_no, self.column_header(sheet, name), v[sheet.index[name]], message)
+        return bool(problems)
+
+    def _achievement_allowed(self, row_no: int, v, existing, found: bool, merged: set[int]) -> bool:
+        """Marking convertible and restoring a withdrawn record are the department's; a merged
+        duplicate is never restored. ``existing`` is ``_match``'s entry (None: unchanged)."""
+        new = {"convertible": v[A["convertible"]], "status": v[A["status"]]}
+        if not found:
+            old = None
+        elif existing is None:
+            return True  # unchanged
+        else:
+            pk, changed = existing
+            old = {
+                "unit_id": None,
+                "convertible": changed.get("convertible", new["convertible"]),
+                "status": changed.get("status", new["status"]),
+                "merged": pk in merged,
+            }
+        problems = policies.achievement_problems(self.actor, old=old, new=new)
+        return not self._policy_problems(fmt.ACHIEVEMENTS, row_no, v, problems)
+
+    def _transferees_refused(self, transferee_rows: dict, db_transferees: dict) -> set[str]:
+        """Codes of existing transferees whose name or region the file changes but the importing
+        unit may not (``policies.can_change_transferee``), each reported as a row error that shows
+        only what the file says (never the stored name of another unit's transferee)."""
+        if self.actor is None:
+            return set()
+        changed = {
+            db_transferees[code][0]: code
+            for code, (_row, name, region) in transferee_rows.items()
+            if code in db_transferees and (db_transferees[code][2], db_transferees[code][3]) != (name, region)
+        }
+        other, own = set(), set()
+        unit_id = self.actor.unit_id
+        for chunk in _chunks(sorted(changed)):
+            usage = Transformation.objects.filter(transferee_id__in=chunk).order_by()
+            other.update(usage.exclude(unit_id=unit_id).values_list("transferee_id", flat=True).distinct())
+            own.update(usage.filter(unit_id=unit_id).values_list("transferee_id", flat=True).distinct())
+        refused = set()
+        sheet = fmt.TRANSFORMATIONS
+        for pk, code in changed.items():
+            if policies.can_change_transferee(
+                self.actor, used_by_other_units=pk in other, used_by_own_unit=pk in own
+            ):
+                continue
+            refused.add(code)
+            row_no, name, region = transferee_rows[code]
+            column = "transferee_name" if db_transferees[code][2] != name else "transferee_region"
+            value = name if column == "transferee_name" else region
+            self.problem(
+                sheet.name,
+                row_no,
+                self.column_header(sheet, column),
+                value,
+                policies.transferee_message(code),
+            )
+        return refused
 
     @staticmethod
     def _match(rows, code_of_unit, file_rows, fields, index, ids: dict) -> dict:

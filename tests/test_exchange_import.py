@@ -472,14 +472,17 @@ def test_a_unit_user_cannot_import_another_units_rows(tmp_path, unit, other_unit
     assert Achievement.objects.count() == 0
 
 
-def test_a_unit_user_may_import_and_update_their_own_unit(tmp_path, unit):
-    path = workbook(
-        tmp_path, units=[unit_row(unit, name="新校名")], achievements=[achievement_row(unit.code)]
-    )
-    result = registry_import(source=path, unit=unit)
+def test_a_unit_user_may_import_their_own_rows_but_not_change_their_unit(tmp_path, unit):
+    # Units are the department's master data (as in the API): a unit user's file may list its unit
+    # unchanged, but a change of its name is a row error naming the column.
+    rows = {"achievements": [achievement_row(unit.code, convertible="否")]}
+    result = registry_import(source=workbook(tmp_path, units=[unit_row(unit)], **rows), unit=unit)
     assert result.valid, result.problems
-    assert Unit.objects.get(pk=unit.pk).name == "新校名"
-    assert Unit.objects.get(pk=unit.pk).history.first().history_type == "~"
+    assert Achievement.objects.filter(unit=unit, ref="CG-1").exists()
+    path = workbook(tmp_path, units=[unit_row(unit, name="新校名")], name="renamed.xlsx", **rows)
+    result = registry_import(source=path, unit=unit)
+    assert_problem(result, sheet="units", row=2, column="name", message="只有厅工作人员可以新增或修改单位")
+    assert Unit.objects.get(pk=unit.pk).name != "新校名"
 
 
 # --- bulk lookups -----------------------------------------------------------------------------

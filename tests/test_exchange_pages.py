@@ -49,7 +49,7 @@ def good_file(tmp_path, unit, **changes):
 
 
 def test_upload_preview_confirm_and_result(unit_client, unit_user, unit, tmp_path):
-    response = upload(unit_client, good_file(tmp_path, unit))
+    response = upload(unit_client, good_file(tmp_path, unit, convertible="否"))
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == reverse("exchange:import_job", args=[job.pk])
     assert job.status == ImportStatus.PREVIEW_READY and job.unit == unit and not job.run_async
