@@ -6,8 +6,12 @@ link must reproduce the view. The year filters apply the metric definitions of d
 """
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+
+from core import params
 
 from . import selectors
 from .choices import (
@@ -19,6 +23,20 @@ from .choices import (
     UnitType,
 )
 from .models import Achievement, Cluster, Transferee, Transformation, Unit
+
+MAX_AMOUNT = 10**14 - 1  # amounts are DecimalField(max_digits=16, decimal_places=2)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{6}$"})
+class RegionFilter(django_filters.CharFilter):
+    """A 6-digit division code; anything else is a 400 naming the parameter."""
+
+    field_class = forms.RegexField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("regex", r"^\d{6}$")
+        kwargs.setdefault("error_messages", {"invalid": _("地区代码应为6位数字，例如 210100。")})
+        super().__init__(*args, **kwargs)
 
 
 def region_q(value: str, field: str) -> Q:
@@ -50,7 +68,7 @@ class UnitFilterSet(SearchFilterMixin, django_filters.FilterSet):
     search_fields = ("name", "code")
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     type = django_filters.ChoiceFilter(choices=UnitType.choices, label=_("单位类型"))
-    region = django_filters.CharFilter(method="filter_region", label=_("所在地区代码"))
+    region = RegionFilter(method="filter_region", label=_("所在地区代码"))
 
     class Meta:
         model = Unit
@@ -66,29 +84,27 @@ class AchievementFilterSet(django_filters.FilterSet):
     unit_type = django_filters.ChoiceFilter(
         field_name="unit__type", choices=UnitType.choices, label=_("单位类型")
     )
-    region = django_filters.CharFilter(method="filter_region", label=_("所在地区代码"))
+    region = RegionFilter(method="filter_region", label=_("所在地区代码"))
     cluster = django_filters.ModelChoiceFilter(
         field_name="cluster", queryset=Cluster.objects.all(), to_field_name="code", label=_("产业集群")
     )
     ip_type = django_filters.ChoiceFilter(choices=IPType.choices, label=_("知识产权类型"))
     trl = django_filters.TypedChoiceFilter(choices=TRL_CHOICES, coerce=int, label=_("技术成熟度"))
-    trl_min = django_filters.NumberFilter(field_name="trl", lookup_expr="gte", label=_("技术成熟度不低于"))
-    trl_max = django_filters.NumberFilter(field_name="trl", lookup_expr="lte", label=_("技术成熟度不高于"))
-    funded = django_filters.BooleanFilter(label=_("财政资助"))
-    convertible = django_filters.BooleanFilter(label=_("可转化"))
+    trl_min = params.integer_filter(
+        minimum=1, maximum=9, field_name="trl", lookup_expr="gte", label=_("技术成熟度不低于")
+    )
+    trl_max = params.integer_filter(
+        minimum=1, maximum=9, field_name="trl", lookup_expr="lte", label=_("技术成熟度不高于")
+    )
+    funded = params.BooleanFilter(label=_("财政资助"))
+    convertible = params.BooleanFilter(label=_("可转化"))
     status = django_filters.ChoiceFilter(choices=AchievementStatus.choices, label=_("状态"))
-    transformed = django_filters.BooleanFilter(method="filter_transformed", label=_("已转化"))
-    stock_year = django_filters.NumberFilter(method="filter_stock_year", label=_("年末存量（年份）"))
-    transformed_in = django_filters.NumberFilter(method="filter_transformed_in", label=_("当年转化（年份）"))
-    transformed_by = django_filters.NumberFilter(
-        method="filter_transformed_by", label=_("截至年末已转化（年份）")
-    )
-    registered_from = django_filters.DateFilter(
-        field_name="registered_on", lookup_expr="gte", label=_("登记日期起")
-    )
-    registered_to = django_filters.DateFilter(
-        field_name="registered_on", lookup_expr="lte", label=_("登记日期止")
-    )
+    transformed = params.BooleanFilter(method="filter_transformed", label=_("已转化"))
+    stock_year = params.YearFilter(method="filter_stock_year", label=_("年末存量（年份）"))
+    transformed_in = params.YearFilter(method="filter_transformed_in", label=_("当年转化（年份）"))
+    transformed_by = params.YearFilter(method="filter_transformed_by", label=_("截至年末已转化（年份）"))
+    registered_from = params.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
+    registered_to = params.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
 
     class Meta:
         model = Achievement
@@ -119,8 +135,8 @@ class AchievementFilterSet(django_filters.FilterSet):
 class TransfereeFilterSet(SearchFilterMixin, django_filters.FilterSet):
     search_fields = ("name", "code")
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
-    region = django_filters.CharFilter(method="filter_region", label=_("地区代码"))
-    local = django_filters.BooleanFilter(field_name="is_local", label=_("本地（辽宁）"))
+    region = RegionFilter(method="filter_region", label=_("地区代码"))
+    local = params.BooleanFilter(field_name="is_local", label=_("本地（辽宁）"))
 
     class Meta:
         model = Transferee
@@ -136,7 +152,7 @@ class TransformationFilterSet(django_filters.FilterSet):
     unit_type = django_filters.ChoiceFilter(
         field_name="unit__type", choices=UnitType.choices, label=_("单位类型")
     )
-    region = django_filters.CharFilter(method="filter_region", label=_("单位所在地区代码"))
+    region = RegionFilter(method="filter_region", label=_("单位所在地区代码"))
     cluster = django_filters.ModelChoiceFilter(
         field_name="achievement__cluster",
         queryset=Cluster.objects.all(),
@@ -149,21 +165,33 @@ class TransformationFilterSet(django_filters.FilterSet):
     trl = django_filters.TypedChoiceFilter(
         field_name="achievement__trl", choices=TRL_CHOICES, coerce=int, label=_("技术成熟度")
     )
-    achievement = django_filters.NumberFilter(field_name="achievement_id", label=_("科技成果"))
+    achievement = params.integer_filter(
+        minimum=1, maximum=params.MAX_ID, field_name="achievement_id", label=_("科技成果")
+    )
     mode = django_filters.ChoiceFilter(choices=TransformationMode.choices, label=_("转化方式"))
     status = django_filters.ChoiceFilter(choices=TransformationStatus.choices, label=_("状态"))
-    local = django_filters.BooleanFilter(field_name="transferee__is_local", label=_("本地转化"))
-    transferee_region = django_filters.CharFilter(
-        method="filter_transferee_region", label=_("受让方地区代码")
+    local = params.BooleanFilter(field_name="transferee__is_local", label=_("本地转化"))
+    transferee_region = RegionFilter(method="filter_transferee_region", label=_("受让方地区代码"))
+    signed_year = params.YearFilter(method="filter_signed_year", label=_("签订年份"))
+    signed_from = params.DateFilter(field_name="signed_on", lookup_expr="gte", label=_("签订日期起"))
+    signed_to = params.DateFilter(field_name="signed_on", lookup_expr="lte", label=_("签订日期止"))
+    amount_min = params.decimal_filter(
+        minimum=0,
+        maximum=MAX_AMOUNT,
+        max_digits=16,
+        decimal_places=2,
+        field_name="amount",
+        lookup_expr="gte",
+        label=_("合同金额不低于（元）"),
     )
-    signed_year = django_filters.NumberFilter(method="filter_signed_year", label=_("签订年份"))
-    signed_from = django_filters.DateFilter(field_name="signed_on", lookup_expr="gte", label=_("签订日期起"))
-    signed_to = django_filters.DateFilter(field_name="signed_on", lookup_expr="lte", label=_("签订日期止"))
-    amount_min = django_filters.NumberFilter(
-        field_name="amount", lookup_expr="gte", label=_("合同金额不低于（元）")
-    )
-    amount_max = django_filters.NumberFilter(
-        field_name="amount", lookup_expr="lte", label=_("合同金额不高于（元）")
+    amount_max = params.decimal_filter(
+        minimum=0,
+        maximum=MAX_AMOUNT,
+        max_digits=16,
+        decimal_places=2,
+        field_name="amount",
+        lookup_expr="lte",
+        label=_("合同金额不高于（元）"),
     )
 
     class Meta:

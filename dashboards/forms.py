@@ -46,6 +46,27 @@ class DashboardFilterForm(forms.Form):
             # A unit user's scope is their own unit, which fixes the unit type and city as well.
             for name in ("unit", "unit_type", "region"):
                 del self.fields[name]
+        self._unit_user = not user.is_staff
+
+    def invalid_filters(self) -> list[tuple[str, str, list[str]]]:
+        """(parameter, label, messages) of every invalid filter, shown on the page: an invalid
+        filter is reported and ignored, never an error page. A unit user's scope filters are
+        reported too (their figures are always their own unit's)."""
+        if not self.is_bound:
+            return []
+        self.is_valid()
+        invalid = [
+            (name, str(self.fields[name].label), [str(m) for m in errors])
+            for name, errors in self.errors.items()
+            if name in self.fields
+        ]
+        if self._unit_user:
+            for name, label in (("unit", _("单位")), ("unit_type", _("单位类型")), ("region", _("所在城市"))):
+                if self.data.get(name):
+                    invalid.append((name, str(label), [str(_("单位用户只能查看本单位的统计。"))]))
+        if self.data.get("print") not in (None, "", "0", "1"):
+            invalid.append(("print", str(_("打印版")), [str(_("应为 1 或 0。"))]))
+        return invalid
 
     def value(self, name: str):
         """The cleaned value of a field, or None when it is empty or invalid (an invalid filter is

@@ -501,7 +501,7 @@ def dashboard(request):
         "print_mode": request.GET.get("print") == "1",
         "print_query": params.urlencode(),
         "screen_query": screen_query,
-        "invalid_filters": [str(form.fields[name].label) for name in form.errors if name in form.fields],
+        "invalid_filters": form.invalid_filters(),
     }
     return render(request, "dashboards/dashboard.html", context)
 

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from core import views as core_views
+from core.api import views as core_api_views
 from core.health import healthz
 
 admin.site.site_header = _("辽宁省可转化科技成果库 · 管理后台")
@@ -20,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("exchange/", include("exchange.urls")),
     path("api/v1/", include("liaoning_tt.api_urls")),
+    re_path(r"^api/", core_api_views.not_found),  # unrouted API paths: JSON 404
     path("dashboard/", include("dashboards.urls")),
     path("", include("achievements.urls")),
 ]

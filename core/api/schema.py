@@ -36,7 +36,9 @@ def _error(description, serializer=ErrorSerializer, example=None):
 
 class AutoSchema(BaseAutoSchema):
     """Adds the documented error answers to every operation: 401 and 403 always, 404 on a record's
-    URL, 400 where there is input (body or filters), 409 on writes to versioned records."""
+    URL, 400 where there is input (body, filters or query parameters), 409 on writes to versioned
+    records, 429 where a throttle applies. Errors are always JSON, whatever the success answer's
+    formats (CSV, Excel)."""
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -53,7 +55,10 @@ class AutoSchema(BaseAutoSchema):
         )
         if "{" in self.path:
             extra["404"] = _error("记录不存在，或不属于本单位", example={"detail": "未找到。"})
-        if self.method in ("POST", "PUT", "PATCH") or self.get_filter_backends():
+        has_query = bool(
+            self.get_filter_backends() or self.get_override_parameters() or self._get_paginator()
+        )
+        if self.method in ("POST", "PUT", "PATCH") or has_query:
             extra["400"] = _error(
                 "请求无效：字段级错误信息（字段名 → 错误列表）",
                 ValidationErrorSerializer,
@@ -74,7 +79,15 @@ class AutoSchema(BaseAutoSchema):
                     "current_version": 4,
                 },
             )
+        if getattr(self.view, "throttle_classes", None):
+            extra["429"] = _error("请求过于频繁：请稍后再试", example={"detail": "请求超过了限速。"})
         for code, response in extra.items():
             if code not in responses:
-                responses[code] = self._get_response_for_code(response, code, direction=direction)
+                responses[code] = self._get_response_for_code(
+                    response, code, media_types=["application/json"], direction=direction
+                )
+        for code, response in responses.items():
+            content = response.get("content") if isinstance(response, dict) else None
+            if code >= "400" and content and "application/json" in content:
+                response["content"] = {"application/json": content["application/json"]}
         return responses

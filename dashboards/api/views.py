@@ -103,30 +103,42 @@ YEAR_PARAMETER = OpenApiParameter(
     "year", OpenApiTypes.INT, required=True, description=f"统计年份，{EARLIEST_YEAR} 至今年"
 )
 
-_RATE = serializers.FloatField(allow_null=True)
-_FIGURE_FIELDS = {
-    "achievements": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["achievements"])),
-    "convertible": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["convertible"])),
-    "units": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["units"])),
-    "convertible_units": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["convertible_units"])),
-    "transformed": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["transformed"])),
-    "transforming_units": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["transforming_units"])),
-    "contracts": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["contracts"])),
-    "amount": serializers.CharField(help_text=str(METRIC_DEFINITIONS["amount"])),
-    "received": serializers.CharField(help_text=str(METRIC_DEFINITIONS["received"])),
-    "local_contracts": serializers.IntegerField(help_text=str(METRIC_DEFINITIONS["local_contracts"])),
-    "local_amount": serializers.CharField(help_text=str(METRIC_DEFINITIONS["local_amount"])),
-    **{
-        name: serializers.FloatField(allow_null=True, help_text=str(METRIC_DEFINITIONS[name]))
-        for name in (
-            "conversion_rate",
-            "local_rate_amount",
-            "local_rate_count",
-            "yoy_transformed",
-            "yoy_amount",
-        )
-    },
+_FIGURE_TYPES = {
+    "achievements": serializers.IntegerField,
+    "convertible": serializers.IntegerField,
+    "units": serializers.IntegerField,
+    "convertible_units": serializers.IntegerField,
+    "transformed": serializers.IntegerField,
+    "transforming_units": serializers.IntegerField,
+    "contracts": serializers.IntegerField,
+    "amount": serializers.CharField,
+    "received": serializers.CharField,
+    "local_contracts": serializers.IntegerField,
+    "local_amount": serializers.CharField,
+    "conversion_rate": serializers.FloatField,
+    "local_rate_amount": serializers.FloatField,
+    "local_rate_count": serializers.FloatField,
+    "yoy_transformed": serializers.FloatField,
+    "yoy_amount": serializers.FloatField,
 }
+
+
+def _figure_fields(*, contract_metrics_only: bool = False) -> dict:
+    """The metric fields of an answer. ``contract_metrics_only`` (a breakdown row, which has only
+    the contract metrics when ``by=mode``): the other metrics are documented as optional."""
+    fields = {}
+    for name, field_class in _FIGURE_TYPES.items():
+        help_text = str(METRIC_DEFINITIONS[name])
+        kwargs = {"allow_null": True} if field_class is serializers.FloatField else {}
+        if contract_metrics_only and name not in CONTRACT_METRICS:
+            kwargs["required"] = False
+            help_text += "（by=mode 时不提供）"
+        fields[name] = field_class(help_text=help_text, **kwargs)
+    return fields
+
+
+_FIGURE_FIELDS = _figure_fields()
+XLSX_MEDIA_TYPE = XLSXRenderer.media_type
 ScopeSerializer = inline_serializer(
     name="StatsScope",
     fields={
@@ -148,7 +160,7 @@ BreakdownRowsSerializer = inline_serializer(
     fields={
         "key": serializers.CharField(allow_null=True, help_text="分组取值（单位为信用代码，地区为市级代码）"),
         "label": serializers.CharField(),
-        **{name: field for name, field in _FIGURE_FIELDS.items()},
+        **_figure_fields(contract_metrics_only=True),
     },
 )
 BreakdownSerializer = inline_serializer(
@@ -290,7 +302,11 @@ class SummaryView(StatsAPIView):
             "?format=csv 或 xlsx 导出。"
         ),
         parameters=[YEAR_PARAMETER, *SCOPE_PARAMETERS],
-        responses={(200, "application/json"): SummarySerializer, (200, "text/csv"): OpenApiTypes.STR},
+        responses={
+            (200, "application/json"): SummarySerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+        },
         examples=[OpenApiExample("2023年高校", value=SUMMARY_EXAMPLE, response_only=True), ERROR_400_EXAMPLE],
     )
     def get(self, request, *args, **kwargs):
@@ -319,7 +335,11 @@ class BreakdownView(StatsAPIView):
             OpenApiParameter("by", OpenApiTypes.STR, required=True, enum=list(BREAKDOWN_DIMENSIONS)),
             *SCOPE_PARAMETERS,
         ],
-        responses={(200, "application/json"): BreakdownSerializer, (200, "text/csv"): OpenApiTypes.STR},
+        responses={
+            (200, "application/json"): BreakdownSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+        },
         examples=[
             OpenApiExample(
                 "按转化方式",
@@ -384,7 +404,11 @@ class TimeseriesView(StatsAPIView):
             OpenApiParameter("to", OpenApiTypes.INT, required=True, description="截止年份（不早于起始年份）"),
             *SCOPE_PARAMETERS,
         ],
-        responses={(200, "application/json"): TimeseriesSerializer, (200, "text/csv"): OpenApiTypes.STR},
+        responses={
+            (200, "application/json"): TimeseriesSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+        },
         examples=[
             OpenApiExample(
                 "2022—2023年",
