@@ -295,14 +295,17 @@ _proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="" if DEBUG else 
 SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
 
 # Content-Security-Policy (django-csp 4): scripts only from the site's own files (no inline script,
-# no inline event handler). Inline styles are refused too: the templates carry none, ECharts sets
-# styles through the CSSOM, and htmx's indicator style comes from site.css (meta htmx-config). The
-# API documentation pages widen style-src for themselves (liaoning_tt/api_urls.py).
+# no inline event handler, no eval). <style> elements only from the site's files too (htmx's
+# indicator style is in site.css, meta htmx-config). style="..." attributes are allowed
+# (style-src-attr): ECharts draws its charts and tooltips with them; an attribute style has no
+# selectors, so it cannot read the page, and the templates carry none (tests check). The API
+# documentation pages widen style-src for themselves (liaoning_tt/api_urls.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
