@@ -16,14 +16,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.models import SyntheticMixin, TimeStampedModel, VersionedMixin
+from core.models import DatabaseTomorrow, SyntheticMixin, TimeStampedModel, VersionedMixin
 from core.validators import (
+    EARLIEST_RECORD_DATE,
     LIAONING_PREFIX,
     city_code,
     normalize_credit_code,
     normalize_patent_no,
     validate_credit_code,
     validate_patent_no,
+    validate_record_date,
     validate_region_code,
 )
 
@@ -42,6 +44,29 @@ from .choices import (
 lookups.register()  # ``trgm_icontains`` for the search (achievements.selectors)
 
 EARLIEST_IP_GRANT = datetime.date(1985, 4, 1)  # the Patent Law came into force on 1 April 1985
+
+
+def record_date_constraint(model: str, field: str, message, *, required: bool) -> models.CheckConstraint:
+    """data-spec §1 "Dates everywhere" as a database constraint: ``field`` from 1985-01-01 to today
+    (the upper bound allows the next UTC day, see ``DatabaseTomorrow``). ``clean_record_dates`` says
+    the same to people, naming the field."""
+    in_range = Q(**{f"{field}__gte": EARLIEST_RECORD_DATE, f"{field}__lte": DatabaseTomorrow()})
+    return models.CheckConstraint(
+        condition=in_range if required else Q(**{f"{field}__isnull": True}) | in_range,
+        name=f"{model}_{field}_1985_to_today",
+        violation_error_message=message,
+    )
+
+
+def clean_record_dates(instance, errors: dict, *fields: str) -> None:
+    """Add a message naming the field for each of ``fields`` outside 1985-01-01 … today."""
+    for name in fields:
+        if name in errors:
+            continue
+        try:
+            validate_record_date(getattr(instance, name), instance._meta.get_field(name).verbose_name)
+        except ValidationError as exc:
+            errors[name] = exc.messages
 
 
 class Unit(TimeStampedModel, SyntheticMixin):
@@ -207,6 +232,15 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
                 name="achievement_ip_granted_after_1985",
                 violation_error_message=_("授权日期不能早于1985年4月1日。"),
             ),
+            record_date_constraint(
+                "achievement", "registered_on", _("登记日期应在1985-01-01至今天之间。"), required=True
+            ),
+            record_date_constraint(
+                "achievement", "ip_granted_on", _("授权日期应在1985-01-01至今天之间。"), required=False
+            ),
+            record_date_constraint(
+                "achievement", "withdrawn_on", _("撤回日期应在1985-01-01至今天之间。"), required=False
+            ),
         ]
         indexes = [
             models.Index(fields=["unit", "registered_on"], name="achievement_unit_reg_idx"),
@@ -244,6 +278,7 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
             errors["withdrawn_on"] = _("撤回日期不能早于登记日期。")
         if self.ip_granted_on and self.ip_granted_on < EARLIEST_IP_GRANT:
             errors["ip_granted_on"] = _("授权日期不能早于1985年4月1日。")
+        clean_record_dates(self, errors, "registered_on", "ip_granted_on", "withdrawn_on")
         if errors:
             raise ValidationError(errors)
 
@@ -365,6 +400,9 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
         indexes = [
             models.Index(fields=["status", "signed_on"], name="transformation_status_sign_idx"),
         ]
+            record_date_constraint(
+                "transformation", "signed_on", _("签订日期应在1985-01-01至今天之间。"), required=True
+            ),
 
     def __str__(self):
         return f"{self.ref} {self.achievement}"
@@ -380,3 +418,4 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
             errors["received"] = _("到账金额不能大于合同金额。")
         if errors:
             raise ValidationError(errors)
+        clean_record_dates(self, errors, "signed_on")

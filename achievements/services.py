@@ -27,10 +27,58 @@ def _years_of(*dates: datetime.date | None) -> set[int]:
     return {d.year for d in dates if d}
 
 
-def announce_change(*, unit_ids: Iterable[int], years: Iterable[int]) -> None:
-    """Send ``records_changed`` once the surrounding transaction commits."""
-    unit_ids, years = set(unit_ids), set(years)
-    transaction.on_commit(lambda: records_changed.send(sender=Achievement, unit_ids=unit_ids, years=years))
+def announce_change(
+    *, unit_ids: Iterable[int] = (), years: Iterable[int] = (), transferee_ids: Iterable[int] = ()
+) -> None:
+    """The one rule for which statistics cells a write affects; every write path calls it.
+
+    Cells are (unit, year) pairs, "year" meaning "this year's figures and every later year's":
+
+    - ``unit_ids`` × ``years``: the units whose records changed (before and after a move) and the
+      calendar years of every changed record's dates, old and new (registration, withdrawal,
+      signature). Empty ``years``: every year of those units (a unit's type or region changed).
+    - ``transferee_ids``: transferees whose region changed, so whether their contracts are local
+      (``is_local``) flipped: every unit with a contract of theirs, in the years those contracts
+      were signed (read now, inside the writing transaction).
+
+    The cells are sent with ``records_changed`` once the surrounding transaction commits (nothing
+    is sent for a rolled-back write, or when no cell is affected). The statistics engine turns a
+    (unit, year) into the cells it rebuilds (``dashboards.engine._affected_years``: it also reaches
+    back to older contracts of achievements registered from that year on).
+    """
+    years = set(years)
+    every_year = not years
+    cells: dict[int, set[int] | None] = {}  # None: every year
+    for unit_id in set(unit_ids):
+        if unit_id is not None:
+            cells[unit_id] = None if every_year else set(years)
+    transferee_ids = list(set(transferee_ids))
+    if transferee_ids:
+        signed = (
+            Transformation.objects.filter(transferee_id__in=transferee_ids)
+            .order_by()
+            .values_list("unit_id", "signed_on")
+            .distinct()
+        )
+        for unit_id, signed_on in signed:
+            if unit_id not in cells:
+                cells[unit_id] = set()
+            if cells[unit_id] is not None:
+                cells[unit_id].add(signed_on.year)
+    if not cells:
+        return
+    # Sent as {unit id: years}, an empty set meaning every year (``unit_ids`` and ``years`` also
+    # carry the union, for receivers that need no more).
+    cells = {unit_id: frozenset(unit_years or ()) for unit_id, unit_years in cells.items()}
+    union = set() if any(not y for y in cells.values()) else set().union(*cells.values())
+    transaction.on_commit(
+        lambda: records_changed.send(
+            sender=Achievement,
+            unit_ids=set(cells),
+            years=union,
+            cells=cells,
+        )
+    )
 
 
 def _save(instance, *, acting_user, reason: str) -> None:
@@ -279,9 +327,8 @@ def transferee_upsert(*, code: str, name: str = "", region: str = "", acting_use
     transferee.name, transferee.region = name, region
     _save(transferee, acting_user=acting_user, reason=_("修改"))
     if region_changed:
-        # The region decides whether its contracts are local: every unit with one, every year.
-        unit_ids = Transformation.objects.filter(transferee_id=transferee.pk).values_list("unit_id", flat=True)
-        announce_change(unit_ids=set(unit_ids), years=set())
+        # The region decides whether its contracts are local: every unit with one, in its year.
+        announce_change(transferee_ids=[transferee.pk])
     return transferee
 
 

@@ -127,8 +127,24 @@ def health_report() -> dict:
         "database": database,
         "broker": broker,
         "worker": worker,
+        "statistics": check_statistics() if database == OK else {"status": UNKNOWN},
         "time": timezone.now().isoformat(),
     }
+
+
+def check_statistics() -> dict:
+    """Whether every unit's statistics could be built, and what waits for a recompute.
+
+    Reported, but does not make the site unhealthy: the pages work, the failing unit's figures stay
+    as they were (shown as stale), and the other units' figures are current.
+    """
+    from dashboards.selectors import statistics_health
+
+    try:
+        return statistics_health()
+    except DatabaseError:
+        logger.exception("Health check: cannot read the statistics state")
+        return {"status": UNKNOWN}
 
 
 @never_cache

@@ -1,7 +1,24 @@
 """Behaviour shared by the models of every app, written once."""
 
 from django.db import models
+from django.db.models.fields import DateField
 from django.utils.translation import gettext_lazy as _
+
+
+class DatabaseTomorrow(models.Func):
+    """SQL: the day after the database's current date (UTC on Django's connections).
+
+    The upper bound of record dates in database constraints (``date <= DatabaseTomorrow()``): a
+    record dated today in any time zone (Asia/Shanghai is UTC+8) is at most one day after the UTC
+    date, and a date that satisfies it once satisfies it forever. ``CURRENT_DATE`` is allowed in a
+    CHECK constraint by both PostgreSQL and SQLite (SQLite refuses ``date('now')``).
+    """
+
+    template = "(CURRENT_DATE + 1)"
+    output_field = DateField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="date(CURRENT_DATE, '+1 day')", **extra_context)
 
 
 class TimeStampedModel(models.Model):

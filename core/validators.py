@@ -4,9 +4,11 @@ Each raises ``ValidationError`` with a message that says what is wrong; callers 
 field. Normalisers return the canonical form stored in the database.
 """
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import uscc
@@ -36,6 +38,30 @@ LIAONING_CITIES = {
 }
 
 _REGION_RE = re.compile(r"^\d{6}$")
+
+# data-spec §1 "Dates everywhere": no date of a record lies before this day or after today.
+EARLIEST_RECORD_DATE = datetime.date(1985, 1, 1)
+
+
+def validate_record_date(value: datetime.date | None, label=None) -> None:
+    """A record's date (registration, grant, withdrawal, signature, ...) lies from 1985-01-01 to today.
+
+    ``label`` (the field's name for people) is put in the message, so that the page, the API and the
+    import all say which date is wrong. Today is the site's local date (``TIME_ZONE``).
+    """
+    if value is None:
+        return
+    today = timezone.localdate()
+    if EARLIEST_RECORD_DATE <= value <= today:
+        return
+    params = {
+        "field": label or _("日期"),
+        "first": EARLIEST_RECORD_DATE.isoformat(),
+        "today": today.isoformat(),
+    }
+    raise ValidationError(
+        _("%(field)s应在%(first)s至今天（%(today)s）之间。"), code="record_date_range", params=params
+    )
 
 
 def city_code(region: str) -> str:

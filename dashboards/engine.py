@@ -50,8 +50,8 @@ from django.utils import timezone
 from achievements.models import Achievement, Transformation, Unit
 from achievements.selectors import effective_q, signed_by_q, stock_q
 
-from .models import DirtyCell, Grain, SnapshotState, StatCell
-from .selectors import forget_state
+from .models import DirtyCell, Grain, SnapshotState, StatCell, StatFailure
+from .selectors import EARLIEST_YEAR, forget_state
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,15 @@ _DIM = {
 
 def current_year() -> int:
     return timezone.localdate().year
+
+
+def clamp_year(year: int) -> int:
+    """A year brought into the statistics' range, 1985 … this year (data-spec §1 "Dates everywhere").
+
+    The database refuses dates outside it, but the engine never trusts that: a date that got in
+    anyway (an old row, a constraint dropped by hand) is counted at the edge of the range instead
+    of stretching every build over centuries."""
+    return max(EARLIEST_YEAR, min(int(year), current_year()))
 
 
 def _where_sql(model, q: Q) -> tuple[str, list]:
@@ -426,8 +435,7 @@ def record_year_range() -> tuple[int, int] | None:
     firsts = [d.year for d in (first_registered, first_signed) if d]
     if not firsts:
         return None
-    last = current_year()
-    return min(min(firsts), last), last
+    return clamp_year(min(firsts)), current_year()
 
 
 def _locked_state() -> SnapshotState:
@@ -472,8 +480,12 @@ def recompute_full() -> dict:
         top = StatCell.objects.aggregate(m=Max("version"))["m"] or 0
         version = max(top, state.version or 0) + 1
         span = record_year_range()
+        failures = {}
         if span is not None:
-            build_cells(version=version, years=range(span[0], span[1] + 1))
+            failures = _build_contained(version=version, years=range(span[0], span[1] + 1), unit_ids=None)
+            if failures:
+                # The units that could not be built keep the figures they had, and stay pending.
+                _copy_cells(from_version=state.version, to_version=version, unit_ids=sorted(failures))
         _commit_state(
             state,
             version=version,
@@ -481,9 +493,89 @@ def recompute_full() -> dict:
             last_year=span[1] if span else current_year(),
         )
         DirtyCell.objects.filter(id__in=dirty_ids).delete()
+        mark_dirty(unit_ids=failures, years=[])
+        _record_failures(failures, built=None)
     removed = cleanup_old_versions()
     logger.info("statistics: full recompute into version %s (removed %s old cells)", version, removed)
-    return {"kind": "full", "version": version, "revision": state.revision}
+    result = {"kind": "full", "version": version, "revision": state.revision}
+    if failures:
+        result["failed_units"] = sorted(failures)
+    return result
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _build_contained(
+    *, version: int, years: Iterable[int], unit_ids: list[int] | None, replace_from: int | None = None
+) -> dict[int, str]:
+    """Build the cells of ``unit_ids`` (None: every unit) for ``years`` into ``version``, so that one
+    unit's failure never blocks the others' figures.
+
+    All the units are built together first, in a savepoint; if that fails, each unit is built in a
+    savepoint of its own and the units that fail are left out (nothing of theirs is changed).
+    ``replace_from``: first delete the units' cells of ``version`` from that year on. Returns
+    ``{unit id: error}`` of the units left out; every failure is logged.
+    """
+    years = list(years)
+
+    def attempt(ids: list[int] | None) -> None:
+        with transaction.atomic():  # a savepoint of the run's transaction
+            if replace_from is not None:
+                delete_units, params = _in_sql("unit_id", ids)
+                _execute(
+                    f"DELETE FROM {CELL_TABLE} WHERE version = %s AND year >= %s AND {delete_units}",
+                    [version, replace_from, *params],
+                )
+            build_cells(version=version, years=years, unit_ids=ids)
+
+    try:
+        attempt(unit_ids)
+        return {}
+    except Exception as exc:
+        if unit_ids is not None and len(unit_ids) == 1:
+            logger.exception("statistics: the figures of unit %s could not be built", unit_ids[0])
+            return {unit_ids[0]: _describe(exc)}
+        logger.warning("statistics: a build of several units failed (%s); building them one by one", exc)
+    if unit_ids is None:
+        unit_ids = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
+    failures = {}
+    for unit_id in unit_ids:
+        try:
+            attempt([unit_id])
+        except Exception as exc:
+            logger.exception("statistics: the figures of unit %s could not be built", unit_id)
+            failures[unit_id] = _describe(exc)
+    return failures
+
+
+def _copy_cells(*, from_version: int | None, to_version: int, unit_ids: list[int]) -> None:
+    """Copy the units' cells of one version into another (a failed unit keeps its figures)."""
+    if from_version is None or not unit_ids:
+        return
+    in_units, params = _in_sql("unit_id", unit_ids)
+    columns = _CELL_COLUMNS.split(", ", 1)[1]  # every column but the version
+    _execute(
+        f"INSERT INTO {CELL_TABLE} ({_CELL_COLUMNS}) SELECT %s, {columns} FROM {CELL_TABLE} "
+        f"WHERE version = %s AND {in_units}",
+        [to_version, from_version, *params],
+    )
+
+
+def _record_failures(failures: dict[int, str], *, built: Iterable[int] | None) -> None:
+    """Remember the units that failed (attempts counted); forget those built (None: every other unit)."""
+    forget = StatFailure.objects.exclude(unit_id__in=list(failures))
+    if built is not None:
+        forget = forget.filter(unit_id__in=list(built))
+    forget.delete()
+    now = timezone.now()
+    for unit_id, error in failures.items():
+        updated = StatFailure.objects.filter(unit_id=unit_id).update(
+            error=error, failed_at=now, attempts=F("attempts") + 1
+        )
+        if not updated:
+            StatFailure.objects.create(unit_id=unit_id, error=error, failed_at=now)
 
 
 def _affected_years(dirty: list[tuple[int, int | None]], first_year: int) -> dict[int, int]:
@@ -496,7 +588,7 @@ def _affected_years(dirty: list[tuple[int, int | None]], first_year: int) -> dic
     """
     start: dict[int, int] = {}
     for unit_id, year in dirty:
-        y = first_year if year is None else year
+        y = clamp_year(first_year if year is None else year)
         start[unit_id] = min(start.get(unit_id, y), y)
     # The earliest contract of an achievement registered in a unit's start year or later, per unit.
     reaches_back = Q()
@@ -511,7 +603,7 @@ def _affected_years(dirty: list[tuple[int, int | None]], first_year: int) -> dic
     )
     for unit_id, first_signed in earliest:
         if first_signed and first_signed.year < start[unit_id]:
-            start[unit_id] = first_signed.year
+            start[unit_id] = clamp_year(first_signed.year)
     return start
 
 
@@ -534,27 +626,33 @@ def recompute_incremental() -> dict:
             by_start: dict[int, list[int]] = {}
             for unit_id, start in starts.items():
                 by_start.setdefault(start, []).append(unit_id)
+            failures: dict[int, str] = {}
             for start, unit_ids in sorted(by_start.items()):
-                years = list(range(start, state.last_year + 1))
-                delete_units, params = _in_sql("unit_id", unit_ids)
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"DELETE FROM {CELL_TABLE} WHERE version = %s AND year >= %s AND {delete_units}",
-                        [state.version, start, *params],
-                    )
-                build_cells(version=state.version, years=years, unit_ids=unit_ids)
+                failures |= _build_contained(
+                    version=state.version,
+                    years=range(start, state.last_year + 1),
+                    unit_ids=sorted(unit_ids),
+                    replace_from=start,
+                )
             _commit_state(state, first_year=first_year)
-            DirtyCell.objects.filter(id__in=[row[0] for row in dirty]).delete()
-            units = sorted(starts)
+            # A unit that failed keeps its dirty rows: every later run (the sweep too) tries it again.
+            DirtyCell.objects.filter(id__in=[row[0] for row in dirty if row[1] not in failures]).delete()
+            units = sorted(u for u in starts if u not in failures)
+            _record_failures(failures, built=units)
     if needs_full:
         return recompute_full()
     logger.info("statistics: incremental recompute of %s unit(s)", len(units))
-    return {"kind": "incremental", "version": state.version, "revision": state.revision, "units": units}
+    result = {"kind": "incremental", "version": state.version, "revision": state.revision, "units": units}
+    if failures:
+        result["failed_units"] = sorted(failures)
+    return result
 
 
 def mark_dirty(*, unit_ids: Iterable[int], years: Iterable[int]) -> int:
-    """Record changed (unit, year) pairs durably (empty ``years``: every year of those units)."""
-    years = sorted(set(years)) or [None]
+    """Record changed (unit, year) pairs durably (empty ``years``: every year of those units).
+
+    Years are brought into 1985 … this year (``clamp_year``)."""
+    years = sorted({clamp_year(y) for y in years}) or [None]
     rows = [DirtyCell(unit_id=u, year=y) for u in sorted(set(unit_ids)) if u is not None for y in years]
     DirtyCell.objects.bulk_create(rows)
     return len(rows)

@@ -113,3 +113,25 @@ class RecomputeSchedule(models.Model):
 
     def __str__(self):
         return f"scheduled until {self.scheduled_until}"
+
+
+class StatFailure(models.Model):
+    """A unit whose figures the last recompute could not build (one row per unit).
+
+    Written by ``dashboards.engine`` when a unit's build fails: the other units' figures are
+    committed, this unit keeps its previous figures and its dirty rows (so every later run, the
+    minute sweep included, tries it again), and the row says why. Deleted by the run that builds
+    the unit. Read by ``/healthz/`` and the dashboard (as stale figures).
+    """
+
+    unit_id = models.BigIntegerField(_("单位"), unique=True)
+    error = models.TextField(_("错误"))
+    failed_at = models.DateTimeField(_("最近失败时间"))
+    attempts = models.PositiveIntegerField(_("失败次数"), default=1)
+
+    class Meta:
+        verbose_name = _("统计计算失败")
+        verbose_name_plural = _("统计计算失败")
+
+    def __str__(self):
+        return f"unit={self.unit_id} x{self.attempts}: {self.error[:60]}"

@@ -23,7 +23,7 @@ from achievements.models import Cluster, Unit
 from core.validators import LIAONING_CITIES, normalize_credit_code, validate_region_code
 
 from .metrics import CONTRACT_METRICS, LOCAL_METRICS, METRIC_DEFINITIONS, growth, money, rate
-from .models import DirtyCell, Grain, RecomputeSchedule, SnapshotState, StatCell
+from .models import DirtyCell, Grain, RecomputeSchedule, SnapshotState, StatCell, StatFailure
 
 __all__ = [
     "BREAKDOWN_DIMENSIONS",
@@ -339,7 +339,8 @@ def snapshot_status() -> dict:
     """Which snapshot answers, when it was computed, and whether changes wait for a recompute.
 
     ``stale``: changed records not yet in the snapshot (dirty rows exist, e.g. while the broker is
-    down); ``pending``: a recompute run is queued.
+    down); ``pending``: a recompute run is queued; ``failing``: the figures of some unit could not
+    be built (they stay as they were, and stale, until a run succeeds; see ``statistics_health``).
     """
     state = _state()
     schedule = RecomputeSchedule.objects.filter(pk=1).values_list("scheduled_until", flat=True).first()
@@ -348,4 +349,21 @@ def snapshot_status() -> dict:
         "computed_at": _computed_at(state),
         "stale": DirtyCell.objects.exists(),
         "pending": bool(schedule and schedule > timezone.now()),
+        "failing": StatFailure.objects.exists(),
+    }
+
+
+def statistics_health() -> dict:
+    """The statistics part of ``/healthz/``: ``failing`` while some unit's figures cannot be built
+    (``failing_units``, the last ``error``), and how much waits for a recompute (``pending_units``,
+    ``oldest_pending_seconds``: a figure that keeps growing means no run drains the queue)."""
+    failures = StatFailure.objects.order_by("-failed_at")
+    latest = failures.first()
+    oldest = DirtyCell.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    return {
+        "status": "failing" if latest else "ok",
+        "failing_units": failures.count(),
+        "error": latest.error if latest else None,
+        "pending_units": DirtyCell.objects.values("unit_id").distinct().count(),
+        "oldest_pending_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else None,
     }

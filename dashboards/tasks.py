@@ -22,3 +22,21 @@ def recompute_incremental_task() -> dict:
     # Changes arriving from now on queue a new run; this one takes every dirty row present.
     release_schedule()
     return engine.recompute_incremental()
+
+
+# The sweep: beat sends it every minute (``dashboards.sweep_dirty``, created by a migration) and every
+# worker sends one when it starts (``dashboards.signals``). A message older than this is dropped.
+SWEEP_EXPIRES = 55
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, expires=SWEEP_EXPIRES)
+def sweep_dirty_task() -> dict:
+    """Recompute whatever is still dirty: changes whose queued run was lost (the broker was down or
+    frozen when they were saved, a worker died) and units whose build failed. Does nothing when
+    nothing is dirty, so figures catch up within a minute or so of the broker coming back,
+    without anyone editing."""
+    from .models import DirtyCell
+
+    if not DirtyCell.objects.exists():
+        return {"kind": "none"}
+    return recompute_incremental_task()

@@ -20,6 +20,7 @@ from core.validators import (
     normalize_credit_code,
     normalize_patent_no,
     validate_credit_code,
+    validate_record_date,
     validate_region_code,
 )
 
@@ -119,6 +120,16 @@ _date_cache: dict[str, datetime.date] = {}
 
 
 def parse_date(raw, column) -> datetime.date:
+    """A date cell; every date of a record lies from 1985-01-01 to today (data-spec §1)."""
+    value = _parse_date(raw)
+    try:
+        validate_record_date(value, column.display_label() if column is not None else None)
+    except ValidationError as exc:
+        raise CellError(" ".join(exc.messages)) from None
+    return value
+
+
+def _parse_date(raw) -> datetime.date:
     if isinstance(raw, datetime.datetime):
         if raw.time() != datetime.time():
             raise CellError(_("日期不能包含时间，应为 YYYY-MM-DD。"))

@@ -1,6 +1,7 @@
 """Importing exchange format v1: every bad input is listed and nothing is written; re-imports change
 nothing; changed rows update with history; unit users only import their own unit's rows."""
 
+import datetime
 import io
 import zipfile
 from unittest import mock
@@ -339,7 +340,11 @@ def test_duplicate_keys_in_the_file_are_row_errors(tmp_path, unit):
         ("patent_no", "201310699744.3", "校验位错误"),
         ("trl", 10, "技术成熟度"),
         ("cluster", "Z99", "产业集群清单"),
-        ("ip_granted_on", "1984-12-31", "不能早于1985年4月1日"),
+        ("ip_granted_on", "1985-03-31", "不能早于1985年4月1日"),
+        ("ip_granted_on", "1984-12-31", "授权日期应在1985-01-01至今天"),
+        ("registered_on", "0001-01-01", "登记日期应在1985-01-01至今天"),
+        ("registered_on", "2999-01-01", "登记日期应在1985-01-01至今天"),
+        ("withdrawn_on", "1900-01-01", "撤回日期应在1985-01-01至今天"),
         ("ip_type", "专利", "不是允许的取值"),
     ],
 )
@@ -383,6 +388,7 @@ def test_withdrawn_rows_need_a_withdrawal_date_not_before_registration(tmp_path,
         ("transferee_code", "123", "应为18位"),
         ("transferee_region", "999999", "地区代码"),
         ("signed_on", "2023/06/01", "YYYY-MM-DD"),
+        ("signed_on", "1984-06-01", "签订日期应在1985-01-01至今天"),
         ("mode", "捐赠", "不是允许的取值"),
         ("transferee_name", "", "必填项不能为空"),
     ],
@@ -513,10 +519,10 @@ def test_an_in_memory_upload_is_read_like_a_path(valid_file):
     assert registry_import(source=handle, filename="upload.xlsx", dry_run=True).valid
 
 
-def test_a_transferee_moving_region_announces_every_year_for_its_contracts_units(tmp_path, unit, other_unit):
+def test_a_transferee_moving_region_announces_its_contracts_units_in_their_years(tmp_path, unit, other_unit):
     from .factories import TransformationFactory
 
-    elsewhere = TransformationFactory(achievement__unit=other_unit)
+    elsewhere = TransformationFactory(achievement__unit=other_unit, signed_on=datetime.date(2021, 3, 1))
     path = workbook(tmp_path, achievements=[achievement_row(unit.code)], contracts=[contract_row(unit.code)])
     registry_import(source=path)
     Transformation.objects.filter(pk=elsewhere.pk).update(
@@ -538,5 +544,6 @@ def test_a_transferee_moving_region_announces_every_year_for_its_contracts_units
     assert send.call_args.kwargs == {
         "sender": Achievement,
         "unit_ids": {unit.pk, other_unit.pk},
-        "years": set(),
+        "years": {2021, 2023},
+        "cells": {unit.pk: {2023}, other_unit.pk: {2021}},
     }

@@ -139,6 +139,7 @@ def materialise(registry):
         withdrawn_on = None
         if spec["withdrawn_after"] is not None:
             withdrawn_on = spec["registered_on"] + datetime.timedelta(days=spec["withdrawn_after"])
+            withdrawn_on = min(withdrawn_on, datetime.date.today())  # no record date after today
         unit = units[spec["unit"]]
         row = Achievement.objects.create(
             unit=unit,
