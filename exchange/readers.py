@@ -5,8 +5,11 @@ whole (corrupt, encrypted, too large, wrong encoding, missing sheet) raise ``Fil
 message for the user; nothing has been read into the registry at that point.
 
 Archive safety: ``.xlsx`` files are zip archives too. Before opening one we check the member count,
-the declared total uncompressed size and the compression ratio of each member (zip bombs), and
-openpyxl parses the XML through defusedxml (entity expansion attacks).
+the declared total uncompressed size, the compression method and the compression ratio of each
+member (zip bombs), and openpyxl parses the XML through defusedxml (entity expansion attacks).
+Python's zip reader never inflates a member past its declared size and checks its CRC, so an
+archive whose headers lie about the sizes fails while it is read: every such error (bad zip, bad
+CRC, truncated or corrupt deflate data, unsupported method) becomes a ``FileProblem`` too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import datetime
 import io
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from xml.parsers import expat
@@ -34,6 +38,9 @@ OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # encrypted .xlsx and legacy .xls
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_RATIO = 200  # a member expanding more than 200x (and past 1 MB) is treated as a zip bomb
 CSV_CHUNK = 1 << 20
+METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Excel and every zip tool write
+# What reading a damaged or lying archive member raises (zipfile, zlib; RuntimeError: encrypted).
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError)
 
 
 class FileProblem(Exception):
@@ -41,6 +48,16 @@ class FileProblem(Exception):
         super().__init__(message)
         self.message = message
         self.sheet = sheet
+
+
+def damaged_member(name: str, sheet: str = "") -> FileProblem:
+    return FileProblem(
+        _(
+            "无法读取文件：压缩包中的“%(name)s”已损坏（数据与压缩包记录的大小或校验值不符，或文件不完整）。请重新导出或重新压缩后上传。"
+        )
+        % {"name": name},
+        sheet,
+    )
 
 
 def _limits() -> tuple[int, int]:
@@ -66,6 +83,11 @@ def check_archive(archive: zipfile.ZipFile) -> None:
             )
         if info.flag_bits & 0x1:
             raise FileProblem(_("压缩包已加密：请取消密码后重新导入。"))
+        if info.compress_type not in METHODS:
+            raise FileProblem(
+                _("压缩包中的文件“%(name)s”使用了不支持的压缩方式：请用常规 zip 格式重新压缩。")
+                % {"name": info.filename}
+            )
     if total > max_total:
         raise FileProblem(
             _("文件解压后过大（%(size)d MB，上限 %(max)d MB）。")
@@ -242,7 +264,8 @@ def iter_sheet_xml(stream, shared_strings, date_styles, epoch) -> Iterator[tuple
                 yield from done
                 done.clear()
         parser.Parse(b"", True)
-    except expat.ExpatError:
+    except (expat.ExpatError, ValueError, IndexError, KeyError, TypeError):
+        # malformed XML, or values that cannot be (a number "abc", a shared string index past the end)
         raise FileProblem(_("无法读取文件：文件已损坏或不是有效的 .xlsx 文件。")) from None
     yield from done
 
@@ -251,7 +274,7 @@ class XlsxReader(Reader):
     def __init__(self, fileobj):
         try:
             archive = zipfile.ZipFile(fileobj)
-        except (zipfile.BadZipFile, OSError):
+        except (*ARCHIVE_ERRORS, ValueError):
             raise FileProblem(_("无法读取文件：文件已损坏或不是有效的 .xlsx 文件。")) from None
         check_archive(archive)
         archive.close()
@@ -282,8 +305,8 @@ class XlsxReader(Reader):
         try:
             with self.archive.open(self.paths[sheet_name]) as stream:
                 yield from iter_sheet_xml(stream, self.structure.shared_strings, wb._date_formats, wb.epoch)
-        except (zipfile.BadZipFile, KeyError, OSError):
-            raise FileProblem(_("无法读取文件：文件已损坏或不是有效的 .xlsx 文件。"), sheet_name) from None
+        except (*ARCHIVE_ERRORS, KeyError):
+            raise damaged_member(self.paths[sheet_name], sheet_name) from None
 
     def _close(self):
         self.archive.close()
@@ -315,6 +338,38 @@ class OpenpyxlReader(Reader):
         self.workbook.close()
 
 
+def _is_chinese_text(text: str) -> bool:
+    """Mostly CJK ideographs and punctuation among the non-ASCII characters (not Latin-1 or
+    Cyrillic bytes that happen to pair up into valid GB18030 sequences)."""
+    others = [c for c in text if ord(c) > 0x7F]
+    if not others:
+        return False
+    cjk = sum(
+        1
+        for c in others
+        if "\u4e00" <= c <= "\u9fff"
+        or "\u3400" <= c <= "\u4dbf"
+        or "\u3000" <= c <= "\u303f"
+        or "\uff00" <= c <= "\uffef"
+    )
+    return cjk >= 0.8 * len(others)
+
+
+def detect_encoding(head: bytes) -> str:
+    """The encoding of a non-UTF-8 CSV, for the message. Chinese Excel saves CSV in GBK (GB18030 is
+    its superset): when the bytes decode as GB18030 into Chinese text, that is what it is —
+    charset-normalizer's guess alone calls short GBK files "CP874" or "Big5"."""
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    try:
+        text = decoder.decode(head)  # not final: the head may end inside a character
+    except UnicodeDecodeError:
+        text = ""
+    if _is_chinese_text(text):
+        return "GBK/GB18030"
+    best = from_bytes(head).best()
+    return (best.encoding if best else "").upper()
+
+
 def _check_utf8(name: str, stream) -> None:
     """Refuse a CSV that is not UTF-8 (with or without BOM), naming the encoding detected."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -325,10 +380,7 @@ def _check_utf8(name: str, stream) -> None:
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError:
-            best = from_bytes(head).best()
-            encoding = (
-                (best.encoding if best else "").upper().replace("GB2312", "GBK").replace("GB18030", "GBK")
-            )
+            encoding = detect_encoding(head)
             raise FileProblem(
                 _(
                     "文件“%(name)s”不是 UTF-8 编码（检测为 %(encoding)s）：请在 Excel 中选择“CSV UTF-8（逗号分隔）”另存为 UTF-8 后重新导入。"
@@ -355,7 +407,7 @@ class CsvSetReader(Reader):
     def from_zip(cls, fileobj):
         try:
             archive = zipfile.ZipFile(fileobj)
-        except (zipfile.BadZipFile, OSError):
+        except (*ARCHIVE_ERRORS, ValueError):
             raise FileProblem(_("无法读取文件：压缩包已损坏或不是有效的 .zip 文件。")) from None
         check_archive(archive)
         opener, sizes = {}, {}
@@ -389,25 +441,32 @@ class CsvSetReader(Reader):
         return sheet_name in self.opener
 
     def estimate_rows(self):
+        """Lines of the CSV files (read through: a member whose sizes or CRC lie fails here)."""
         total = 0
-        for open_ in self.opener.values():
-            with open_() as stream:
-                while chunk := stream.read(CSV_CHUNK):
-                    total += chunk.count(b"\n")
+        for sheet_name, open_ in self.opener.items():
+            try:
+                with open_() as stream:
+                    while chunk := stream.read(CSV_CHUNK):
+                        total += chunk.count(b"\n")
+            except ARCHIVE_ERRORS:
+                raise damaged_member(f"{sheet_name}.csv", sheet_name) from None
         return total
 
     def rows(self, sheet_name):
         name = f"{sheet_name}.csv"
-        with self.opener[sheet_name]() as stream:
-            _check_utf8(name, stream)
-        with self.opener[sheet_name]() as stream:
-            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-            try:
-                yield from enumerate((tuple(row) for row in csv.reader(text)), start=1)
-            except csv.Error as exc:
-                raise FileProblem(
-                    _("CSV 文件“%(name)s”格式错误：%(error)s") % {"name": name, "error": exc}, sheet_name
-                ) from None
+        try:
+            with self.opener[sheet_name]() as stream:
+                _check_utf8(name, stream)
+            with self.opener[sheet_name]() as stream:
+                text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+                try:
+                    yield from enumerate((tuple(row) for row in csv.reader(text)), start=1)
+                except csv.Error as exc:
+                    raise FileProblem(
+                        _("CSV 文件“%(name)s”格式错误：%(error)s") % {"name": name, "error": exc}, sheet_name
+                    ) from None
+        except ARCHIVE_ERRORS:
+            raise damaged_member(name, sheet_name) from None
 
     def _close(self):
         archive = getattr(self, "archive", None)

@@ -70,7 +70,7 @@ def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True) 
     try:
         reader = open_reader(source, filename)
     except FileProblem as exc:
-        result = ImportResult()
+        result = ImportResult(file_problem=exc.message)
         result.problem_count = 1
         result.problems.append(
             {"sheet": exc.sheet, "row": None, "column": "", "value": "", "message": exc.message}
@@ -81,12 +81,11 @@ def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True) 
 
 
 def estimate_rows(source, filename: str | None = None) -> int:
-    """A cheap row count (for choosing between in-request and background processing)."""
-    try:
-        with open_reader(source, filename) as reader:
-            return reader.estimate_rows()
-    except FileProblem:
-        return 0
+    """A cheap row count (for choosing between in-request and background processing).
+
+    Raises ``FileProblem`` when the file cannot be read (corrupt, lying sizes, encrypted, …)."""
+    with open_reader(source, filename) as reader:
+        return reader.estimate_rows()
 
 
 # --- import jobs ------------------------------------------------------------------------------
@@ -122,8 +121,18 @@ def _transition(job_id: int, from_status: str, to_status: str, **fields) -> bool
     return bool(ImportJob.objects.filter(pk=job_id, status=from_status).update(status=to_status, **fields))
 
 
+def _fail(job_id: int, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportStatus.FAILED, message=message, progress=100, finished_at=timezone.now()
+    )
+
+
 def import_job_create(*, user, uploaded_file) -> ImportJob:
-    """Store an upload. A unit user's import is restricted to their unit."""
+    """Store an upload. A unit user's import is restricted to their unit.
+
+    A file that cannot be read at all (corrupt or lying archive, encrypted, not a workbook) ends the
+    job ``failed`` here, with the reason in ``message``; the caller validates only ``uploaded`` jobs.
+    """
     job = ImportJob(
         user=user,
         unit=None if user.is_staff else user.unit,
@@ -133,10 +142,18 @@ def import_job_create(*, user, uploaded_file) -> ImportJob:
     job.file.save(uploaded_file.name, uploaded_file, save=False)
     job.full_clean(exclude=["file"])
     job.save()
-    with job.file.open("rb") as handle:
-        job.rows = estimate_rows(handle, job.original_name)
-    job.run_async = job.rows > getattr(settings, "IMPORT_ASYNC_ROWS", 2000)
-    job.save(update_fields=["rows", "run_async"])
+    try:
+        with translation.override(job.language), job.file.open("rb") as handle:
+            job.rows = estimate_rows(handle, job.original_name)
+    except FileProblem as exc:
+        _fail(job.pk, exc.message)
+    except Exception:
+        logger.exception("Reading the upload of import job %s failed", job.pk)
+        _fail(job.pk, _("无法读取文件：文件已损坏或格式不受支持。"))
+    else:
+        job.run_async = job.rows > getattr(settings, "IMPORT_ASYNC_ROWS", 2000)
+        job.save(update_fields=["rows", "run_async"])
+    job.refresh_from_db()
     return job
 
 
@@ -171,6 +188,9 @@ def import_job_validate(*, job_id: int) -> None:
             message=_("校验时发生内部错误，请联系管理员。"),
             finished_at=timezone.now(),
         )
+        return
+    if result.file_problem:
+        _fail(job_id, result.file_problem)
         return
     status = ImportStatus.PREVIEW_READY if result.valid else ImportStatus.INVALID
     ImportJob.objects.filter(pk=job_id).update(
@@ -217,6 +237,9 @@ def import_job_apply(*, job_id: int) -> None:
         return
     finally:
         cache.delete(_progress_key(job_id))
+    if result.file_problem:
+        _fail(job_id, _("导入失败，未写入任何数据：%(error)s") % {"error": result.file_problem})
+        return
     status = ImportStatus.DONE if result.valid else ImportStatus.INVALID
     message = "" if result.valid else _("确认后数据已发生变化，重新校验未通过，未写入任何数据。")
     ImportJob.objects.filter(pk=job_id).update(

@@ -1,8 +1,11 @@
 """python manage.py import_registry PATH [--unit CODE] [--dry-run]
 
 Imports an exchange-format file (.xlsx, .zip of CSV files, or a folder of CSV files) with the same
-validation as the import page. Exit code 0 on success, 1 with the problem list on invalid input.
+validation as the import page. Exit code 0 on success, 1 with the problem list on invalid input,
+1 with one message (no traceback) when the file cannot be read at all.
 """
+
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -30,7 +33,13 @@ class Command(BaseCommand):
                 restrict = Unit.objects.filter(code=normalize_credit_code(unit).upper()).first()
                 if restrict is None:
                     raise CommandError(f"unit {unit} is not in the registry")
+            if not Path(path).exists():
+                raise CommandError(f"{path}: no such file or folder")
             result = registry_import(source=path, unit=restrict, dry_run=dry_run)
+            if result.file_problem:
+                self.stderr.write(result.file_problem)
+                self.stderr.write("the file cannot be read; nothing was written.")
+                raise SystemExit(1)
             if not result.valid:
                 for p in result.problems:
                     row = p["row"] if p["row"] is not None else "-"
