@@ -421,3 +421,16 @@ def test_check_deploy_would_report_https_left_off():
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout
     assert "security.W008" in result.stderr + result.stdout
+
+
+@pytest.mark.django_db
+def test_ssl_redirect_spares_the_health_check(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+
+    page = client.get("/accounts/login/")
+    assert page.status_code == 301
+    assert page["Location"] == "https://testserver/accounts/login/"
+    assert client.get("/healthz/").status_code != 301  # docker's health check speaks plain HTTP
+    secure = client.get("/accounts/login/", secure=True)
+    assert secure["Strict-Transport-Security"] == "max-age=3600"
