@@ -109,6 +109,15 @@ def test_celery_commands_load_the_project_celery_app(name, subcommand):
     assert option_value(argv, "-l", "--loglevel") == "info"
 
 
+def test_worker_pool_processes_are_recycled_after_a_large_import():
+    """Celery's ``--max-memory-per-child`` (KiB): a pool process that grew past it is replaced after
+    its task. Above the idle worker plus an import preview (~100 MB + ~105 MB for 500,000 rows)."""
+    argv = compose_command("worker")
+    limit_kib = int(option_value(argv, "--max-memory-per-child"))
+    assert 256 * 1024 <= limit_kib <= 1024 * 1024
+    assert option_value(argv, "--concurrency", "-c") == "2"
+
+
 def test_beat_uses_the_database_scheduler_class_that_imports():
     scheduler_path = option_value(compose_command("beat"), "--scheduler", "-S")
     assert scheduler_path == "django_celery_beat.schedulers:DatabaseScheduler"
