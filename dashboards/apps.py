@@ -12,3 +12,9 @@ class DashboardsConfig(AppConfig):
         from .receivers import on_records_changed
 
         records_changed.connect(on_records_changed, dispatch_uid="dashboards.records_changed")
+
+        from celery.signals import worker_ready
+
+        from .tasks import sweep_at_worker_start
+
+        worker_ready.connect(sweep_at_worker_start, dispatch_uid="dashboards.sweep_at_worker_start")

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.broker import publish_quickly
+
 from .engine import mark_dirty
 from .models import RecomputeSchedule
 
@@ -15,7 +17,7 @@ logger = logging.getLogger(__name__)
 # A burst of changes (an import, a busy morning) is coalesced into one run this many seconds later.
 RECOMPUTE_COUNTDOWN = 5
 # How long a queued run counts as "scheduled": after that a new change queues another one (a run
-# lost with a broker or a worker is thus retried by the next change; the nightly run repairs the rest).
+# lost with a broker or a worker is retried by the next change, and by the sweep every minute).
 SCHEDULE_HOLD = datetime.timedelta(minutes=2)
 
 
@@ -67,7 +69,7 @@ def schedule_incremental() -> bool:
 
     def enqueue():
         try:
-            recompute_incremental_task.apply_async(countdown=RECOMPUTE_COUNTDOWN)
+            publish_quickly(recompute_incremental_task, countdown=RECOMPUTE_COUNTDOWN)
         except Exception:
             logger.exception("statistics: could not queue the incremental recompute; it stays pending")
             try:

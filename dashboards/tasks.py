@@ -1,9 +1,13 @@
 """Celery tasks of the statistics engine. Thin: they call the engine, which is idempotent by state
 (dirty rows, snapshot versions), so a repeated or redelivered task does no harm."""
 
+import logging
+
 from celery import shared_task
 
 from . import engine
+
+logger = logging.getLogger(__name__)
 
 FULL_RECOMPUTE_EXPIRES = 6 * 3600  # a nightly run that could not start within 6 hours is dropped
 
@@ -40,3 +44,12 @@ def sweep_dirty_task() -> dict:
     if not DirtyCell.objects.exists():
         return {"kind": "none"}
     return recompute_incremental_task()
+
+
+def sweep_at_worker_start(sender=None, **kwargs) -> None:
+    """``worker_ready`` receiver: queue one sweep as the worker starts, so that changes saved while
+    the broker or every worker was down are recomputed without waiting for beat or an edit."""
+    try:
+        sweep_dirty_task.apply_async()
+    except Exception:
+        logger.exception("statistics: could not queue the sweep at worker start")

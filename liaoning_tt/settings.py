@@ -119,6 +119,9 @@ else:
 # One cache per process by default; production sets CACHE_URL (e.g. redis://redis:6379/1) so that web
 # processes and workers share it (import progress, statistics answers keyed by snapshot revision).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The cache is optional: short timeouts, Redis errors read as misses (core/cache.py).
+    CACHES["default"]["BACKEND"] = "core.cache.DegradingRedisCache"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -183,6 +186,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
+# The request path (a save queueing its recompute) waits at most about twice this for the broker,
+# and never retries (core/broker.py); the work stays durable in the database (DirtyCell).
+CELERY_PUBLISH_TIMEOUT = env.float("CELERY_PUBLISH_TIMEOUT", default=0.3)
 # /healthz/: how long to wait for the broker, and how old the last worker heartbeat may be (seconds).
 HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=2.0)
 HEALTH_WORKER_MAX_AGE = env.int("HEALTH_WORKER_MAX_AGE", default=180)
