@@ -264,6 +264,9 @@ def test_redis_stopped_or_frozen_pages_answer_saves_return_and_the_sweep_catches
     year = achievement.registered_on.year
     scope = Scope(unit=achievement.unit.code)
     assert caches["default"].set("probe", 1) is None and caches["default"].get("probe") == 1  # Redis is used
+    client.force_login(staff)
+    for path in ("/", "/achievements/", "/contracts/", "/dashboard/"):  # a running site is warm
+        assert client.get(path).status_code == 200
 
     own_redis.kill()
     _assert_degraded_but_answering(client, staff, achievement, convertible=True)
