@@ -119,12 +119,12 @@ def generate(cursor, *, units: int, achievements: int, contracts: int, first_yea
                (ARRAY['invention_patent','utility_model','software','know_how','other'])[1 + i %% 5],
                'P' || i, 1 + (i * 7) %% 9, i %% 3 = 0, i %% 4 = 0, reg,
                CASE WHEN i %% 20 = 0 THEN 'withdrawn' ELSE 'active' END,
-               CASE WHEN i %% 20 = 0 THEN reg + (i %% 900) END,
+               CASE WHEN i %% 20 = 0 THEN least(reg + (i %% 900), current_date) END,
                -- each unit works in three clusters; one achievement in ten has none
                CASE WHEN i %% 10 = 0 THEN NULL
                     ELSE (%(clusters)s::bigint[])[1 + ((i %% %(units)s) * 3 + i %% 3) %% cardinality(%(clusters)s::bigint[])] END,
                %(unit0)s + (i %% %(units)s)
-        FROM (SELECT i, make_date(%(first)s, 1, 1) + (hashint4(i) & 2147483647) %% %(days)s AS reg
+        FROM (SELECT i, least(make_date(%(first)s, 1, 1) + (hashint4(i) & 2147483647) %% %(days)s, current_date) AS reg
               FROM generate_series(1, %(n)s) i) g
         """,
         {
@@ -144,7 +144,8 @@ def generate(cursor, *, units: int, achievements: int, contracts: int, first_yea
             amount, received, status, registration_no, achievement_id, transferee_id, unit_id)
         SELECT now(), now(), true, 1, 'HT' || j, (ARRAY['transfer','license','transfer','license','equity',
                'cooperation','self','other'])[1 + j %% 8],
-               greatest(a.registered_on - 200, make_date(%(first)s, 1, 1)) + (hashint4(j) & 2147483647) %% 1200,
+               least(greatest(a.registered_on - 200, make_date(%(first)s, 1, 1)) + (hashint4(j) & 2147483647) %% 1200,
+                     current_date),
                amt, CASE WHEN j %% 3 = 0 THEN NULL ELSE round(amt * 0.6, 2) END,
                CASE WHEN j %% 25 = 0 THEN 'cancelled' ELSE 'effective' END, '',
                a.id, %(t0)s + (j %% 5000), a.unit_id
@@ -155,11 +156,7 @@ def generate(cursor, *, units: int, achievements: int, contracts: int, first_yea
         """,
         {"first": first_year, "t0": transferee0, "a0": a0, "a1": a1, "n": contracts},
     )
-    # Keep dates within the ten years (a contract "signed" in the future is moved to this year).
-    cursor.execute(
-        "UPDATE achievements_transformation SET signed_on = make_date(%s, 6, 30) WHERE signed_on > current_date",
-        [first_year + YEARS - 1],
-    )
+    # Dates stop at today: records dated in the future are refused (a constraint of every date).
     cursor.execute("ANALYZE")
 
 
