@@ -114,6 +114,7 @@ def _force_registered_on(achievement, value):
     table = Achievement._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending deferred checks before ALTER
             cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT achievement_registered_on_1985_to_today')
         else:
             cursor.execute("PRAGMA ignore_check_constraints = ON")
