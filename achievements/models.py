@@ -177,7 +177,8 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
     )
     funded = models.BooleanField(_("财政资助"), default=False)
     convertible = models.BooleanField(_("可转化"), default=False, db_index=True)
-    registered_on = models.DateField(_("登记日期"), db_index=True)
+    # Indexed by achievement_stock_idx (registered_on, withdrawn_on), which starts with it.
+    registered_on = models.DateField(_("登记日期"))
     ip_granted_on = models.DateField(_("授权日期"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=20, choices=AchievementStatus.choices, default=AchievementStatus.ACTIVE
@@ -245,6 +246,8 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
         indexes = [
             models.Index(fields=["unit", "registered_on"], name="achievement_unit_reg_idx"),
             models.Index(fields=["status", "registered_on"], name="achievement_status_reg_idx"),
+            # The year-end stock (selectors.stock_q) reads both dates: counted from the index alone.
+            models.Index(fields=["registered_on", "withdrawn_on"], name="achievement_stock_idx"),
         ]
 
     def __str__(self):

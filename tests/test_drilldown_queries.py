@@ -41,6 +41,16 @@ def test_contract_condition_is_one_index_probe_per_achievement(db, unit, narrow,
     assert "transformation_status_sign_idx" not in plan, plan
 
 
+def test_year_end_stock_is_counted_from_one_index(db):
+    """Without the (registered_on, withdrawn_on) index the count reads every row's withdrawal date."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's planner is checked here; PostgreSQL plans from statistics (see the benchmark)")
+    plan = sqlite_plan(
+        selectors.achievements_in_stock(Achievement.objects.all(), 2023).order_by().values("pk")
+    )
+    assert "USING COVERING INDEX achievement_stock_idx" in plan, plan
+
+
 def test_benchmark_collects_every_drilldown_link_of_the_dashboard(staff_client, unit):
     build_registry(unit)
     recompute()
