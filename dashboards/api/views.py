@@ -99,8 +99,9 @@ SCOPE_PARAMETERS = [
         "format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"], description="导出格式（默认 json）"
     ),
 ]
+YEAR_SCHEMA = {"type": "integer", "minimum": EARLIEST_YEAR}  # the maximum is the current year
 YEAR_PARAMETER = OpenApiParameter(
-    "year", OpenApiTypes.INT, required=True, description=f"统计年份，{EARLIEST_YEAR} 至今年"
+    "year", YEAR_SCHEMA, required=True, description=f"统计年份，{EARLIEST_YEAR} 至今年"
 )
 
 _FIGURE_TYPES = {
@@ -400,8 +401,8 @@ class TimeseriesView(StatsAPIView):
     @extend_schema(
         summary="历年指标（时间序列）",
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.INT, required=True, description="起始年份"),
-            OpenApiParameter("to", OpenApiTypes.INT, required=True, description="截止年份（不早于起始年份）"),
+            OpenApiParameter("from", YEAR_SCHEMA, required=True, description="起始年份"),
+            OpenApiParameter("to", YEAR_SCHEMA, required=True, description="截止年份（不早于起始年份）"),
             *SCOPE_PARAMETERS,
         ],
         responses={
