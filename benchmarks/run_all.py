@@ -3,6 +3,8 @@
     python benchmarks/run_all.py            # full size (each benchmark's defaults)
     python benchmarks/run_all.py --small    # tiny sizes, as CI runs them (make bench-smoke)
 
+Every benchmarks/*_bench.py is picked up (import_bench, drilldown_bench, stats_bench).
+
 Arguments are passed to every benchmark unchanged, so they share flag conventions (``--small``).
 Each runs in its own process (each sets up Django on its own scratch database). The exit code is
 non-zero when any benchmark fails.
