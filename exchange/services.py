@@ -45,15 +45,36 @@ def registry_import(
     when any problem is found. Returns the result with the counts and the problems.
     """
     if dry_run:
-        return _validate_source(source, filename, unit=unit, lock=False, progress=progress, keep_plan=False)
+        result = _validate_source(source, filename, unit=unit, lock=False, progress=progress, keep_plan=False)
+        result.plan = None
+        return result
     validate_progress = (lambda f: progress(f * VALIDATE_SHARE)) if progress else None
     write_progress = (lambda f: progress(VALIDATE_SHARE + f * (1 - VALIDATE_SHARE))) if progress else None
     with transaction.atomic():
-        result = _validate_source(source, filename, unit=unit, lock=True, progress=validate_progress)
+        # Two passes over the file, both under the row locks of this transaction, so memory holds
+        # keys and one chunk of rows, never the file: check everything (no rows kept), then read
+        # again and write chunk by chunk.
+        result = _validate_source(
+            source, filename, unit=unit, lock=True, progress=validate_progress, keep_plan=False
+        )
         plan = result.plan
-        if not result.valid or plan is None or not plan.write_count:
+        if not result.valid or plan is None:
             return result
-        write_plan(plan, acting_user=acting_user, reason=reason or _("导入"), progress=write_progress)
+        total = result.change_count + sum(result.counts["transferees"][k] for k in ("add", "update"))
+        if not total:
+            result.plan = None
+            return result
+        written = _write_source(
+            source,
+            filename,
+            unit=unit,
+            checked=plan,
+            total=total,
+            acting_user=acting_user,
+            reason=reason or _("导入"),
+            progress=write_progress,
+        )
+        plan.unit_ids.update(written.unit_ids)  # with the units the write created
         # The one affected-scope rule: the touched units in the changed years (every year when a
         # unit's type or region changed), and for a transferee moved to or from Liaoning every
         # unit with a contract of theirs, in those contracts' years.
@@ -66,7 +87,31 @@ def registry_import(
     return result
 
 
-def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True) -> ImportResult:
+def _write_source(source, filename, *, unit, checked, total, acting_user, reason, progress):
+    """The writing pass: the file again, each chunk written as it is diffed; returns its plan."""
+    done = 0
+
+    def sink(part) -> None:
+        nonlocal done
+        n = part.write_count
+        if not n:
+            return
+        part_progress = (lambda f: progress(min((done + f * n) / total, 1.0))) if progress else None
+        write_plan(part, acting_user=acting_user, reason=reason, progress=part_progress)
+        done += n
+
+    result = _validate_source(
+        source, filename, unit=unit, lock=True, progress=None, sink=sink, checked=checked
+    )
+    if not result.valid or result.plan is None:
+        # The checking pass just found the file valid under the same locks: this is a bug.
+        raise RuntimeError(f"the writing pass found problems: {result.problems[:3]}")
+    return result.plan
+
+
+def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True, **writing) -> ImportResult:
+    if hasattr(source, "seek"):
+        source.seek(0)  # an open upload is read more than once
     try:
         reader = open_reader(source, filename)
     except FileProblem as exc:
@@ -77,7 +122,7 @@ def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True) 
         )
         return result
     with reader:
-        return validate(reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan)
+        return validate(reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan, **writing)
 
 
 def estimate_rows(source, filename: str | None = None) -> int:

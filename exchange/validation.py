@@ -158,9 +158,16 @@ class Validator:
         lock: bool = False,
         progress=None,
         keep_plan: bool = True,
+        sink: Callable[[Plan], None] | None = None,
+        checked: Plan | None = None,
     ):
         self.reader = reader
         self.keep_plan = keep_plan  # False for a preview: count and sample the changes, keep no rows
+        # Writing pass (after a checking pass found the file valid, in the same transaction): each
+        # chunk's part of the plan goes to ``sink`` and is dropped; the transferees come from the
+        # checking pass's plan ``checked``, written before the first contract.
+        self.sink = sink
+        self.checked = checked
         self.unit = unit  # a unit user's import: only this unit's rows are allowed
         # Whose rights the rows are checked against (achievements.policies): a unit-restricted import
         # has a unit user's rights, whoever runs it; an unrestricted one is the department's.
@@ -441,12 +448,33 @@ class Validator:
         counts["transferees"] = {"add": 0, "update": 0, "unchanged": 0}
 
         self._units()
+        self._flush()
         self._stream(fmt.ACHIEVEMENTS, self.check_achievement, self.achievement_rows, self._diff_achievements)
+        if self.sink is not None and self.checked is not None:
+            self.plan.transferees_create = dict(self.checked.transferees_create)
+            self.plan.transferees_update = dict(self.checked.transferees_update)
+            self.plan.transferee_ids = dict(self.checked.transferee_ids)
+            self._flush()
         self._stream(
             fmt.TRANSFORMATIONS, self.check_transformation, self.contract_rows, self._diff_transformations
         )
-        self._diff_transferees()
+        if self.sink is None:
+            self._diff_transferees()
         self._report()
+
+    def _flush(self) -> None:
+        """Writing pass: hand the rows diffed so far to the sink and let them go."""
+        if self.sink is None or self.result.problem_count:
+            return
+        plan = self.plan
+        self.sink(plan)
+        for code, pk in plan.unit_ids.items():
+            self.code_of_unit[pk] = code  # units created by the sink
+        plan.units_create, plan.units_update = [], []
+        plan.achievements_create, plan.achievements_update = [], []
+        plan.transformations_create, plan.transformations_update = [], []
+        plan.transferees_create, plan.transferees_update = {}, {}
+        plan.achievement_ids = {}
 
     def _stream(self, sheet: fmt.Sheet, check, seen: dict[str, int], diff) -> None:
         """Read a keyed sheet as a stream and diff its valid rows in chunks of ``DIFF_CHUNK``.
@@ -476,9 +504,11 @@ class Validator:
                 chunk.append((row_no, key, tuple(v)))
                 if len(chunk) >= DIFF_CHUNK:
                     diff(chunk)
+                    self._flush()
                     chunk = []
         if chunk:
             diff(chunk)
+            self._flush()
 
     # --- database lookups -----------------------------------------------------------------------
 
@@ -633,7 +663,8 @@ class Validator:
             ach_key = (key[0], v[T["achievement_ref"]])
             in_file = self.achievement_rows.get(_compact(*ach_key))
             pending.append((row_no, key, v, ach_key, in_file))
-            if (in_file is None or in_file < 0) and ach_key[0] in plan.unit_ids:
+            # (the writing pass finds every achievement in the registry: the file's are written)
+            if (in_file is None or in_file < 0 or self.sink is not None) and ach_key[0] in plan.unit_ids:
                 lookup.add((plan.unit_ids[ach_key[0]], ach_key[1]))
         in_registry = {
             (self.code_of_unit[row[1]], row[2]): row[0]
@@ -870,12 +901,23 @@ class Validator:
 
 
 def validate(
-    reader: Reader, *, unit: Unit | None = None, lock: bool = False, progress=None, keep_plan: bool = True
+    reader: Reader,
+    *,
+    unit: Unit | None = None,
+    lock: bool = False,
+    progress=None,
+    keep_plan: bool = True,
+    sink: Callable[[Plan], None] | None = None,
+    checked: Plan | None = None,
 ) -> ImportResult:
-    """Validate the reader's file. With ``keep_plan=False`` (a preview) the rows to write are not
-    kept: the result has the counts, the sample of changes and the problems, and no plan."""
-    validator = Validator(reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan)
+    """Validate the reader's file. With ``keep_plan=False`` the rows to write are not kept: the
+    result has the counts, the sample of changes, the problems and a plan without rows (units,
+    years, transferees). With ``sink`` (and the ``checked`` plan of a first pass), the rows are
+    handed to ``sink`` chunk by chunk: the bounded-memory write."""
+    validator = Validator(
+        reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan, sink=sink, checked=checked
+    )
     result = validator.run()
-    if result.valid and keep_plan:
+    if result.valid:
         result.plan = validator.plan
     return result

@@ -312,3 +312,34 @@ def test_the_import_memory_benchmark_prints_the_figure_at_tiny_size():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "peak RSS above idle" in result.stdout and "rows/s CPU" in result.stdout
+
+
+def test_the_confirmed_import_writes_chunk_by_chunk(tmp_path, monkeypatch, staff_user):
+    """The write reads the file a second time and writes each chunk as it is diffed: no call of the
+    writer holds more than one chunk of rows (and the transferees), and everything is written."""
+    from achievements.models import Transformation
+    from exchange import services, validation
+
+    monkeypatch.setattr(validation, "DIFF_CHUNK", 5)
+    parts = []
+    real_write_plan = services.write_plan
+
+    def spy(part, **kwargs):
+        parts.append(
+            (
+                len(part.achievements_create) + len(part.achievements_update),
+                len(part.transformations_create) + len(part.transformations_update),
+                len(part.transferees_create),
+            )
+        )
+        real_write_plan(part, **kwargs)
+
+    monkeypatch.setattr(services, "write_plan", spy)
+    path = write_sample_csv_zip(tmp_path / "registry.zip", units=2, achievements=23, contracts=31)
+    result = registry_import(source=path, acting_user=staff_user)
+    assert result.valid, result.problems[:3]
+    assert Achievement.objects.count() == 23 and Transformation.objects.count() == 31
+    assert max(a for a, _c, _t in parts) <= 5 and max(c for _a, c, _t in parts) <= 5
+    assert sum(a for a, _c, _t in parts) == 23 and sum(c for _a, c, _t in parts) == 31
+    assert sum(t for _a, _c, t in parts) == result.counts["transferees"]["add"] > 0
+    assert registry_import(source=path, dry_run=True).change_count == 0  # written exactly as the file says
