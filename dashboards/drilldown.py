@@ -1,5 +1,7 @@
 """Drill-down links: every figure on the dashboard points at the list of the records behind it.
 
+Which list, with which parameters, is declared per metric in ``dashboards.catalogue``.
+
 A figure and its list use the same definition (``achievements.selectors`` through the list's
 FilterSet), so the total count shown on the list equals the figure clicked. The parameter names are
 those of ``achievements.filtersets``.
@@ -10,27 +12,7 @@ from urllib.parse import urlencode
 
 from django.urls import get_script_prefix, reverse
 
-ACHIEVEMENT_LIST = "achievements:achievement_list"
-CONTRACT_LIST = "achievements:transformation_list"
-
-# metric -> (list URL name, query parameters for year Y). Metrics without a list of their own
-# (distinct units) have no link.
-_METRIC_LISTS = {
-    "achievements": (ACHIEVEMENT_LIST, lambda y: {"stock_year": y}),
-    "convertible": (ACHIEVEMENT_LIST, lambda y: {"stock_year": y, "convertible": "true"}),
-    "transformed": (ACHIEVEMENT_LIST, lambda y: {"transformed_in": y}),
-    # The numerator of the conversion rate: stock achievements transformed on or before 31 Dec Y.
-    "conversion_rate": (ACHIEVEMENT_LIST, lambda y: {"stock_year": y, "transformed_by": y}),
-    "contracts": (CONTRACT_LIST, lambda y: {"signed_year": y, "status": "effective"}),
-    "amount": (CONTRACT_LIST, lambda y: {"signed_year": y, "status": "effective"}),
-    "received": (CONTRACT_LIST, lambda y: {"signed_year": y, "status": "effective"}),
-    # The numerator of the local conversion rates: contracts whose transferee is in Liaoning.
-    "local_rate_amount": (
-        CONTRACT_LIST,
-        lambda y: {"signed_year": y, "status": "effective", "local": "true"},
-    ),
-    "local_rate_count": (CONTRACT_LIST, lambda y: {"signed_year": y, "status": "effective", "local": "true"}),
-}
+from .catalogue import CONTRACT_LIST, METRICS_BY_NAME
 
 # breakdown dimension -> list parameter; ``mode`` exists only on contracts.
 DIMENSION_PARAMS = {
@@ -58,14 +40,14 @@ def scope_params(scope) -> dict:
 def metric_url(metric: str, *, year: int, scope, extra: dict | None = None) -> str | None:
     """The list whose total count equals ``metric`` (or, for amounts and rates, whose records make
     it up) for ``year`` in ``scope``; ``extra`` narrows it further (a breakdown row)."""
-    target = _METRIC_LISTS.get(metric)
+    entry = METRICS_BY_NAME.get(metric)
+    target = entry.drilldown if entry else None  # the catalogue's list for the metric, if any
     if target is None:
-        return None
-    url_name, params_for_year = target
-    if extra and "mode" in extra and url_name != CONTRACT_LIST:
+        return None  # e.g. distinct units, same-unit growth: no list of their own
+    if extra and "mode" in extra and target.url_name != CONTRACT_LIST:
         return None  # achievements have no transformation mode
-    params = {**params_for_year(year), **scope_params(scope), **(extra or {})}
-    return f"{_list_path(url_name, get_script_prefix())}?{urlencode(params)}"
+    params = {**target.query(year), **scope_params(scope), **(extra or {})}
+    return f"{_list_path(target.url_name, get_script_prefix())}?{urlencode(params)}"
 
 
 def row_url(metric: str, *, year: int, scope, by: str, key) -> str | None:

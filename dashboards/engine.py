@@ -50,6 +50,7 @@ from django.utils import timezone
 from achievements.models import Achievement, Transformation, Unit
 from achievements.selectors import effective_q, signed_by_q, stock_q
 
+from .catalogue import COLUMN_NAMES, COUNT_COLUMNS, MONEY_COLUMNS
 from .models import DirtyCell, Grain, SnapshotState, StatCell, StatFailure
 from .selectors import EARLIEST_YEAR, forget_state
 
@@ -60,9 +61,10 @@ ACHIEVEMENT_TABLE = Achievement._meta.db_table
 UNIT_TABLE = Unit._meta.db_table
 TRANSFORMATION_TABLE = Transformation._meta.db_table
 
-_CELL_COLUMNS = (
-    "version, grain, year, unit_id, unit_type, region, city, cluster_id, dim, achievements, convertible, "
-    "transformed_by, transformed, contracts, local_contracts, amount, received, local_amount"
+# The key columns of a cell, then its figure columns as the metric catalogue declares them (each
+# filled below: the stock pass and the contract pass produce one aliased column per figure).
+_CELL_COLUMNS = ", ".join(
+    ("version", "grain", "year", "unit_id", "unit_type", "region", "city", "cluster_id", "dim", *COLUMN_NAMES)
 )
 # Scratch tables of one build (temporary: private to the connection, gone with a rollback).
 TMP_CONTRACTS = "stats_tmp_contracts"  # effective contracts per (achievement, year, mode)
@@ -337,22 +339,36 @@ def _stock_rows(grain: str, years: list[int]) -> str:
         f"{pick('c')} AS convertible, {pick('t')} AS transformed_by "
         f"FROM ({grouped}) s CROSS JOIN ({_years_sql(years)}) yrs"
     )
-    return (
-        f"SELECT x.year, x.unit_id, x.cluster_id, x.dim, x.achievements, x.convertible, x.transformed_by, "
-        f"0 AS transformed, 0 AS contracts, 0 AS local_contracts, 0 AS amount, 0 AS received, 0 AS local_amount "
-        f"FROM ({unpivot}) x WHERE x.achievements > 0"
-    )
+    figures = _figure_list({name: f"x.{name}" for name in ("achievements", "convertible", "transformed_by")})
+    return f"SELECT x.year, x.unit_id, x.cluster_id, x.dim, {figures} FROM ({unpivot}) x WHERE x.achievements > 0"
+
+
+def _figure_list(produced: dict[str, str]) -> str:
+    """SQL: every figure column of a cell in the catalogue's order, as ``produced`` (column: expression)
+    gives it and 0 where this pass does not produce it, so the stock and contract rows line up."""
+    unknown = set(produced) - set(COLUMN_NAMES)
+    if unknown:
+        raise ValueError(f"not a snapshot column: {sorted(unknown)}")
+    return ", ".join(f"{produced.get(name, '0')} AS {name}" for name in COLUMN_NAMES)
 
 
 def _contract_rows(grain: str) -> str:
     """Contract figures of a grain, one row per (year, unit, cluster, dim)."""
     dim = _DIM[grain]
     if _grouping_sets() and grain == Grain.MODE:  # already one row per (year, unit, cluster, mode)
+        figures = _figure_list(
+            {
+                "transformed": "g.transformed",
+                "contracts": "g.n",
+                "local_contracts": "g.n_local",
+                "amount": "g.amount_sum",
+                "received": "g.received_sum",
+                "local_amount": "g.local_amount_sum",
+            }
+        )
         return (
             "SELECT g.year AS year, g.unit_ref AS unit_id, g.cluster_ref AS cluster_id, g.mode AS dim, "
-            "0 AS achievements, 0 AS convertible, 0 AS transformed_by, g.transformed AS transformed, "
-            "g.n AS contracts, g.n_local AS local_contracts, g.amount_sum AS amount, g.received_sum AS received, "
-            f"g.local_amount_sum AS local_amount FROM {TMP_FINE} g WHERE g.by_mode = 1"
+            f"{figures} FROM {TMP_FINE} g WHERE g.by_mode = 1"
         )
     if _grouping_sets():  # both groupings are in the fine scratch table
         source, transformed = f"{TMP_FINE} g", _int_sum("g.transformed")
@@ -361,20 +377,25 @@ def _contract_rows(grain: str) -> str:
         source, transformed, where = f"{TMP_CONTRACTS} g", "COUNT(*)", "WHERE g.year >= %s AND g.year <= %s"
     else:
         source, transformed, where = f"{TMP_FINE} g", _int_sum("g.transformed"), ""
+    figures = _figure_list(
+        {
+            "transformed": transformed,
+            "contracts": _int_sum("g.n"),
+            "local_contracts": _int_sum("g.n_local"),
+            "amount": _money_sum("g.amount_sum"),
+            "received": _money_sum("g.received_sum"),
+            "local_amount": _money_sum("g.local_amount_sum"),
+        }
+    )
     return (
         f"SELECT g.year AS year, g.unit_ref AS unit_id, g.cluster_ref AS cluster_id, {dim or chr(39) * 2} AS dim, "
-        f"0 AS achievements, 0 AS convertible, 0 AS transformed_by, {transformed} AS transformed, "
-        f"{_int_sum('g.n')} AS contracts, {_int_sum('g.n_local')} AS local_contracts, "
-        f"{_money_sum('g.amount_sum')} AS amount, {_money_sum('g.received_sum')} AS received, "
-        f"{_money_sum('g.local_amount_sum')} AS local_amount "
-        f"FROM {source} {where} GROUP BY g.year, g.unit_ref, g.cluster_ref{', ' + dim if dim else ''}"
+        f"{figures} FROM {source} {where} GROUP BY g.year, g.unit_ref, g.cluster_ref{', ' + dim if dim else ''}"
     )
 
 
 def _insert_cells(*, version: int, grain: str, years: list[int]) -> None:
     """One row per cell of the grain: stock and contract figures side by side."""
-    counts = ("achievements", "convertible", "transformed_by", "transformed", "contracts", "local_contracts")
-    amounts = ("amount", "received", "local_amount")
+    counts, amounts = COUNT_COLUMNS, MONEY_COLUMNS
     if grain == Grain.MODE:  # one row per (year, unit, cluster, mode) already: nothing to merge
         rows, params = _contract_rows(grain), [] if _grouping_sets() else [min(years), max(years)]
         values = [f"r.{name}" for name in counts]

@@ -7,14 +7,17 @@ as integers, amounts as decimal strings with 2 places, rates rounded half-up to 
 """
 
 import datetime
+import decimal
 import hashlib
 import time
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +25,8 @@ from achievements.choices import IPType, TransformationMode, UnitType
 from achievements.models import Cluster, Unit
 from core.validators import LIAONING_CITIES, normalize_credit_code, validate_region_code
 
-from .metrics import CONTRACT_METRICS, LOCAL_METRICS, METRIC_DEFINITIONS, growth, money, rate
+from . import catalogue
+from .catalogue import METRIC_DEFINITIONS, Figures
 from .models import DirtyCell, Grain, RecomputeSchedule, SnapshotState, StatCell, StatFailure
 
 __all__ = [
@@ -63,14 +67,14 @@ class ScopeError(ValueError):
 
 
 BREAKDOWN_DIMENSIONS = {
-    # by: (grain, group-by fields of StatCell)
-    "unit": (Grain.BASE, ("unit__code", "unit__name")),
-    "unit_type": (Grain.BASE, ("unit_type",)),
-    "region": (Grain.BASE, ("city",)),
-    "cluster": (Grain.BASE, ("cluster__code", "cluster__name")),
-    "mode": (Grain.MODE, ("dim",)),
-    "trl": (Grain.TRL, ("dim",)),
-    "ip_type": (Grain.IP_TYPE, ("dim",)),
+    # by: (grain, group-by fields of StatCell, the cell column that identifies a group)
+    "unit": (Grain.BASE, ("unit__code", "unit__name"), "unit_id"),
+    "unit_type": (Grain.BASE, ("unit_type",), "unit_type"),
+    "region": (Grain.BASE, ("city",), "city"),
+    "cluster": (Grain.BASE, ("cluster__code", "cluster__name"), "cluster_id"),
+    "mode": (Grain.MODE, ("dim",), "dim"),
+    "trl": (Grain.TRL, ("dim",), "dim"),
+    "ip_type": (Grain.IP_TYPE, ("dim",), "dim"),
 }
 
 
@@ -163,63 +167,107 @@ def snapshot_marker() -> tuple[int | None, datetime.datetime | None]:
     return state.revision, _computed_at(state)
 
 
-_SUMMED = (
-    "achievements",
-    "convertible",
-    "transformed_by",
-    "transformed",
-    "contracts",
-    "local_contracts",
-    "amount",
-    "received",
-    "local_amount",
-)
-_DISTINCT_UNITS = {
-    "units": "achievements",
-    "convertible_units": "convertible",
-    "transforming_units": "transformed",
-}
+class _CellFigures(Figures):
+    """The figures of one aggregated row of cells (see ``_aggregates``) for the catalogue's formulas.
+
+    ``prev``: the Y−1 row (else the row's ``x_prev_*`` sums); ``same``: the same-unit sums
+    ``{column: (Y, Y−1)}`` of the row's group (see ``_same_unit_sums``)."""
+
+    def __init__(self, row: dict, prev: dict | None = None, same: dict | None = None):
+        self.row, self.prev, self.same = row, prev, same or {}
+
+    def current(self, column: str):
+        return self.row.get(f"x_{column}") or 0
+
+    def previous(self, column: str):
+        if self.prev is not None:
+            return self.prev.get(f"x_{column}") or 0
+        return self.row.get(f"x_prev_{column}") or 0
+
+    def distinct_units(self, column: str) -> int:
+        return self.row.get(f"x_units_{column}") or 0
+
+    def same_units(self, column: str) -> tuple:
+        return self.same.get(column, (0, 0))
 
 
 def _aggregates(current: Q, previous: Q | None) -> dict:
-    """Aggregates over cells, named ``x_<metric>`` (so they never shadow a cell column)."""
-    aggregates = {f"x_{name}": Sum(name, filter=current) for name in _SUMMED}
-    for name, column in _DISTINCT_UNITS.items():
-        aggregates[f"x_{name}"] = Count("unit_id", distinct=True, filter=current & Q(**{f"{column}__gt": 0}))
+    """Aggregates over cells, named ``x_<column>`` (so they never shadow a cell column): the sums
+    the catalogue's metrics read, their distinct-unit counts, and (``previous``) the Y−1 sums."""
+    aggregates = {f"x_{name}": Sum(name, filter=current) for name in catalogue.summed_columns()}
+    for column in sorted(set(catalogue.distinct_unit_metrics().values())):
+        aggregates[f"x_units_{column}"] = Count(
+            "unit_id", distinct=True, filter=current & Q(**{f"{column}__gt": 0})
+        )
     if previous is not None:
-        aggregates["x_prev_transformed"] = Sum("transformed", filter=previous)
-        aggregates["x_prev_amount"] = Sum("amount", filter=previous)
+        for name in catalogue.previous_columns():
+            aggregates[f"x_prev_{name}"] = Sum(name, filter=previous)
     return aggregates
 
 
-def _figures(row: dict, prev: dict | None = None) -> dict:
-    """data-spec §2 figures from summed cells (``prev``: the Y−1 row, else ``row['x_prev_*']``)."""
+def _figures(
+    row: dict, prev: dict | None = None, same: dict | None = None, *, names=catalogue.METRICS
+) -> dict:
+    """The catalogue's figures (``names``, in catalogue order) from summed cells."""
+    figures = _CellFigures(row, prev, same)
+    return {name: catalogue.report(catalogue.metric(name), figures) for name in names}
 
-    def get(name, source=row):
-        return source.get(f"x_{name}") or 0
 
-    if prev is not None:
-        prev_transformed, prev_amount = get("transformed", prev), get("amount", prev)
-    else:
-        prev_transformed, prev_amount = get("prev_transformed"), get("prev_amount")
-    return {
-        "achievements": get("achievements"),
-        "convertible": get("convertible"),
-        "units": get("units"),
-        "convertible_units": get("convertible_units"),
-        "transformed": get("transformed"),
-        "transforming_units": get("transforming_units"),
-        "contracts": get("contracts"),
-        "amount": money(get("amount")),
-        "received": money(get("received")),
-        "conversion_rate": rate(get("transformed_by"), get("achievements")),
-        "local_rate_amount": rate(get("local_amount"), get("amount")),
-        "local_rate_count": rate(get("local_contracts"), get("contracts")),
-        "yoy_transformed": growth(get("transformed"), prev_transformed),
-        "yoy_amount": growth(get("amount"), prev_amount),
-        "local_contracts": get("local_contracts"),
-        "local_amount": money(get("local_amount")),
-    }
+_FLOAT_CONTEXT = decimal.Context(prec=15)  # as Django reads SQLite's floating-point sums of decimals
+
+
+def _as_decimal(value) -> Decimal:
+    if isinstance(value, float):
+        return _FLOAT_CONTEXT.create_decimal_from_float(value).quantize(Decimal("0.01"))
+    return Decimal(value or 0)
+
+
+def _same_unit_sums(cells, keys: tuple[str, ...] = ()) -> dict[tuple, dict]:
+    """Same-unit growth sums: ``{(key values..., Y): {column: (sum in Y, sum in Y−1)}}``.
+
+    Within each group of ``keys`` (cell columns, e.g. ``("cluster_id",)``; none: the whole scope)
+    and each year Y of ``cells``, the sums run over only the units that have contracts in Y **and**
+    in Y−1 in that group. One statement: the cells summed per (group, year, unit), joined to the
+    same sums of the year before, kept where both years have contracts, summed per (group, year).
+    A null key (no cluster) is read as 0.
+    """
+    columns = catalogue.same_unit_columns()
+    if not columns:
+        return {}
+    key_exprs = {}
+    for i, key in enumerate(keys):
+        nullable = StatCell._meta.get_field(key).null
+        key_exprs[f"k{i}"] = Coalesce(F(key), Value(0)) if nullable else F(key)
+    per_unit = (
+        cells.annotate(**key_exprs)
+        .values(*key_exprs, "year", "unit_id")
+        .annotate(su_n=Sum(catalogue.CONTRACTS_COLUMN), **{f"su_{column}": Sum(column) for column in columns})
+        .order_by()
+    )
+    sql, params = per_unit.query.sql_with_params()
+    group = ", ".join([*(f"c.{k}" for k in key_exprs), "c.year"])
+    on = " AND ".join(
+        ["p.unit_id = c.unit_id", "p.year = c.year - 1", *(f"p.{k} = c.{k}" for k in key_exprs)]
+    )
+    sums = ", ".join(f"SUM(c.su_{column}), SUM(p.su_{column})" for column in columns)
+    statement = (
+        f"SELECT {group}, {sums} FROM ({sql}) c INNER JOIN ({sql}) p ON {on} "
+        f"WHERE c.su_n > 0 AND p.su_n > 0 GROUP BY {group}"
+    )
+    money = set(catalogue.MONEY_COLUMNS)
+    result = {}
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *params])
+        for row in cursor.fetchall():
+            group_values, values = tuple(row[: len(key_exprs) + 1]), row[len(key_exprs) + 1 :]
+            group_values = (*group_values[:-1], int(group_values[-1]))
+            figures = {}
+            for n, column in enumerate(columns):
+                now, before = values[2 * n], values[2 * n + 1]
+                convert = _as_decimal if column in money else (lambda v: int(v or 0))
+                figures[column] = (convert(now), convert(before))
+            result[group_values] = figures
+    return result
 
 
 def _computed_at(state: SnapshotState | None) -> datetime.datetime | None:
@@ -239,11 +287,12 @@ def stats_summary(*, year: int, scope: Scope) -> dict:
         cells = StatCell.objects.filter(
             where, version=state.version, grain=Grain.BASE, year__in=[year - 1, year]
         )
-        return cells.aggregate(**_aggregates(Q(year=year), Q(year=year - 1)))
+        row = cells.aggregate(**_aggregates(Q(year=year), Q(year=year - 1)))
+        return {**row, "same": _same_unit_sums(cells).get((year,), {})}
 
     row = _cached(state, f"summary:{year}:{scope}", compute)
-    figures = _figures(row)
-    additions = {name: figures.pop(name) for name in LOCAL_METRICS}
+    figures = _figures(row, same=row.get("same"))
+    additions = {name: figures.pop(name) for name in catalogue.ADDED_METRICS}
     # data-spec §3's fields in its order, then the additions.
     return {
         "year": year,
@@ -282,55 +331,60 @@ def stats_breakdown(*, year: int, by: str, scope: Scope) -> list[dict]:
     """
     if by not in BREAKDOWN_DIMENSIONS:
         raise ScopeError("by", _("分组维度“%(value)s”无效。") % {"value": by})
-    grain, fields = BREAKDOWN_DIMENSIONS[by]
+    grain, fields, key = BREAKDOWN_DIMENSIONS[by]
     where = scope_q(scope)
     state = _state()
     if state is None or state.version is None:
         return []
-    rows = _cached(
-        state,
-        f"breakdown:{year}:{by}:{scope}",
-        lambda: list(
-            StatCell.objects.filter(where, version=state.version, grain=grain, year__in=[year - 1, year])
-            .values(*fields)
+    contract_only = by == "mode"  # contracts alone have a transformation mode
+    names = catalogue.CONTRACT_METRICS if contract_only else catalogue.METRICS
+
+    def compute():
+        cells = StatCell.objects.filter(where, version=state.version, grain=grain, year__in=[year - 1, year])
+        rows = list(
+            cells.values(*dict.fromkeys((*fields, key)))
             .annotate(**_aggregates(Q(year=year), Q(year=year - 1)))
             .order_by()
-        ),
-    )
+        )
+        same = _same_unit_sums(cells, (key,)) if _reads_same_units(names) else {}
+        for row in rows:
+            row["same"] = same.get((0 if row[key] is None else row[key], year), {})
+        return rows
+
+    rows = _cached(state, f"breakdown:{year}:{by}:{scope}", compute)
     result = []
     for row in rows:
         if not (row["x_achievements"] or row["x_contracts"]):
             continue  # only present in Y−1
-        key, label = _label(by, row)
-        figures = _figures(row)
-        if by == "mode":
-            figures = {name: figures[name] for name in CONTRACT_METRICS}
-        result.append({"key": key, "label": label, **figures})
+        label_key, label = _label(by, row)
+        result.append({"key": label_key, "label": label, **_figures(row, same=row["same"], names=names)})
     result.sort(key=lambda r: (-float(r["amount"]), str(r["key"])))
     return result
+
+
+def _reads_same_units(names) -> bool:
+    metrics = (catalogue.metric(name) for name in names)
+    return any(isinstance(m.aggregate, catalogue.Growth) and m.aggregate.same_units for m in metrics)
 
 
 def stats_timeseries(*, year_from: int, year_to: int, scope: Scope) -> list[dict]:
     """One summary (without ``scope``/``computed_at``) per year from ``year_from`` to ``year_to``."""
     where = scope_q(scope)
     state = _state()
-    by_year = {}
+    by_year, same = {}, {}
     if state is not None and state.version is not None:
-        rows = _cached(
-            state,
-            f"timeseries:{year_from}:{year_to}:{scope}",
-            lambda: list(
-                StatCell.objects.filter(
-                    where, version=state.version, grain=Grain.BASE, year__range=(year_from - 1, year_to)
-                )
-                .values("year")
-                .annotate(**_aggregates(Q(), None))
-                .order_by()
-            ),
-        )
+
+        def compute():
+            cells = StatCell.objects.filter(
+                where, version=state.version, grain=Grain.BASE, year__range=(year_from - 1, year_to)
+            )
+            rows = list(cells.values("year").annotate(**_aggregates(Q(), None)).order_by())
+            return rows, _same_unit_sums(cells)
+
+        rows, same = _cached(state, f"timeseries:{year_from}:{year_to}:{scope}", compute)
         by_year = {row["year"]: row for row in rows}
     return [
-        {"year": y, **_figures(by_year.get(y, {}), prev=by_year.get(y - 1, {}))}
+        {"year": y, **_figures(by_year.get(y, {}), prev=by_year.get(y - 1, {}), same=same.get((y,), {}))}
         for y in range(year_from, year_to + 1)
     ]
 

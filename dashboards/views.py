@@ -20,42 +20,28 @@ from django.utils.translation import gettext_lazy as _
 from achievements.choices import TRL_LEVELS, IPType, TransformationMode, UnitType
 from core.validators import LIAONING_CITIES
 
-from . import selectors
+from . import catalogue, selectors
+from .catalogue import METRIC_DEFINITIONS, METRIC_LABELS, TILE_METRICS, TREND_METRICS, Kind, growth_of
 from .drilldown import local_url, metric_url, row_url
 from .forms import DashboardFilterForm, year_choices
-from .metrics import METRIC_LABELS
 
 TREND_YEARS = 10
 TOP_UNITS = 20
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 
-# Headline tiles: (metric, label, kind). kind: count, yi (amount in 亿元), rate.
-TILES = [
-    ("achievements", _("科技成果存量"), "count"),
-    ("convertible", _("可转化成果"), "count"),
-    ("transformed", _("当年转化成果"), "count"),
-    ("contracts", _("转化合同"), "count"),
-    ("amount", _("合同金额"), "yi"),
-    ("received", _("到账金额"), "yi"),
-    ("conversion_rate", _("转化率"), "rate"),
-    ("local_rate_amount", _("本地转化率（按金额）"), "rate"),
-    ("local_rate_count", _("本地转化率（按合同数）"), "rate"),
-]
-# The engine's own year-on-year figures, used where data-spec defines one.
-ENGINE_YOY = {"transformed": "yoy_transformed", "amount": "yoy_amount"}
+# Tiles, table columns, units and definitions come from the metric catalogue. A metric's kind
+# decides how it is shown: counts as they are, amounts in 亿元 on tiles ("yi") and 万元 in tables
+# ("wan"), rates in percent, growth in signed percent.
+_TILE_KINDS = {Kind.COUNT: "count", Kind.AMOUNT: "yi", Kind.RATE: "rate", Kind.GROWTH: "growth"}
+_TABLE_KINDS = {**_TILE_KINDS, Kind.AMOUNT: "wan"}
 
-# Column definitions of the tables: (metric, header, kind); kind "wan" shows amounts in 万元.
-COLUMNS = {
-    "achievements": (_("成果存量"), "count"),
-    "convertible": (_("可转化成果"), "count"),
-    "transformed": (_("当年转化成果"), "count"),
-    "contracts": (_("转化合同"), "count"),
-    "amount": (_("合同金额（万元）"), "wan"),
-    "received": (_("到账金额（万元）"), "wan"),
-    "conversion_rate": (_("转化率"), "rate"),
-    "local_rate_amount": (_("本地转化率（按金额）"), "rate"),
-}
+
+def _column(name: str) -> tuple:
+    """(header, display kind) of a metric in the dashboard's tables."""
+    entry = catalogue.metric(name)
+    return entry.column_label, _TABLE_KINDS[entry.kind]
+
 
 # Breakdown charts: (id, dimension, title, chart kind, chart metrics, table metrics, limit).
 BREAKDOWNS = [
@@ -106,16 +92,7 @@ BREAKDOWNS = [
     ),
     ("mode", "mode", _("转化方式"), "bar", ["contracts"], ["contracts", "amount", "received"], None),
 ]
-TREND_COLUMNS = [
-    "achievements",
-    "convertible",
-    "transformed",
-    "contracts",
-    "amount",
-    "received",
-    "conversion_rate",
-    "local_rate_amount",
-]
+TREND_COLUMNS = TREND_METRICS
 
 
 # ---------------------------------------------------------------- formatting
@@ -144,6 +121,11 @@ def fmt(value, kind: str) -> str:
         if value is None:
             return "—"
         return f"{_round(_decimal(value) * 100)}%"
+    if kind == "growth":
+        if value is None:
+            return "—"
+        signed = _signed(_round(_decimal(value) * 100))
+        return f"{signed['sign']}{signed['value']}%"
     if kind == "wan":
         return f"{to_wan(value):,.2f}"
     if kind == "yi":
@@ -153,7 +135,7 @@ def fmt(value, kind: str) -> str:
 
 def chart_value(value, kind: str):
     """The number a chart plots (JSON-safe)."""
-    if kind == "rate":
+    if kind in ("rate", "growth"):
         return None if value is None else float(_round(_decimal(value) * 100))
     if kind == "wan":
         return float(to_wan(value))
@@ -231,17 +213,17 @@ def _complete_rows(by: str, rows: list[dict]) -> list[dict]:
 
 
 def _table(rows, metrics, *, year, scope, by=None, label_key="label") -> dict:
-    header = [COLUMNS[m][0] for m in metrics]
+    header = [_column(m)[0] for m in metrics]
     body = []
     for row in rows:
         cells = []
         for metric in metrics:
-            kind = COLUMNS[metric][1]
+            kind = _column(metric)[1]
             if by is None:
                 url = metric_url(metric, year=row["year"], scope=scope)
             else:
                 url = row_url(metric, year=year, scope=scope, by=by, key=row["key"])
-            if kind == "rate":
+            if kind in ("rate", "growth"):
                 url = None  # a rate is not a count: its numerator's link is on the headline tile
             cells.append({"text": fmt(row.get(metric), kind), "url": url, "metric": metric, "kind": kind})
         body.append({"label": row[label_key], "cells": cells})
@@ -249,9 +231,9 @@ def _table(rows, metrics, *, year, scope, by=None, label_key="label") -> dict:
 
 
 def _series(rows, metric, *, year, scope, by) -> dict:
-    kind = COLUMNS[metric][1]
+    header, kind = _column(metric)
     return {
-        "name": str(COLUMNS[metric][0]),
+        "name": str(header),
         "data": [
             {
                 "value": chart_value(row.get(metric), kind),
@@ -298,8 +280,8 @@ def _trend_section(series_rows, *, year, scope) -> dict:
         row["label"] = gettext("%(year)s年") % {"year": row["year"]}
 
     def series(metric, chart_type, axis):
-        kind = COLUMNS[metric][1] if metric != "amount" else "yi"
-        name = str(COLUMNS[metric][0]) if metric != "amount" else gettext("合同金额（亿元）")
+        kind = _column(metric)[1] if metric != "amount" else "yi"
+        name = str(_column(metric)[0]) if metric != "amount" else gettext("合同金额（亿元）")
         return {
             "name": name,
             "type": chart_type,
@@ -365,7 +347,7 @@ def _local_section(summary, *, year, scope) -> dict:
     return {
         "id": "local",
         "title": _("本地与省外转化"),
-        "table": {"header": [COLUMNS["contracts"][0], COLUMNS["amount"][0]], "rows": rows},
+        "table": {"header": [_column("contracts")[0], _column("amount")[0]], "rows": rows},
         "definitions": _definitions(
             ["local_contracts", "local_amount", "local_rate_amount", "local_rate_count"]
         ),
@@ -391,34 +373,36 @@ def _local_section(summary, *, year, scope) -> dict:
 
 
 def _definitions(metrics) -> list[dict]:
-    return [
-        {"label": METRIC_LABELS.get(m, m), "text": selectors.METRIC_DEFINITIONS.get(m, "")} for m in metrics
-    ]
+    return [{"label": METRIC_LABELS.get(m, m), "text": METRIC_DEFINITIONS.get(m, "")} for m in metrics]
 
 
 def _tiles(summary, previous, province, *, year, scope) -> list[dict]:
+    """The catalogue's headline tiles: value, year-on-year change (the engine's own growth figure
+    where the catalogue has one for the metric; none for a growth), drill-down link, definition."""
     tiles = []
-    for metric, label, kind in TILES:
-        value = summary.get(metric)
-        engine_yoy = summary.get(ENGINE_YOY[metric]) if metric in ENGINE_YOY else None
-        if metric in ENGINE_YOY and engine_yoy is None:
+    for name in TILE_METRICS:
+        entry = catalogue.metric(name)
+        kind = _TILE_KINDS[entry.kind]
+        value = summary.get(name)
+        engine_growth = growth_of(name)
+        if entry.kind == Kind.GROWTH or (engine_growth and summary.get(engine_growth) is None):
             yoy = None
         else:
-            yoy = change(value, previous.get(metric), kind, engine_yoy)
+            yoy = change(
+                value, previous.get(name), kind, summary.get(engine_growth) if engine_growth else None
+            )
         tiles.append(
             {
-                "metric": metric,
+                "metric": name,
                 "kind": kind,
-                "label": label,
+                "label": entry.tile,
                 "value": fmt(value, kind),
-                "unit": {
-                    "yi": gettext("亿元"),
-                    "count": gettext("项") if metric != "contracts" else gettext("份"),
-                }.get(kind, ""),
+                "unit": {"yi": gettext("亿元"), "count": entry.count_unit}.get(kind, ""),
                 "yoy": yoy,
-                "url": metric_url(metric, year=year, scope=scope),
-                "definition": selectors.METRIC_DEFINITIONS.get(metric, ""),
-                "province": fmt(province.get(metric), kind) if province is not None else None,
+                "has_yoy": entry.kind != Kind.GROWTH,
+                "url": metric_url(name, year=year, scope=scope),
+                "definition": entry.definition,
+                "province": fmt(province.get(name), kind) if province is not None else None,
             }
         )
     return tiles
@@ -497,7 +481,7 @@ def dashboard(request):
         "charts": [s["chart"] for s in sections],
         "computed_at": _computed_at(summary.get("computed_at") or status.get("computed_at")),
         "status": status,
-        "definitions": _definitions(selectors.METRIC_DEFINITIONS),
+        "definitions": _definitions(METRIC_DEFINITIONS),
         "print_mode": request.GET.get("print") == "1",
         "print_query": params.urlencode(),
         "screen_query": screen_query,

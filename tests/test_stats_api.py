@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from accounts.services import api_token_create, user_create_unit_user
 from dashboards import engine
-from dashboards.metrics import CONTRACT_METRICS
+from dashboards.catalogue import CATALOGUE, CONTRACT_METRICS, METRICS
 
 from .factories import AchievementFactory, TransfereeFactory, TransformationFactory, UnitFactory
 
@@ -41,7 +41,13 @@ SPEC_FIELDS = [
     "computed_at",
 ]
 # Added after data-spec §3's fields (the spec may be extended, never changed).
-ADDED_FIELDS = ["local_contracts", "local_amount"]
+ADDED_FIELDS = [
+    "local_contracts",
+    "local_amount",
+    "received_rate",
+    "yoy_transformed_same_units",
+    "yoy_amount_same_units",
+]
 D = datetime.date
 
 
@@ -90,6 +96,8 @@ def test_summary_answers_exactly_the_data_spec_fields(staff_client, registry):
     assert body["local_rate_amount"] == 0.75 and body["local_rate_count"] == 0.5
     assert body["yoy_transformed"] == 1.0 and body["yoy_amount"] == 3.0
     assert body["local_contracts"] == 1 and body["local_amount"] == "300.00"
+    assert body["received_rate"] == 0.125
+    assert body["yoy_transformed_same_units"] == 1.0 and body["yoy_amount_same_units"] == 3.0
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", body["computed_at"])
 
 
@@ -178,6 +186,65 @@ def test_timeseries_gives_one_point_per_year(staff_client, registry):
     assert response.status_code == 400 and list(response.json()) == ["from"]
 
 
+@pytest.fixture
+def three_units(db, unit, other_unit):
+    """A: contracts in 2022 and 2023; B: only in 2023; C: only in 2022 (all in Shenyang)."""
+    third = UnitFactory(type="institute")
+    a1, a2, a3 = (AchievementFactory(unit=unit, registered_on=D(2021, 1, 1)) for _ in range(3))
+    TransformationFactory(achievement=a1, signed_on=D(2022, 5, 1), amount=Decimal("100.00"))
+    TransformationFactory(achievement=a1, signed_on=D(2023, 5, 1), amount=Decimal("200.00"))
+    TransformationFactory(achievement=a2, signed_on=D(2023, 6, 1), amount=Decimal("100.00"))
+    TransformationFactory(achievement=a3, signed_on=D(2023, 6, 1), amount=Decimal("1.00"), status="cancelled")
+    b = AchievementFactory(unit=other_unit, registered_on=D(2021, 1, 1))
+    TransformationFactory(achievement=b, signed_on=D(2023, 7, 1), amount=Decimal("1000.00"))
+    c = AchievementFactory(unit=third, registered_on=D(2021, 1, 1))
+    TransformationFactory(achievement=c, signed_on=D(2022, 7, 1), amount=Decimal("500.00"))
+    # A cancelled contract of C in 2023 does not make C a unit with contracts in both years.
+    TransformationFactory(achievement=c, signed_on=D(2023, 7, 1), amount=Decimal("9.00"), status="cancelled")
+    engine.recompute_full()
+    return {"A": unit, "B": other_unit, "C": third}
+
+
+def test_same_unit_growth_counts_only_units_with_contracts_in_both_years(staff_client, three_units):
+    body = staff_client.get(SUMMARY, {"year": 2023}).json()
+    # Every unit: transformed 3 vs 2, amount 1300 vs 600.
+    assert body["yoy_transformed"] == 0.5 and body["yoy_amount"] == pytest.approx(1.1667)
+    # Unit A alone: transformed 2 vs 1, amount 300 vs 100.
+    assert body["yoy_transformed_same_units"] == 1.0 and body["yoy_amount_same_units"] == 2.0
+    assert body["received_rate"] == 0.0  # nothing received
+    rows = {
+        row["key"]: row for row in staff_client.get(BREAKDOWN, {"year": 2023, "by": "unit"}).json()["results"]
+    }
+    assert rows[three_units["A"].code]["yoy_amount_same_units"] == 2.0
+    assert rows[three_units["B"].code]["yoy_amount_same_units"] is None  # no contract in 2022
+    assert rows[three_units["C"].code]["yoy_transformed_same_units"] is None  # none in 2023
+    types = {
+        row["key"]: row
+        for row in staff_client.get(BREAKDOWN, {"year": 2023, "by": "unit_type"}).json()["results"]
+    }
+    assert (
+        types["university"]["yoy_amount_same_units"] == 2.0
+        and types["institute"]["yoy_amount_same_units"] is None
+    )
+    series = staff_client.get(TIMESERIES, {"from": 2022, "to": 2023}).json()["results"]
+    assert series[1]["yoy_transformed_same_units"] == 1.0 and series[1]["yoy_amount_same_units"] == 2.0
+    assert series[0]["yoy_amount_same_units"] is None  # nothing in 2021
+    mode_rows = staff_client.get(BREAKDOWN, {"year": 2023, "by": "mode"}).json()["results"]
+    assert all("received_rate" in row and "yoy_amount_same_units" not in row for row in mode_rows)
+
+
+def test_the_new_metrics_are_in_the_exports_with_their_labels(staff_client, three_units):
+    text = staff_client.get(SUMMARY, {"year": 2023, "format": "csv"}).content.decode("utf-8-sig").splitlines()
+    header = text[0].split(",")
+    assert header[-3:] == ["到账率", "转化成果数同比（同口径单位）", "合同金额同比（同口径单位）"]
+    assert text[1].split(",")[-3:] == ["0.0", "1.0", "2.0"]
+    sheet = load_workbook(
+        io.BytesIO(staff_client.get(TIMESERIES, {"from": 2022, "to": 2023, "format": "xlsx"}).content)
+    ).active
+    headers = [cell.value for cell in sheet[1]]
+    assert sheet.cell(3, headers.index("合同金额同比（同口径单位）") + 1).value == 2.0
+
+
 def test_csv_and_xlsx_variants(staff_client, registry):
     csv_response = staff_client.get("/api/v1/stats/summary.csv", {"year": 2023})
     assert csv_response.status_code == 200 and csv_response["Content-Type"].startswith("text/csv")
@@ -246,3 +313,28 @@ def test_the_openapi_schema_documents_the_statistics_endpoints(staff_client):
 def test_the_stats_root_lists_the_metric_definitions(staff_client, registry):
     body = staff_client.get("/api/v1/stats/").json()
     assert "conversion_rate" in body["definitions"] and body["status"]["stale"] is False
+    assert set(body["definitions"]) == {"stock", *METRICS}
+
+
+def test_the_schema_types_every_metric_by_its_kind(staff_client):
+    schemas = staff_client.get("/api/v1/schema/", {"format": "json"}).json()["components"]["schemas"]
+    expected = {"count": "integer", "amount": "string", "rate": "number", "growth": "number"}
+    for name in ("StatsSummary", "StatsTimeseriesPoint", "StatsBreakdownRow"):
+        properties = schemas[name]["properties"]
+        for entry in CATALOGUE:
+            assert properties[entry.name]["type"] == expected[entry.kind], (name, entry.name)
+            assert bool(properties[entry.name].get("nullable")) == entry.nullable, (name, entry.name)
+    assert set(schemas["StatsSummary"]["properties"]) == set(SPEC_FIELDS + ADDED_FIELDS)
+
+
+def test_export_headers_follow_the_language_of_the_request(staff_client, registry):
+    """Labels are translated when a file is written, not when the module is imported."""
+    from django.utils import translation
+
+    from dashboards.api.renderers import table
+
+    with translation.override("en"):
+        english = table({"year": 2023, "scope": {}, "amount": "1.00"})[0]
+    chinese = table({"year": 2023, "scope": {}, "amount": "1.00"})[0]
+    assert chinese == ["年份", "合同金额（元）"]
+    assert english != chinese

@@ -67,6 +67,11 @@ def reference(year, achievements, contracts, in_scope, contract_filter=lambda c:
     local_amount = sum((c["amount"] for c in this_year if c["local"]), Decimal(0))
     transformed = len({id(c["achievement"]) for c in this_year})
     transformed_before = {id(c["achievement"]) for c in effective if c["signed_on"] <= end}
+    received = sum((c["received"] or Decimal(0) for c in this_year), Decimal(0))
+    # Same-unit growth: only the units of S with a contract signed in Y and one signed in Y−1.
+    both = {c["achievement"]["unit"] for c in this_year} & {c["achievement"]["unit"] for c in last_year}
+    same_now = [c for c in this_year if c["achievement"]["unit"] in both]
+    same_before = [c for c in last_year if c["achievement"]["unit"] in both]
     return {
         "achievements": len(stock),
         "convertible": sum(1 for a in stock if a["convertible"]),
@@ -76,7 +81,7 @@ def reference(year, achievements, contracts, in_scope, contract_filter=lambda c:
         "transforming_units": len({c["achievement"]["unit"] for c in this_year}),
         "contracts": len(this_year),
         "amount": f"{amount:.2f}",
-        "received": f"{sum((c['received'] or Decimal(0) for c in this_year), Decimal(0)):.2f}",
+        "received": f"{received:.2f}",
         "conversion_rate": ref_rate(sum(1 for a in stock if id(a) in transformed_before), len(stock)),
         "local_rate_amount": ref_rate(local_amount, amount),
         "local_rate_count": ref_rate(sum(1 for c in this_year if c["local"]), len(this_year)),
@@ -84,6 +89,14 @@ def reference(year, achievements, contracts, in_scope, contract_filter=lambda c:
         "yoy_amount": ref_growth(amount, last_amount),
         "local_contracts": sum(1 for c in this_year if c["local"]),
         "local_amount": f"{local_amount:.2f}",
+        "received_rate": ref_rate(received, amount),
+        "yoy_transformed_same_units": ref_growth(
+            len({id(c["achievement"]) for c in same_now}), len({id(c["achievement"]) for c in same_before})
+        ),
+        "yoy_amount_same_units": ref_growth(
+            sum((c["amount"] for c in same_now), Decimal(0)),
+            sum((c["amount"] for c in same_before), Decimal(0)),
+        ),
     }
 
 

@@ -5,23 +5,25 @@ Rows are written through ``core.spreadsheets`` (formula neutralisation): a unit 
 
 import io
 
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from rest_framework import renderers
 
 from core.spreadsheets import append_row, csv_writer
 
-from ..metrics import METRIC_LABELS
+from ..catalogue import METRIC_LABELS
 
+# Column headers: lazy, translated when a file is written (the metrics' labels from the catalogue).
 _HEADERS = {
-    "year": "年份",
-    "key": "代码",
-    "label": "名称",
-    "unit": "单位（统一社会信用代码）",
-    "unit_type": "单位类型",
-    "region": "地区代码",
-    "cluster": "产业集群",
-    "computed_at": "计算时间",
-    **{name: str(label) for name, label in METRIC_LABELS.items()},
+    "year": _("年份"),
+    "key": _("代码"),
+    "label": _("名称"),
+    "unit": _("单位（统一社会信用代码）"),
+    "unit_type": _("单位类型"),
+    "region": _("地区代码"),
+    "cluster": _("产业集群"),
+    "computed_at": _("计算时间"),
+    **METRIC_LABELS,
 }
 
 
@@ -34,7 +36,7 @@ def table(data) -> tuple[list[str], list[list]]:
         flat = {**{k: v for k, v in flat.items() if k == "year"}, **data.get("scope", {}), **flat}
         data = [flat]
     columns = list(data[0]) if data else ["year"]
-    headers = [_HEADERS.get(c, c) for c in columns]
+    headers = [str(_HEADERS.get(c, c)) for c in columns]
     rows = [["" if row.get(c) is None else row.get(c) for c in columns] for row in data]
     return headers, rows
 

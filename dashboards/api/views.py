@@ -10,6 +10,7 @@ import hashlib
 from django.conf import settings
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
@@ -21,7 +22,15 @@ from rest_framework.views import APIView
 
 from achievements.choices import UnitType
 
-from ..metrics import CONTRACT_METRICS, METRIC_DEFINITIONS
+from ..catalogue import (
+    ADDED_METRICS,
+    CONTRACT_METRICS,
+    METRIC_DEFINITIONS,
+    METRICS,
+    SPEC_METRICS,
+    Kind,
+    metric,
+)
 from ..selectors import (
     BREAKDOWN_DIMENSIONS,
     EARLIEST_YEAR,
@@ -104,37 +113,28 @@ YEAR_PARAMETER = OpenApiParameter(
     "year", YEAR_SCHEMA, required=True, description=f"统计年份，{EARLIEST_YEAR} 至今年"
 )
 
-_FIGURE_TYPES = {
-    "achievements": serializers.IntegerField,
-    "convertible": serializers.IntegerField,
-    "units": serializers.IntegerField,
-    "convertible_units": serializers.IntegerField,
-    "transformed": serializers.IntegerField,
-    "transforming_units": serializers.IntegerField,
-    "contracts": serializers.IntegerField,
-    "amount": serializers.CharField,
-    "received": serializers.CharField,
-    "local_contracts": serializers.IntegerField,
-    "local_amount": serializers.CharField,
-    "conversion_rate": serializers.FloatField,
-    "local_rate_amount": serializers.FloatField,
-    "local_rate_count": serializers.FloatField,
-    "yoy_transformed": serializers.FloatField,
-    "yoy_amount": serializers.FloatField,
+# The serializer field of each kind of metric (the OpenAPI type follows: see ``catalogue.API_TYPES``).
+_FIELD_CLASSES = {
+    Kind.COUNT: serializers.IntegerField,
+    Kind.AMOUNT: serializers.CharField,  # a decimal string with 2 places
+    Kind.RATE: serializers.FloatField,
+    Kind.GROWTH: serializers.FloatField,
 }
 
 
-def _figure_fields(*, contract_metrics_only: bool = False) -> dict:
-    """The metric fields of an answer. ``contract_metrics_only`` (a breakdown row, which has only
-    the contract metrics when ``by=mode``): the other metrics are documented as optional."""
+def _figure_fields(names=METRICS, *, contract_metrics_only: bool = False) -> dict:
+    """The fields of the catalogue's metrics ``names``, typed by kind, described by their definition
+    (lazy: translated when the schema is generated). ``contract_metrics_only`` (a breakdown row,
+    which has only the contract metrics when ``by=mode``): the other metrics are documented as optional."""
     fields = {}
-    for name, field_class in _FIGURE_TYPES.items():
-        help_text = str(METRIC_DEFINITIONS[name])
-        kwargs = {"allow_null": True} if field_class is serializers.FloatField else {}
-        if contract_metrics_only and name not in CONTRACT_METRICS:
+    for name in names:
+        entry = metric(name)
+        help_text = entry.definition
+        kwargs = {"allow_null": True} if entry.nullable else {}
+        if contract_metrics_only and not entry.contract_only:
             kwargs["required"] = False
-            help_text += "（by=mode 时不提供）"
-        fields[name] = field_class(help_text=help_text, **kwargs)
+            help_text = format_lazy("{}{}", help_text, "（by=mode 时不提供）")
+        fields[name] = _FIELD_CLASSES[entry.kind](help_text=help_text, **kwargs)
     return fields
 
 
@@ -151,8 +151,9 @@ SummarySerializer = inline_serializer(
     fields={
         "year": serializers.IntegerField(),
         "scope": ScopeSerializer,
-        **_FIGURE_FIELDS,
+        **_figure_fields(SPEC_METRICS),
         "computed_at": serializers.DateTimeField(allow_null=True, help_text="快照计算时间（北京时间）"),
+        **_figure_fields(ADDED_METRICS),  # this project's additions, after data-spec §3's fields
     },
 )
 BreakdownRowsSerializer = inline_serializer(
@@ -188,26 +189,13 @@ TimeseriesSerializer = inline_serializer(
     },
 )
 
+# data-spec §3's example answer, then the additions; every metric's example value is in the catalogue.
 SUMMARY_EXAMPLE = {
     "year": 2023,
     "scope": {"unit": None, "unit_type": "university", "region": None, "cluster": None},
-    "achievements": 12730,
-    "convertible": 4016,
-    "units": 40,
-    "convertible_units": 40,
-    "transformed": 7638,
-    "transforming_units": 40,
-    "contracts": 8100,
-    "amount": "4026000000.00",
-    "received": "1800000000.00",
-    "conversion_rate": 0.6,
-    "local_rate_amount": 0.401,
-    "local_rate_count": 0.45,
-    "yoy_transformed": 0.56,
-    "yoy_amount": 0.9,
+    **{name: metric(name).example for name in SPEC_METRICS},
     "computed_at": "2026-11-27T09:00:00+08:00",
-    "local_contracts": 3645,
-    "local_amount": "1614426000.00",
+    **{name: metric(name).example for name in ADDED_METRICS},
 }
 ERROR_400_EXAMPLE = OpenApiExample(
     "参数无效", value={"year": ["年份应在1985年至2026年之间。"]}, response_only=True, status_codes=["400"]
@@ -353,13 +341,7 @@ class BreakdownView(StatsAPIView):
                         {
                             "key": "transfer",
                             "label": "转让",
-                            "transformed": 3100,
-                            "transforming_units": 60,
-                            "contracts": 3300,
-                            "amount": "2100000000.00",
-                            "received": "900000000.00",
-                            "local_rate_amount": 0.41,
-                            "local_rate_count": 0.45,
+                            **{name: metric(name).example for name in CONTRACT_METRICS},
                         }
                     ],
                 },
