@@ -192,7 +192,9 @@ class Drilldown:
         return {name: year if value is YEAR else value for name, value in self.params}
 
     def describe(self) -> str:
-        path = "/achievements/" if self.url_name == ACHIEVEMENT_LIST else "/achievements/transformations/"
+        from django.urls import reverse  # at render time: the URLconf imports the catalogue's users
+
+        path = reverse(self.url_name)
         query = "&".join(f"{name}={'Y' if value is YEAR else value}" for name, value in self.params)
         return f"`{path}?{query}`"
 
@@ -248,6 +250,7 @@ def _effective_only(definition):
     return format_lazy("{}{}", definition, _EFFECTIVE)
 
 
+STOCK_DOC = "achievements of S registered on or before 31 Dec Y and not withdrawn on or before 31 Dec Y"
 STOCK_DEFINITION = _(
     "存量：登记日期不晚于当年12月31日、且在当年12月31日（含）之前未撤回的科技成果（统计范围内）。"
 )
@@ -625,6 +628,7 @@ def _docs_table() -> str:
         "| name | label (标签) | kind | API type | definition, for year Y in scope S | from the snapshot cells "
         "| drill-down list | per mode |",
         "|---|---|---|---|---|---|---|---|",
+        f"| `stock` *(a term, not a figure)* | — | — | — | {STOCK_DOC} | — | — | — |",
     ]
     for m in CATALOGUE:
         addition = " *(addition)*" if m.addition else ""
@@ -642,6 +646,13 @@ def _docs_table() -> str:
         lines.append(
             f"| `{column.name}` | {column.doc} | {'decimal (yuan)' if column.money else 'integer'} |"
         )
+    lines += [
+        "",
+        "| name | 计算口径 (shown with the figure on the pages and in `/api/v1/stats/`) |",
+        "|---|---|",
+    ]
+    for name, definition in METRIC_DEFINITIONS.items():
+        lines.append(f"| `{name}` | {definition} |")
     return "\n".join(lines)
 
 
