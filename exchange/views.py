@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -100,15 +101,27 @@ def import_job(request, pk: int):
 @exchange_user_required
 @require_GET
 def import_job_status(request, pk: int):
+    """The job's progress: JSON, or for the job page's htmx poll the progress block (once the job
+    has finished, ``HX-Refresh`` makes htmx reload the page, which then shows the result)."""
     job = _job_for(request, pk)
-    return JsonResponse(
+    progress = services.import_job_progress(job)
+    if request.htmx:
+        context = {"job": job, "progress": progress, "status_url": request.path}
+        response = render(request, "exchange/_progress.html", context)
+        if not job.is_running:
+            response["HX-Refresh"] = "true"
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    response = JsonResponse(
         {
             "status": job.status,
             "status_label": job.get_status_display(),
-            "progress": services.import_job_progress(job),
+            "progress": progress,
             "running": job.is_running,
         }
     )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @exchange_user_required
@@ -146,8 +159,11 @@ def _filtered_achievements(request):
 
 def _export(request, kind: str):
     achievements, filterset = _filtered_achievements(request)
-    if achievements is None:
-        messages = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in filterset.errors.items())
+    errors = {} if achievements is not None else dict(filterset.errors)
+    if request.GET.get("headers", export.ZH) not in (export.ZH, export.EN):
+        errors["headers"] = [_("表头样式应为 zh 或 en。")]
+    if errors:
+        messages = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in errors.items())
         return HttpResponseBadRequest(_("筛选条件无效：%(errors)s") % {"errors": messages})
     style = export.EN if request.GET.get("headers") == export.EN else export.ZH
     handle = tempfile.TemporaryFile()

@@ -144,7 +144,9 @@ def test_htmx_request_gets_the_error_in_place_of_the_table(staff_client):
 
 
 @pytest.mark.parametrize("url_name", ["exchange:export_xlsx", "exchange:export_csv"])
-@pytest.mark.parametrize(("param", "value"), [("stock_year", "0"), ("funded", "banana"), ("trl", "99")])
+@pytest.mark.parametrize(
+    ("param", "value"), [("stock_year", "0"), ("funded", "banana"), ("trl", "99"), ("headers", "fr")]
+)
 def test_invalid_export_parameter_is_400_naming_it(staff_client, url_name, param, value):
     response = staff_client.get(reverse(url_name), {param: value})
     assert response.status_code == 400
