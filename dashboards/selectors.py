@@ -421,3 +421,35 @@ def statistics_health() -> dict:
         "pending_units": DirtyCell.objects.values("unit_id").distinct().count(),
         "oldest_pending_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else None,
     }
+
+
+# The figures a home page shows, by catalogue name.
+HEADLINE_METRICS = ("achievements", "convertible", "units")
+
+
+def headline_figures(user, *, year: int | None = None) -> dict | None:
+    """This year's headline figures for a user, from the snapshot exactly as the dashboard shows them:
+    the province for staff, their own unit for a unit user, ``None`` for anyone else.
+
+    ``{"year": Y, "<metric>": {"value", "label", "definition", "url"}}`` for each of
+    ``HEADLINE_METRICS`` (labels and definitions lazy, the link the dashboard's drill-down)."""
+    from .drilldown import metric_url
+
+    if user.is_staff:
+        scope = Scope()
+    elif getattr(user, "unit_id", None):
+        scope = Scope(unit=user.unit.code)
+    else:
+        return None
+    year = year or timezone.localdate().year
+    summary = stats_summary(year=year, scope=scope)
+    figures = {"year": year}
+    for name in HEADLINE_METRICS:
+        entry = catalogue.metric(name)
+        figures[name] = {
+            "value": summary[name],
+            "label": entry.label,
+            "definition": entry.definition,
+            "url": metric_url(name, year=year, scope=scope),
+        }
+    return figures

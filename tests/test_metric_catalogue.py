@@ -1,5 +1,6 @@
 """The metric catalogue is the one declaration of every metric: what is derived from it agrees with it."""
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,32 @@ def test_same_unit_growth_is_declared_by_the_catalogue():
     assert {"received_rate", "yoy_transformed_same_units", "yoy_amount_same_units"} <= set(
         catalogue.TILE_METRICS
     )
+
+
+@pytest.mark.django_db
+def test_the_home_page_counts_convertible_as_the_dashboard_does(client, staff_user, unit, other_unit):
+    """可转化成果 on the home page is the statistics' figure (catalogue + snapshot), not a rule of its own:
+    it equals the dashboard's tile, also while a change waits for the recompute."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.services import user_create_unit_user
+    from dashboards import engine
+
+    from .factories import AchievementFactory
+
+    this_year = timezone.localdate().year
+    AchievementFactory(unit=unit, convertible=True, registered_on=datetime.date(this_year - 1, 3, 1))
+    AchievementFactory(unit=unit, convertible=False, registered_on=datetime.date(this_year - 1, 3, 1))
+    AchievementFactory(unit=other_unit, convertible=True, registered_on=datetime.date(this_year - 1, 3, 1))
+    engine.recompute_full()
+    AchievementFactory(unit=unit, convertible=True)  # not in the snapshot yet
+    client.force_login(staff_user)
+    home = client.get(reverse("home"))
+    dashboard = client.get(reverse("dashboards:dashboard"), {"year": this_year})
+    tile = next(t for t in dashboard.context["tiles"] if t["metric"] == "convertible")
+    assert home.context["counts"]["convertible"] == int(tile["value"]) == 2
+    assert home.context["convertible_url"] == tile["url"]
+    unit_user = user_create_unit_user(username="home-u", password="pass-for-tests-1", unit=unit)
+    client.force_login(unit_user)
+    assert client.get(reverse("home")).context["counts"]["convertible"] == 1
