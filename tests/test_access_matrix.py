@@ -277,6 +277,9 @@ POLICY: dict[str, Row] = {
         FORM_OTHER_METHODS,
     ),
     "achievements:transformation_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+    # the list's exports (the list's filters; a unit user's rows only)
+    "achievements:transformation_export_xlsx": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+    "achievements:transformation_export_csv": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
     "achievements:transformation_detail": Row(
         "contract_b", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405
     ),
@@ -401,11 +404,6 @@ KNOWN_DEVIATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
         "the job page answers POST, PUT, PATCH, DELETE (200)",
     ),
     "exchange:import_upload": (("PUT", "PATCH", "DELETE"), SESSIONS, ANY_METHOD_PAGE),
-    "achievements:achievement_create": (("PUT", "PATCH", "DELETE"), SESSIONS, ANY_METHOD_PAGE),
-    "achievements:achievement_edit": (("PUT", "PATCH", "DELETE"), (UNIT_B, STAFF), ANY_METHOD_PAGE),
-    "achievements:achievement_merge": (("PUT", "PATCH", "DELETE"), (STAFF,), ANY_METHOD_PAGE),
-    "achievements:transformation_create": (("PUT", "PATCH", "DELETE"), (UNIT_B, STAFF), ANY_METHOD_PAGE),
-    "achievements:transformation_edit": (("PUT", "PATCH", "DELETE"), (UNIT_B, STAFF), ANY_METHOD_PAGE),
 }
 
 # Django's own routes whose answer is the framework's (docs viewers, schema): errors need not be JSON.
