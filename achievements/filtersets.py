@@ -1,7 +1,7 @@
 """One FilterSet per model, shared by the pages, the exports and the REST API.
 
 Parameter names are part of the URL contract: dashboards link to these lists (drill-down) and a
-link must reproduce the view. The year filters apply the metric definitions of data-spec.md §2
+link must reproduce the view. The year filters apply the metric definitions of docs/metrics.md
 (``achievements.selectors``), so the count of a drill-down list equals the figure clicked.
 """
 

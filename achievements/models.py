@@ -47,7 +47,7 @@ EARLIEST_IP_GRANT = datetime.date(1985, 4, 1)  # the Patent Law came into force 
 
 
 def record_date_constraint(model: str, field: str, message, *, required: bool) -> models.CheckConstraint:
-    """data-spec §1 "Dates everywhere" as a database constraint: ``field`` from 1985-01-01 to today
+    """"Dates everywhere" (docs/metrics.md) as a database constraint: ``field`` from 1985-01-01 to today
     (the upper bound allows the next UTC day, see ``DatabaseTomorrow``). ``clean_record_dates`` says
     the same to people, naming the field."""
     in_range = Q(**{f"{field}__gte": EARLIEST_RECORD_DATE, f"{field}__lte": DatabaseTomorrow()})

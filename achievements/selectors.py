@@ -1,4 +1,4 @@
-"""Reads of the registry, and the one definition of each metric rule of data-spec.md §2.
+"""Reads of the registry, and the one definition of each metric rule of docs/metrics.md.
 
 The Q builders below are the single source of the definitions "stock", "transformed in Y" and
 "effective contract"; the list filters (drill-down), the statistics engine and the tests use them.

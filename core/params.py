@@ -4,7 +4,7 @@ Every year, date, number and yes/no parameter is parsed by one of these fields, 
 malformed or out of range is a form error naming the parameter (400 in the API and the exports, an
 error shown on the page), never a 500 and never silently ignored.
 
-- years: whole numbers from 1985 (data-spec §1 "Dates everywhere") to the current year;
+- years: whole numbers from 1985 (docs/metrics.md, "Dates everywhere") to the current year;
 - dates: ``YYYY-MM-DD`` from 1985-01-01 to the last day of the current year;
 - yes/no: ``true``/``false`` (also ``1``/``0``, ``yes``/``no``, ``是``/``否``); anything else is an error;
 - numbers: bounded per parameter (``IntegerFilter`` and ``DecimalFilter`` take ``min_value`` and

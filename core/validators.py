@@ -1,4 +1,4 @@
-"""Validators for the identifier formats of domain.md ("Identifier formats").
+"""Validators for the identifier formats of docs/domain.md ("Identifier formats").
 
 Each raises ``ValidationError`` with a message that says what is wrong; callers attach it to the
 field. Normalisers return the canonical form stored in the database.
@@ -19,7 +19,7 @@ PROVINCE_PREFIXES = frozenset(
 )
 LIAONING_PREFIX = "21"
 
-# Liaoning's 14 prefecture-level cities (domain.md, "Places and industries").
+# Liaoning's 14 prefecture-level cities (docs/domain.md, "Identifier formats").
 LIAONING_CITIES = {
     "210100": _("沈阳市"),
     "210200": _("大连市"),
@@ -39,7 +39,7 @@ LIAONING_CITIES = {
 
 _REGION_RE = re.compile(r"^\d{6}$")
 
-# data-spec §1 "Dates everywhere": no date of a record lies before this day or after today.
+# "Dates everywhere" (docs/metrics.md): no date of a record lies before this day or after today.
 EARLIEST_RECORD_DATE = datetime.date(1985, 1, 1)
 
 
@@ -123,7 +123,7 @@ def validate_credit_code(value: str) -> None:
         ) from None
 
 
-# Chinese patent application numbers (domain.md): 12 digits since Oct 2003, 8 before, then a check
+# Chinese patent application numbers (docs/exchange-format.md): 12 digits since Oct 2003, 8 before, then a check
 # character; digits weighted 2,3,4,5,6,7,8,9,2,3,4,5 (or 2..9), summed, modulo 11, 10 written X.
 _PATENT_RE = re.compile(r"^(\d{12}|\d{8})([0-9X])$")
 _PATENT_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)

@@ -222,7 +222,7 @@ class Metric:
     aggregate: Sum | DistinctUnits | Ratio | Growth
     drilldown: Drilldown | None = None
     contract_only: bool = False  # a figure of contracts only: also given per transformation mode
-    addition: bool = False  # an addition of this project: answered after data-spec §3's fields
+    addition: bool = False  # an addition: answered after the reference fields (docs/metrics.md)
     tile: Promise | None = None  # the dashboard shows a headline tile with this label
     column: Promise | None = None  # header in the dashboard's tables (default: the label)
     trend: bool = False  # a column of the dashboard's year-by-year table
@@ -432,7 +432,7 @@ CATALOGUE = (
         aggregate=Growth("amount"),
         example=0.9,
     ),
-    # Additions of this project (answered after data-spec §3's fields, in this order).
+    # Additions (answered after the reference fields of docs/metrics.md, in this order).
     Metric(
         "local_contracts",
         label=_("本地转化合同数"),
@@ -521,7 +521,7 @@ CATALOGUE = (
 
 METRICS_BY_NAME = {metric.name: metric for metric in CATALOGUE}
 METRICS = tuple(METRICS_BY_NAME)
-SPEC_METRICS = tuple(m.name for m in CATALOGUE if not m.addition)  # data-spec §3's order
+SPEC_METRICS = tuple(m.name for m in CATALOGUE if not m.addition)  # the reference order (docs/metrics.md)
 ADDED_METRICS = tuple(m.name for m in CATALOGUE if m.addition)
 CONTRACT_METRICS = tuple(m.name for m in CATALOGUE if m.contract_only)
 TILE_METRICS = tuple(m.name for m in CATALOGUE if m.tile)

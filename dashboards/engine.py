@@ -1,4 +1,4 @@
-"""The statistics engine: computes the snapshot of data-spec.md §2 by SQL aggregation.
+"""The statistics engine: computes the snapshot of docs/metrics.md by SQL aggregation.
 
 Every figure is an aggregate computed by the database; Python only assembles the statements.
 The conditions come from the one definition of each rule in ``achievements.selectors``
@@ -86,7 +86,7 @@ def current_year() -> int:
 
 
 def clamp_year(year: int) -> int:
-    """A year brought into the statistics' range, 1985 … this year (data-spec §1 "Dates everywhere").
+    """A year brought into the statistics' range, 1985 … this year (docs/metrics.md, "Dates everywhere").
 
     The database refuses dates outside it, but the engine never trusts that: a date that got in
     anyway (an old row, a constraint dropped by hand) is counted at the edge of the range instead

@@ -1,7 +1,7 @@
 """Reads of the statistics snapshot: the one place the API and the dashboard pages get figures from.
 
 Every function answers from the snapshot the statistics job last committed (``dashboards.engine``),
-with one aggregate query over ``StatCell`` per call. Figures follow data-spec.md §2 and §3: counts
+with one aggregate query over ``StatCell`` per call. Figures follow docs/metrics.md: counts
 as integers, amounts as decimal strings with 2 places, rates rounded half-up to 4 places and
 ``None`` when the denominator is 0.
 """
@@ -275,7 +275,7 @@ def _computed_at(state: SnapshotState | None) -> datetime.datetime | None:
 
 
 def stats_summary(*, year: int, scope: Scope) -> dict:
-    """The data-spec §3 summary of one year in one scope (``computed_at`` an aware datetime)."""
+    """The summary (docs/metrics.md, "Statistics API") of one year in one scope (``computed_at`` an aware datetime)."""
     state = _state()
     if state is None or state.version is None:
         scope_q(scope)  # still refuses a filter value that names nothing
@@ -293,7 +293,7 @@ def stats_summary(*, year: int, scope: Scope) -> dict:
     row = _cached(state, f"summary:{year}:{scope}", compute)
     figures = _figures(row, same=row.get("same"))
     additions = {name: figures.pop(name) for name in catalogue.ADDED_METRICS}
-    # data-spec §3's fields in its order, then the additions.
+    # The reference fields in their order (docs/metrics.md), then the additions.
     return {
         "year": year,
         "scope": scope.as_dict(),

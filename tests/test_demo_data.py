@@ -1,5 +1,5 @@
-"""The generated demo data (``seed_demo``) lands on the paper's figures (domain.md, "Figures to
-reproduce") under the metric definitions of data-spec.md §2, is synthetic, valid, deterministic and
+"""The generated demo data (``seed_demo``) lands on the paper's figures (docs/domain.md, "Figures
+the demo data reproduces") under the metric definitions of docs/metrics.md, is synthetic, valid, deterministic and
 idempotent.
 
 The data is seeded once for the module; the figures are recomputed here with plain ORM aggregation,
@@ -38,7 +38,7 @@ def demo_data(django_db_setup, django_db_blocker):
         assert not User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).exists()
 
 
-# --- the figures, straight from data-spec.md §2 --------------------------------------------------
+# --- the figures, straight from docs/metrics.md ----------------------------------------------------
 
 
 def _rate(numerator, denominator):

@@ -62,7 +62,7 @@ def test_every_metric_reads_declared_columns_and_is_complete():
         growth_kind = isinstance(entry.aggregate, Growth)
         assert growth_kind == (entry.kind == Kind.GROWTH), entry.name
         assert entry.nullable == (entry.kind in (Kind.RATE, Kind.GROWTH))
-    # The API answers data-spec §3's fields first: the additions come after them in the catalogue.
+    # The API answers the reference fields of docs/metrics.md first: the additions come after them in the catalogue.
     first_addition = next(i for i, entry in enumerate(CATALOGUE) if entry.addition)
     assert all(entry.addition for entry in CATALOGUE[first_addition:])
 

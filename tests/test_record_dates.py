@@ -1,4 +1,4 @@
-"""Dates everywhere (data-spec §1): 1985-01-01 … today at every door and in the database, and one
+"""Dates everywhere (docs/metrics.md): 1985-01-01 … today at every door and in the database, and one
 bad record never stops the statistics engine (clamped years, failures contained per unit, reported
 on /healthz/ and as stale figures, and the dirty queue recovers once the cause is fixed)."""
 

@@ -1,4 +1,4 @@
-"""The statistics API (/api/v1/stats/): data-spec §3 shape, validation, exports, caching, throttling."""
+"""The statistics API (/api/v1/stats/): the shape of docs/metrics.md, validation, exports, caching, throttling."""
 
 import datetime
 import io
@@ -40,7 +40,7 @@ SPEC_FIELDS = [
     "yoy_amount",
     "computed_at",
 ]
-# Added after data-spec §3's fields (the spec may be extended, never changed).
+# Added after the reference fields of docs/metrics.md (they may be extended, never changed).
 ADDED_FIELDS = [
     "local_contracts",
     "local_amount",

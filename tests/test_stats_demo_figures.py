@@ -1,4 +1,5 @@
-"""The summary endpoint on the demo data lands on the paper's figures (domain.md "Figures to reproduce")."""
+"""The summary endpoint on the demo data lands on the paper's figures (docs/domain.md,
+"Figures the demo data reproduces")."""
 
 import importlib.util
 

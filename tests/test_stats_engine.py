@@ -1,4 +1,4 @@
-"""The statistics engine against an independent, plain-Python reading of data-spec.md §2.
+"""The statistics engine against an independent, plain-Python reading of docs/metrics.md.
 
 Random small registries (withdrawn records, cancelled contracts, several contracts per achievement,
 contracts on 31 Dec and 1 Jan, zero amounts, non-local transferees, several units, types, regions
@@ -29,7 +29,7 @@ EDGE_DATES = [D(2020, 12, 31), D(2021, 1, 1), D(2022, 12, 31), D(2023, 1, 1), D(
 YEARS = range(2018, engine.current_year() + 1)
 
 
-# --- the reference: data-spec §2 read literally ------------------------------------------------
+# --- the reference: docs/metrics.md read literally -----------------------------------------------
 
 
 def q4(value: Decimal) -> float:

@@ -1,4 +1,4 @@
-"""Serializers of the registry API. Field names are those of the exchange format (data-spec.md §1).
+"""Serializers of the registry API. Field names are those of the exchange format (docs/exchange-format.md).
 
 Writes go through ``achievements.services``; ``version`` guards updates (optimistic locking).
 """

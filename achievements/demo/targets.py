@@ -1,6 +1,6 @@
 """The yearly shape of the demo data, chosen so the paper's figures come out exactly.
 
-Figures (domain.md, "Figures to reproduce"; definitions in data-spec.md §2):
+Figures (docs/domain.md, "Figures the demo data reproduces"; definitions in docs/metrics.md):
 
 * 2024, all units: 4,016 convertible stock achievements, owned by all 104 units;
 * 2023, universities: 40 transforming units, 7,638 transformed achievements, 4,026,000,000.00 yuan,

@@ -1,4 +1,4 @@
-"""Seed the managed list of 22 key industrial clusters (domain.md, "Places and industries").
+"""Seed the managed list of 22 key industrial clusters (docs/domain.md, "Industrial clusters").
 
 Clusters are data that staff can edit afterwards; this only creates the missing ones.
 """

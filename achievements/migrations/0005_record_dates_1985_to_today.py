@@ -24,7 +24,7 @@ def refuse_dates_out_of_range(apps, schema_editor):
             if ids:
                 bad.append(f"{model.__name__}.{field} before {FIRST}: ids {ids}")
     if bad:
-        raise RuntimeError("Correct these records before migrating (data-spec §1, dates): " + "; ".join(bad))
+        raise RuntimeError("Correct these records before migrating (docs/metrics.md, dates): " + "; ".join(bad))
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,4 @@
-"""Statistics API: summary, breakdown and time series of the snapshot (data-spec.md §3).
+"""Statistics API: summary, breakdown and time series of the snapshot (docs/metrics.md, "Statistics API").
 
 Read-only; authentication and token scopes come from the project's default classes (anonymous
 callers get 401). Answers carry an ETag and Last-Modified from the snapshot, so a client polling
@@ -153,7 +153,7 @@ SummarySerializer = inline_serializer(
         "scope": ScopeSerializer,
         **_figure_fields(SPEC_METRICS),
         "computed_at": serializers.DateTimeField(allow_null=True, help_text="快照计算时间（北京时间）"),
-        **_figure_fields(ADDED_METRICS),  # this project's additions, after data-spec §3's fields
+        **_figure_fields(ADDED_METRICS),  # the additions, after the reference fields (docs/metrics.md)
     },
 )
 BreakdownRowsSerializer = inline_serializer(
@@ -189,7 +189,7 @@ TimeseriesSerializer = inline_serializer(
     },
 )
 
-# data-spec §3's example answer, then the additions; every metric's example value is in the catalogue.
+# The reference fields' example answer (docs/metrics.md), then the additions; every metric's example value is in the catalogue.
 SUMMARY_EXAMPLE = {
     "year": 2023,
     "scope": {"unit": None, "unit_type": "university", "region": None, "cluster": None},
@@ -286,7 +286,7 @@ class SummaryView(StatsAPIView):
     @extend_schema(
         summary="统计汇总（某年、某范围）",
         description=(
-            "data-spec.md §3：某一年在某一范围（全省，或单位、单位类型、地区、产业集群的任意组合）内的全部指标。"
+            "某一年在某一范围（全省，或单位、单位类型、地区、产业集群的任意组合）内的全部指标。"
             "无记录的年份返回0和空比率。比率为保留4位小数（四舍五入）的小数，金额为保留2位小数的字符串（元）。"
             "?format=csv 或 xlsx 导出。"
         ),
