@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.ui.widgets import DateInput
 from core.validators import (
     normalize_credit_code,
     validate_credit_code,
@@ -98,13 +99,6 @@ class LabelledErrorsMixin:
             if name in self._errors:
                 messages.extend(self._errors[name])
         return messages
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class VersionField(forms.IntegerField):

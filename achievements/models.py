@@ -253,6 +253,12 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
     def __str__(self):
         return self.title
 
+    # How another record's change history names an achievement (core.ui.history).
+    history_label_fields = ("ref", "title")
+
+    def history_label(self) -> str:
+        return f"{self.ref} {self.title}"
+
     def get_absolute_url(self):
         return reverse("achievements:achievement_detail", args=[self.pk])
 

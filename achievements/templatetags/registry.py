@@ -1,9 +1,8 @@
-"""Template helpers of the registry pages: amounts, sortable column headers, filter links."""
+"""Template helpers of the registry pages: amounts and yes/no. (Sortable headers: ``core.ui.tables``.)"""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -38,31 +37,3 @@ def wan(value) -> str:
 @register.filter
 def yes_no(value) -> str:
     return _("是") if value else _("否")
-
-
-@register.simple_tag(takes_context=True)
-def sort_header(context, key: str, label: str, css: str = ""):
-    """A column header that sorts by ``key`` (ascending first, then descending), keeps every other
-    parameter of the current URL, goes back to page 1, and updates the table in place with htmx."""
-    request = context["request"]
-    current = context.get("sort", "")
-    params = request.GET.copy()
-    params.pop("page", None)
-    if current == key:
-        params["sort"], arrow = f"-{key}", " ▲"
-    elif current == f"-{key}":
-        params["sort"], arrow = key, " ▼"
-    else:
-        params["sort"], arrow = key, ""
-    url = f"{request.path}?{params.urlencode()}"
-    aria = "ascending" if arrow == " ▲" else "descending" if arrow == " ▼" else "none"
-    return format_html(
-        '<th class="{}" aria-sort="{}"><a href="{}" hx-get="{}" hx-target="#results" hx-push-url="true">'
-        "{}{}</a></th>",
-        css,
-        aria,
-        url,
-        url,
-        label,
-        arrow,
-    )

@@ -2,14 +2,14 @@
 
 Reads the django-simple-history records of one object (one query, with the users) and diffs each
 record against the one before it. Foreign keys are shown by name, choices by label, booleans as
-是/否; related names are fetched with at most one query per related model.
+是/否; related names are fetched with at most one query per related model. A model may say how its
+records are named in other records' histories with ``history_label_fields`` (the columns to load)
+and ``history_label()``; otherwise ``str()``.
 """
 
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
-
-from .models import Achievement
 
 CHANGE_TYPES = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
 EXCLUDED_FIELDS = {"created_at", "updated_at", "version", "synthetic"}
@@ -64,11 +64,11 @@ def history_entries(obj) -> list[HistoryEntry]:
     names = {}
     for related, pks in wanted.items():
         queryset = related.objects.filter(pk__in=pks)
-        if related is Achievement:
-            queryset = queryset.only("pk", "ref", "title")
-            names.update({(related, a.pk): f"{a.ref} {a.title}" for a in queryset})
-        else:
-            names.update({(related, o.pk): str(o) for o in queryset})
+        fields = getattr(related, "history_label_fields", None)
+        if fields:
+            queryset = queryset.only("pk", *fields)
+        label = getattr(related, "history_label", None) or str
+        names.update({(related, o.pk): label(o) for o in queryset})
     entries = []
     for record, changes in zip(records, diffs, strict=True):
         entry = HistoryEntry(

@@ -1,0 +1,359 @@
+"""Generic page views: a list (filters, sort, pagination, htmx partial, Excel/CSV export), a
+detail page (with its change history), an edit form that saves through a service, and an action
+(one button, or a confirmation page with a required reason) that acts through a service.
+
+A page declares its model through ``get_queryset`` (a selector, scoped to the user), a FilterSet,
+a ``Table`` and a service call; permission is asked of the app's policy module through two hooks:
+``allowed(user)`` before anything is looked up (403 early, e.g. a staff-only act) and
+``object_allowed(user, obj)`` once the record is found (records outside the user's scope are 404
+because the selector does not return them). Order of the answers: not signed in → login page;
+``allowed`` refused → 403; method not taken → 405; record not visible → 404; ``object_allowed``
+refused → 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views import View
+
+from core.exceptions import StaleVersionError
+
+from . import export, filters
+from .history import history_entries
+
+
+class PageView(LoginRequiredMixin, View):
+    """Signed-in users only; then the view-level policy, then the method."""
+
+    denied_message: Any = None
+
+    def allowed(self, user) -> bool:
+        """The policy for the act itself, before any record is looked up (403)."""
+        return True
+
+    def object_allowed(self, user, obj) -> bool:
+        """The policy for this record (403); records outside the user's scope are already 404."""
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not self.allowed(request.user):
+            raise PermissionDenied(self.denied_message)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        """The records this user may see: a selector scoped to ``self.request.user``."""
+        raise NotImplementedError
+
+    def get_object(self):
+        obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        if not self.object_allowed(self.request.user, obj):
+            raise PermissionDenied(self.denied_message)
+        return obj
+
+
+# --- list ------------------------------------------------------------------------------------
+
+
+class ListView(PageView):
+    """A filtered, sorted, paginated list; an htmx request gets only the results partial, and with
+    ``export_format`` (``xlsx`` / ``csv``, set in the URLconf) the whole filtered list is a download.
+
+    Parameters: the FilterSet's, ``sort`` (the table's whitelist), ``per_page`` (one of
+    ``page_sizes``) and ``page`` (a number or ``last``). An invalid parameter is named on the page
+    (400; 200 for htmx so the message replaces the table) and no row is shown; an export answers 400.
+    """
+
+    http_method_names = ["get", "head"]
+    filterset_class = None
+    table_class = None
+    template_name = "core/ui/list.html"
+    partial_template_name = "core/ui/_results.html"
+    search_fields: tuple[str, ...] = ("q",)
+    filter_fields: tuple[str, ...] = ()  # the filters the form shows, in order
+    page_sizes: tuple[int, ...] = (10, 25, 50, 100)
+    default_page_size = 25
+    page_size_param = "per_page"
+    export_format: str | None = None
+    export_name = ""  # file name stem of the exports
+    export_url_names: dict[str, str] = {}  # format → URL name of this list's exports
+    title: Any = ""
+    search_placeholder: Any = ""
+
+    # --- hooks ----------------------------------------------------------------------------
+
+    def tidy_filter_form(self, form) -> None:
+        filters.tidy_filter_form(form)
+
+    def hidden_filter_fields(self) -> set[str]:
+        """Filters not shown to this user (they still apply when given in the URL)."""
+        return set()
+
+    def get_totals(self, rows) -> dict | None:
+        """Aggregates over all filtered rows (e.g. sums); a ``count`` in them spares the
+        paginator its own count query."""
+        return None
+
+    def prepare_page(self, records):
+        """The records of the page, before rendering (e.g. one query marking a property)."""
+        return records
+
+    def get_context_data(self, **context) -> dict:
+        return context
+
+    # --- the request ----------------------------------------------------------------------
+
+    def page_size(self) -> int:
+        try:
+            size = int(self.request.GET.get(self.page_size_param, self.default_page_size))
+        except ValueError:
+            return self.default_page_size
+        return size if size in self.page_sizes else self.default_page_size
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(), request=request)
+        form = filterset.form
+        self.tidy_filter_form(form)
+        errors = filters.parameter_errors(
+            filterset,
+            request.GET,
+            sorts=self.table_class.sorts(),
+            page_sizes=self.page_sizes,
+            page_size_param=self.page_size_param,
+        )
+        rows = filterset.qs.none() if errors else filterset.qs
+        ordered, sort = self.table_class.order(rows, request.GET.get("sort", ""))
+        if self.export_format:
+            return self.export(ordered, errors)
+        totals = self.get_totals(rows)
+        paginator = Paginator(ordered, self.page_size())
+        if totals and "count" in totals:
+            paginator.count = totals["count"]
+        number = request.GET.get("page")
+        page = paginator.get_page(paginator.num_pages if number == "last" else number)
+        page.object_list = self.prepare_page(page.object_list)
+        table = self.table_class(request, sort=sort, records=page.object_list)
+        hidden = self.hidden_filter_fields()
+        shown = (*self.search_fields, *self.filter_fields)
+        context = self.get_context_data(
+            view=self,
+            filterset=filterset,
+            filter_errors=errors,
+            form=form,
+            primary_fields=filters.shown_fields(form, self.search_fields),
+            filter_fields=filters.shown_fields(form, self.filter_fields, hidden),
+            extra_filters=filters.extra_filters(form, shown),
+            table=table,
+            page_obj=page,
+            page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            sort=sort,
+            per_page=paginator.per_page,
+            page_sizes=self.page_sizes,
+            totals=totals,
+            export_urls=[(fmt, reverse(name)) for fmt, name in self.export_url_names.items()],
+            list_title=self.title,
+            search_placeholder=self.search_placeholder,
+        )
+        if request.htmx and not request.htmx.history_restore_request:
+            response = render(request, self.partial_template_name, context)
+        else:
+            response = render(request, self.template_name, context)
+            if errors:
+                response.status_code = 400
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    def export(self, queryset, errors):
+        if errors:
+            listed = "; ".join(f"{name}: {' '.join(map(str, messages_))}" for name, _l, messages_ in errors)
+            return HttpResponseBadRequest(
+                _("筛选条件无效：%(errors)s") % {"errors": listed}, content_type="text/plain; charset=utf-8"
+            )
+        return export.export_response(
+            queryset,
+            self.table_class,
+            fmt=self.export_format,
+            name=self.export_name or str(self.title),
+            sheet_title=str(self.title),
+        )
+
+
+# --- detail ----------------------------------------------------------------------------------
+
+
+class DetailView(PageView):
+    """A record's page with its change history (``history`` in the context, newest first)."""
+
+    http_method_names = ["get", "head"]
+    template_name = ""
+    context_object_name = "object"
+    show_history = True
+
+    def get_context_data(self, obj, context: dict) -> dict:
+        return context
+
+    def get(self, request, *args, **kwargs):
+        obj = self.get_object()
+        context = {"object": obj, self.context_object_name: obj}
+        if self.show_history:
+            context["history"] = history_entries(obj)
+        context = self.get_context_data(obj, context)
+        return render(request, self.template_name, context)
+
+
+# --- edit --------------------------------------------------------------------------------------
+
+
+class EditView(PageView):
+    """Create (no ``pk`` in the URL, or ``creates = True``) or edit a record. The form only shapes
+    the input; ``save(form, obj)`` calls the service, which checks the policies, validates and
+    writes. A ``ValidationError`` from the service is shown on the form (400); a stale ``version``
+    (someone saved in between) is refused with the message and a link to the current record (409),
+    and nothing is overwritten."""
+
+    http_method_names = ["get", "head", "post"]
+    form_class = None
+    template_name = ""
+    context_object_name = "object"
+    creates = False
+
+    def get_form(self, data, obj):
+        return self.form_class(data, instance=obj, user=self.request.user)
+
+    def save(self, form, obj):
+        """Write through the service and return the saved record."""
+        raise NotImplementedError
+
+    def service_error(self, form, exc: ValidationError) -> None:
+        form.add_service_error(exc)
+
+    def success_message(self, obj, created: bool) -> str:
+        return _("修改已保存。")
+
+    def success_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def current(self, obj):
+        """The record as it is now (after a refused save), for the page."""
+        return None if obj is None else self.get_queryset().get(pk=obj.pk)
+
+    def get_context_data(self, form, obj, context: dict) -> dict:
+        return context
+
+    def get(self, request, *args, **kwargs):
+        return self.handle(request)
+
+    def post(self, request, *args, **kwargs):
+        return self.handle(request)
+
+    def handle(self, request):
+        obj = None if self.creates else self.get_object()
+        form = self.get_form(request.POST if request.method == "POST" else None, obj)
+        status = 200
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    saved = self.save(form, obj)
+                except StaleVersionError as exc:
+                    form.add_error(None, exc.message)
+                    status = 409
+                except ValidationError as exc:
+                    self.service_error(form, exc)
+                else:
+                    messages.success(request, self.success_message(saved, obj is None))
+                    return redirect(self.success_url(saved))
+            obj = self.current(obj)
+        context = {"form": form, "object": obj, self.context_object_name: obj, "stale": status == 409}
+        context = self.get_context_data(form, obj, context)
+        return render(request, self.template_name, context, status=status)
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+class ActionView(PageView):
+    """An act on one record through a service (withdraw, cancel, merge, restore…).
+
+    With ``confirm_template`` the act takes two steps without JavaScript: GET shows a confirmation
+    page whose form asks for what the act needs (a required reason), POST performs it and goes back
+    to the record; an invalid POST shows the page again (400). Without it the act is one button
+    (POST only) and problems come back as messages on the record's page. A stale ``version`` is
+    refused with its message; ``refusal(obj)`` can turn the act away in the record's current state.
+    """
+
+    http_method_names = ["get", "head", "post"]
+    form_class = None
+    confirm_template: str | None = None
+    context_object_name = "object"
+
+    def refusal(self, obj) -> str | None:
+        """A message when the record's state does not allow the act (e.g. already withdrawn)."""
+        return None
+
+    def get_form(self, data, obj):
+        return self.form_class(data, initial={"version": getattr(obj, "version", None)})
+
+    def perform(self, obj, data: dict) -> None:
+        raise NotImplementedError
+
+    def success_message(self, obj, data: dict) -> str:
+        raise NotImplementedError
+
+    def success_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def get_context_data(self, obj, context: dict) -> dict:
+        return context
+
+    def get(self, request, *args, **kwargs):
+        return self.handle(request)
+
+    def post(self, request, *args, **kwargs):
+        return self.handle(request)
+
+    def handle(self, request):
+        obj = self.get_object()
+        refusal = self.refusal(obj)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect(obj)
+        form = self.get_form(request.POST if request.method == "POST" else None, obj)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    self.perform(obj, form.cleaned_data)
+                except StaleVersionError as exc:
+                    messages.error(request, exc.message)
+                    return redirect(obj)
+                except ValidationError as exc:
+                    form.add_service_error(exc)
+                else:
+                    messages.success(request, self.success_message(obj, form.cleaned_data))
+                    return redirect(self.success_url(obj))
+            if not self.confirm_template:
+                for message in form.labelled_error_list:
+                    messages.error(request, message)
+                return redirect(obj)
+            status = 400
+        context = {"form": form, "object": obj, self.context_object_name: obj}
+        context = self.get_context_data(obj, context)
+        return render(request, self.confirm_template, context, status=status)
+
+
+class ButtonActionView(ActionView):
+    """A one-button act: POST only."""
+
+    http_method_names = ["post"]
