@@ -2,8 +2,9 @@
 the demo data reproduces") under the metric definitions of docs/metrics.md, is synthetic, valid, deterministic and
 idempotent.
 
-The data is seeded once for the module; the figures are recomputed here with plain ORM aggregation,
-written straight from the definitions, independently of the statistics engine.
+The data is the test session's demo data (``demo_data`` in conftest.py, seeded once); the figures are
+recomputed here with plain ORM aggregation, written straight from the definitions, independently of
+the statistics engine.
 """
 
 import datetime
@@ -14,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Avg, Count, F, Max, Min, Q, Sum
-from django.test import override_settings
 
 from accounts.models import User
 from achievements.demo.generator import build_plan, unit_codes
@@ -22,20 +22,7 @@ from achievements.demo.services import DEMO_LOGINS, demo_digest, demo_reset, syn
 from achievements.models import Achievement, Transferee, Transformation, Unit
 from core.validators import validate_credit_code, validate_patent_no, validate_region_code
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module", autouse=True)
-def demo_data(django_db_setup, django_db_blocker):
-    # A fast password hasher: the demo logins are created and checked several times.
-    fast_hasher = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast_hasher:
-        out = io.StringIO()
-        call_command("seed_demo", "--with-logins", stdout=out)
-        yield out.getvalue()
-        demo_reset()
-        assert not any(synthetic_counts().values())
-        assert not User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).exists()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
 
 # --- the figures, straight from docs/metrics.md ----------------------------------------------------
@@ -258,3 +245,14 @@ def test_demo_logins_exist_with_their_roles():
     call_command("demo_logins", stdout=out)
     for login in DEMO_LOGINS:
         assert login.username in out.getvalue() and login.password in out.getvalue()
+
+
+def test_seed_demo_printed_the_logins(demo_data):
+    for login in DEMO_LOGINS:
+        assert login.username in demo_data and login.password in demo_data
+
+
+def test_demo_reset_removes_every_synthetic_record_and_the_logins():
+    demo_reset()
+    assert not any(synthetic_counts().values())
+    assert not User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).exists()

@@ -4,10 +4,6 @@
 import importlib.util
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-
-from dashboards import engine
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("achievements.management.commands.seed_demo") is None,
@@ -16,25 +12,14 @@ pytestmark = pytest.mark.skipif(
 SUMMARY = "/api/v1/stats/summary/"
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo data, seeded once for the module and rolled back at its end."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("seed_demo", "--no-logins", verbosity=0)
-            engine.recompute_full()
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
 @pytest.fixture
-def summary(demo, staff_client):
+def summary(demo_data, client, django_user_model):
+    """The summary answer on the session's demo data (conftest.py) and its snapshot, as the demo's
+    staff login."""
+    client.force_login(django_user_model.objects.get(username="staff"))
+
     def get(**params):
-        response = staff_client.get(SUMMARY, params)
+        response = client.get(SUMMARY, params)
         assert response.status_code == 200, response.content
         return response.json()
 
