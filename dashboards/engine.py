@@ -50,9 +50,10 @@ from django.utils import timezone
 from achievements.models import Achievement, Transformation, Unit
 from achievements.selectors import effective_q, signed_by_q, stock_q
 
+from . import current
 from .catalogue import COLUMN_NAMES, COUNT_COLUMNS, MONEY_COLUMNS
 from .models import DirtyCell, Grain, SnapshotState, StatCell, StatFailure
-from .selectors import EARLIEST_YEAR, forget_state
+from .selectors import EARLIEST_YEAR
 
 logger = logging.getLogger(__name__)
 
@@ -459,21 +460,6 @@ def record_year_range() -> tuple[int, int] | None:
     return clamp_year(min(firsts)), current_year()
 
 
-def _locked_state() -> SnapshotState:
-    SnapshotState.objects.get_or_create(pk=1)
-    return SnapshotState.objects.select_for_update().get(pk=1)
-
-
-def _commit_state(state: SnapshotState, **fields) -> None:
-    for name, value in fields.items():
-        setattr(state, name, value)
-    state.revision += 1
-    state.computed_at = timezone.now()
-    state.save()
-    forget_state()
-    transaction.on_commit(forget_state)
-
-
 def cleanup_old_versions() -> int:
     """Delete the cells of every version but the current and the one before it.
 
@@ -496,7 +482,7 @@ def cleanup_old_versions() -> int:
 def recompute_full() -> dict:
     """Recompute every year into a new version and switch to it, all in one transaction."""
     with transaction.atomic():
-        state = _locked_state()
+        state = current.locked()
         dirty_ids = list(DirtyCell.objects.values_list("id", flat=True))
         top = StatCell.objects.aggregate(m=Max("version"))["m"] or 0
         version = max(top, state.version or 0) + 1
@@ -507,7 +493,7 @@ def recompute_full() -> dict:
             if failures:
                 # The units that could not be built keep the figures they had, and stay pending.
                 _copy_cells(from_version=state.version, to_version=version, unit_ids=sorted(failures))
-        _commit_state(
+        current.switch(
             state,
             version=version,
             first_year=span[0] if span else None,
@@ -634,7 +620,7 @@ def recompute_incremental() -> dict:
     Falls back to a full recompute when there is no snapshot yet or the calendar year has moved on.
     """
     with transaction.atomic():
-        state = _locked_state()
+        state = current.locked()
         dirty = list(DirtyCell.objects.values_list("id", "unit_id", "year"))
         if not dirty:
             return {"kind": "none", "version": state.version, "revision": state.revision}
@@ -655,7 +641,7 @@ def recompute_incremental() -> dict:
                     unit_ids=sorted(unit_ids),
                     replace_from=start,
                 )
-            _commit_state(state, first_year=first_year)
+            current.switch(state, first_year=first_year)
             # A unit that failed keeps its dirty rows: every later run (the sweep too) tries it again.
             DirtyCell.objects.filter(id__in=[row[0] for row in dirty if row[1] not in failures]).delete()
             units = sorted(u for u in starts if u not in failures)

@@ -9,7 +9,6 @@ as integers, amounts as decimal strings with 2 places, rates rounded half-up to 
 import datetime
 import decimal
 import hashlib
-import time
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -25,7 +24,7 @@ from achievements.choices import IPType, TransformationMode, UnitType
 from achievements.models import Cluster, Unit
 from core.validators import LIAONING_CITIES, normalize_credit_code, validate_region_code
 
-from . import catalogue
+from . import catalogue, current
 from .catalogue import METRIC_DEFINITIONS, Figures
 from .models import DirtyCell, Grain, RecomputeSchedule, SnapshotState, StatCell, StatFailure
 
@@ -122,28 +121,8 @@ def scope_q(scope: Scope) -> Q:
 CACHE_SECONDS = 3600
 
 
-# The pointer to the current snapshot is re-read at most once per STATE_TTL seconds per process
-# (the engine forgets it at once in its own process when it commits a new one).
-STATE_TTL = 1.0
-_state_memo: tuple[float, SnapshotState | None] | None = None
-
-
-def forget_state() -> None:
-    global _state_memo
-    _state_memo = None
-
-
-def _state() -> SnapshotState | None:
-    global _state_memo
-    if connection.in_atomic_block:  # inside a transaction (a service, a test): read what it sees
-        return SnapshotState.objects.filter(pk=1).first()
-    memo = _state_memo
-    now = time.monotonic()
-    if memo is not None and now - memo[0] < STATE_TTL:
-        return memo[1]
-    state = SnapshotState.objects.filter(pk=1).first()
-    _state_memo = (now, state)
-    return state
+# The pointer to the current snapshot (re-read at most once a second per process): ``current``.
+_state = current.state
 
 
 def _cached(state: SnapshotState | None, key: str, compute):
@@ -427,12 +406,12 @@ def statistics_health() -> dict:
 HEADLINE_METRICS = ("achievements", "convertible", "units")
 
 
-def headline_figures(user, *, year: int | None = None) -> dict | None:
+def headline_figures(user, *, year: int | None = None, metrics=HEADLINE_METRICS) -> dict | None:
     """This year's headline figures for a user, from the snapshot exactly as the dashboard shows them:
     the province for staff, their own unit for a unit user, ``None`` for anyone else.
 
-    ``{"year": Y, "<metric>": {"value", "label", "definition", "url"}}`` for each of
-    ``HEADLINE_METRICS`` (labels and definitions lazy, the link the dashboard's drill-down)."""
+    ``{"year": Y, "<metric>": {"value", "label", "definition", "url"}}`` for each of ``metrics``
+    (default ``HEADLINE_METRICS``; labels and definitions lazy, the link the dashboard's drill-down)."""
     from .drilldown import metric_url
 
     if user.is_staff:
@@ -444,7 +423,7 @@ def headline_figures(user, *, year: int | None = None) -> dict | None:
     year = year or timezone.localdate().year
     summary = stats_summary(year=year, scope=scope)
     figures = {"year": year}
-    for name in HEADLINE_METRICS:
+    for name in metrics:
         entry = catalogue.metric(name)
         figures[name] = {
             "value": summary[name],

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 
 from . import engine
+from .scheduling import release_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,6 @@ def recompute_full_task() -> dict:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def recompute_incremental_task() -> dict:
     """Recompute the cells of every pending dirty (unit, year) in one go."""
-    from .receivers import release_schedule
-
     # Changes arriving from now on queue a new run; this one takes every dirty row present.
     release_schedule()
     return engine.recompute_incremental()

@@ -28,7 +28,7 @@ from accounts.services import user_create_staff
 from core import cache as degrading
 from core.broker import publish_quickly
 from core.cache import DegradingRedisCache
-from dashboards import engine
+from dashboards import current, engine
 from dashboards.models import DirtyCell
 from dashboards.selectors import Scope, stats_summary
 from dashboards.tasks import sweep_dirty_task
@@ -292,5 +292,5 @@ def test_redis_stopped_or_frozen_pages_answer_saves_return_and_the_sweep_catches
             lambda: not DirtyCell.objects.exists(), "the start-up sweep to drain the dirty rows", 120
         )
     assert "sweep_dirty_task" in worker.log()
-    engine.forget_state()
+    current.forget()
     assert stats_summary(year=year, scope=scope)["convertible"] == 1

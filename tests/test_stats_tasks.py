@@ -19,7 +19,7 @@ from kombu import pools as kombu_pools
 
 from achievements import services
 from achievements.models import Achievement, Transformation
-from dashboards import engine, receivers
+from dashboards import engine, receivers, scheduling
 from dashboards.models import DirtyCell, RecomputeSchedule, SnapshotState, StatCell
 from dashboards.selectors import Scope, snapshot_status, stats_summary
 from liaoning_tt.celery import app as celery_app
@@ -161,7 +161,7 @@ def test_a_burst_of_changes_queues_one_run(world, django_capture_on_commit_callb
                     amount=Decimal("1.00"),
                 )
     assert apply_async.call_count == 1
-    assert apply_async.call_args.kwargs["countdown"] == receivers.RECOMPUTE_COUNTDOWN
+    assert apply_async.call_args.kwargs["countdown"] == scheduling.RECOMPUTE_COUNTDOWN
     assert DirtyCell.objects.count() == 5
     assert snapshot_status()["pending"] is True
     # The run takes every pending row in one go.
