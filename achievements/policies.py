@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import is_staff, unit_of
+
 from .choices import AchievementStatus, TransformationStatus
 
 # Messages (one wording per rule, used by every door).
@@ -61,16 +63,7 @@ class UnitRole:
     is_authenticated: bool = True
 
 
-# --- who -------------------------------------------------------------------------------------
-
-
-def is_staff(user) -> bool:
-    """Department staff, or the system itself (``None``)."""
-    return user is None or bool(getattr(user, "is_staff", False))
-
-
-def unit_of(user) -> int | None:
-    return None if user is None else getattr(user, "unit_id", None)
+# --- who (``is_staff`` and ``unit_of`` are the accounts app's role facts) -------------------------
 
 
 def owns(user, unit_id: int | None) -> bool:
@@ -126,6 +119,11 @@ def can_move_between_units(user) -> bool:
 
 def can_edit_units(user) -> bool:
     return is_staff(user)
+
+
+def can_register_records(user) -> bool:
+    """Work on records at all (register, import): staff, and any user of a unit."""
+    return is_staff(user) or unit_of(user) is not None
 
 
 def can_create_transferee(user) -> bool:

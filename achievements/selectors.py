@@ -7,10 +7,10 @@ The Q builders below are the single source of the definitions "stock", "transfor
 import datetime
 import re
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Replace
 
-from .choices import TransformationStatus
+from .choices import AchievementStatus, TransformationStatus
 from .models import Achievement, Transferee, Transformation, Unit
 
 
@@ -174,3 +174,30 @@ def transformation_search(qs: QuerySet, value: str) -> QuerySet:
     if unit_ids:
         condition |= Q(unit_id__in=unit_ids)
     return qs.filter(condition)
+
+
+# --- the home page's cards (achievements.home) ---------------------------------------------------
+
+
+def registry_counts(*, user) -> dict:
+    """The achievements a user sees, and how many are active; with the number of units for staff."""
+    counts = Achievement.objects.for_user(user).aggregate(
+        total=Count("id"), active=Count("id", filter=Q(status=AchievementStatus.ACTIVE))
+    )
+    counts["units"] = Unit.objects.count() if user.is_staff else 1
+    return counts
+
+
+def recently_withdrawn(*, user, since: datetime.date, limit: int = 10) -> list:
+    """Achievements withdrawn on or after ``since`` that the user sees, newest first."""
+    return list(
+        Achievement.objects.for_user(user)
+        .filter(status=AchievementStatus.WITHDRAWN, withdrawn_on__gte=since)
+        .select_related("unit")
+        .order_by("-withdrawn_on", "-id")[:limit]
+    )
+
+
+def synthetic_data_present() -> bool:
+    """True while the registry holds synthetic (demo) units (the site's demo banner)."""
+    return Unit.objects.filter(synthetic=True).exists()

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .models import WorkerHeartbeat
+from .registry import health_checks
 
 logger = logging.getLogger(__name__)
 
@@ -127,23 +128,25 @@ def health_report() -> dict:
         "database": database,
         "broker": broker,
         "worker": worker,
-        "statistics": check_statistics() if database == OK else {"status": UNKNOWN},
+        **{
+            check.name: run_check(check) if database == OK else {"status": UNKNOWN}
+            for check in health_checks()
+        },
         "time": timezone.now().isoformat(),
     }
 
 
-def check_statistics() -> dict:
-    """Whether every unit's statistics could be built, and what waits for a recompute.
+def run_check(check) -> dict:
+    """One part an app registered (``core.registry.HealthCheck``; the statistics app's: whether every
+    unit's figures could be built, and what waits for a recompute).
 
-    Reported, but does not make the site unhealthy: the pages work, the failing unit's figures stay
-    as they were (shown as stale), and the other units' figures are current.
+    Reported, but does not make the site unhealthy: e.g. the pages work, a failing unit's figures
+    stay as they were (shown as stale), and the other units' figures are current.
     """
-    from dashboards.selectors import statistics_health
-
     try:
-        return statistics_health()
+        return check.run()
     except DatabaseError:
-        logger.exception("Health check: cannot read the statistics state")
+        logger.exception("Health check: cannot read %s", check.name)
         return {"status": UNKNOWN}
 
 

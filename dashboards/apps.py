@@ -8,6 +8,12 @@ class DashboardsConfig(AppConfig):
 
     def ready(self):
         from achievements.signals import records_changed
+        from core.registry import HealthCheck, register
+
+        from .selectors import statistics_health
+
+        # /healthz/ reports whether every unit's figures could be built and what waits (core.health).
+        register(HealthCheck("statistics", run=statistics_health))
 
         from .receivers import on_records_changed
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from achievements.choices import TRL_LEVELS, IPType, TransformationMode, UnitType
+from core.registry import PanelContext, dashboard_panels
 from core.validators import LIAONING_CITIES
 
 from . import catalogue, selectors
@@ -458,12 +459,12 @@ def dashboard(request):
         province_scope = selectors.Scope(unit=None, unit_type=None, region=None, cluster=scope.cluster)
         province = selectors.stats_summary(year=year, scope=province_scope)
 
-    sections = [_trend_section(series_rows, year=year, scope=scope)]
-    for spec in BREAKDOWNS:
-        if spec[1] in ("unit", "region") and scope.unit:
-            continue  # one unit: no ranking of units or of cities
-        sections.append(_breakdown_section(spec, year=year, scope=scope))
-    sections.append(_local_section(summary, year=year, scope=scope))
+    # The sections are the registered panels (core.registry.DashboardPanel; this app's: panels.py).
+    panel_context = PanelContext(year=year, scope=scope, summary=summary, series=series_rows)
+    sections = []
+    for panel in dashboard_panels():
+        built = panel.build(panel_context)
+        sections.extend(built if isinstance(built, list) else [built] if built else [])
 
     status = selectors.snapshot_status()
     params = request.GET.copy()

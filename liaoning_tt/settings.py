@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "incentives",
     "exchange",
     "dashboards",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -196,7 +197,7 @@ HEALTH_WORKER_MAX_AGE = env.int("HEALTH_WORKER_MAX_AGE", default=180)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes unauthenticated requests answer 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.api.authentication.TokenAuthentication",
+        "accounts.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

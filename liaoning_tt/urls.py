@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
-from core import views as core_views
 from core.api import views as core_api_views
 from core.health import healthz
 
@@ -12,7 +11,7 @@ admin.site.site_title = _("辽宁省可转化科技成果库")
 admin.site.index_title = _("数据管理")
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", include("home.urls")),
     path("healthz/", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,7 +1,7 @@
 """The project's REST API foundations, shared by every app's ``api/`` package.
 
-- ``authentication``: per-client tokens (``Authorization: Token <key>``), stored as SHA-256 hashes.
-- ``permissions``: read-only tokens, Django model permissions per action, staff-only writes.
+- ``permissions``: read-only tokens (the tokens themselves, ``Authorization: Token <key>``, are the
+  accounts app's: ``accounts.api.authentication``), Django model permissions per action, staff-only writes.
 - ``viewsets``: ``RegistryViewSet``, the base of every model endpoint (unit scoping, N+1
   protection, no DELETE).
 - ``serializers``: the base serializer that hands writes to the services and translates their

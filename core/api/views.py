@@ -6,19 +6,15 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-# (name in the answer, URL name in the ``api`` namespace); names that do not resolve are left out,
-# so an app's endpoints appear here as soon as its URLs are included in ``liaoning_tt.api_urls``.
-ROOT_ENDPOINTS = [
-    ("units", "api:unit-list"),
-    ("achievements", "api:achievement-list"),
-    ("transferees", "api:transferee-list"),
-    ("transformations", "api:transformation-list"),
-    ("stats", "api:stats-root"),
-    ("stats_summary", "api:stats-summary"),
-    ("schema", "api:schema"),
-    ("docs", "api:docs"),
-    ("redoc", "api:redoc"),
-]
+from core.registry import api_routes
+
+# The API root lists each registered app's links (``core.registry.ApiRoute.links``: name in the
+# answer, URL name in the ``api`` namespace), then the documents; names that do not resolve are left out.
+DOCUMENT_LINKS = [("schema", "api:schema"), ("docs", "api:docs"), ("redoc", "api:redoc")]
+
+
+def root_endpoints() -> list[tuple[str, str]]:
+    return [link for route in api_routes() for link in route.links] + DOCUMENT_LINKS
 
 
 class APIRootView(APIView):
@@ -29,7 +25,7 @@ class APIRootView(APIView):
 
     def get(self, request, *args, **kwargs):
         links = {}
-        for name, url_name in ROOT_ENDPOINTS:
+        for name, url_name in root_endpoints():
             try:
                 links[name] = request.build_absolute_uri(reverse(url_name))
             except NoReverseMatch:

@@ -6,6 +6,8 @@ The figure endpoints also answer with a format suffix (``summary.csv``); the dir
 from django.urls import path
 from rest_framework.urlpatterns import format_suffix_patterns
 
+from core.registry import ApiRoute, register
+
 from . import views
 
 urlpatterns = [
@@ -19,3 +21,14 @@ urlpatterns = [
         allowed=["json", "csv", "xlsx"],
     ),
 ]
+
+# Included under /api/v1/stats/ by liaoning_tt.api_urls; the links are the API root's entries.
+register(
+    ApiRoute(
+        "statistics",
+        __name__,
+        prefix="stats/",
+        order=20,
+        links=(("stats", "api:stats-root"), ("stats_summary", "api:stats-summary")),
+    )
+)

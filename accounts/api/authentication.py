@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from accounts.models import ApiToken
-from accounts.services import api_token_touch
+from ..models import ApiToken
+from ..services import api_token_touch
 
 
 class TokenAuthentication(authentication.BaseAuthentication):

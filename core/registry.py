@@ -1,0 +1,193 @@
+"""What each app contributes to the shared parts of the site, registered by the app itself.
+
+The base app (``core``) draws the navigation, the API root, the dashboard, the home page, the demo
+banner and ``/healthz/`` without knowing which apps exist: each app registers its own entries here,
+in its own modules, which ``autodiscover()`` imports once the apps are loaded
+(``core.apps.CoreConfig.ready``). NetBox's per-app ``navigation`` module is the model.
+
+Where an app declares each kind (see docs/architecture.md, "How an app registers itself"):
+
+- ``NavItem``: ``<app>/navigation.py``, one link of the main navigation;
+- ``ApiRoute``: ``<app>/api/urls.py``, the app's URLs under ``/api/v1/`` and its links in the API root;
+- ``DashboardPanel``: ``<app>/panels.py``, one section of the dashboard page;
+- ``HomeCard``: ``<app>/home.py``, one card of the home page;
+- ``DemoDataCheck`` and ``HealthCheck``: the app's ``AppConfig.ready()``.
+
+Visibility is a predicate of the user, written by the app with its policy predicates (the
+registry decides nothing itself). Items are kept in ``order``, then name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import autodiscover_modules
+
+# The modules ``autodiscover`` imports from every installed app that has them.
+DISCOVERED_MODULES = ("navigation", "api.urls", "panels", "home")
+
+
+def signed_in(user) -> bool:
+    """The default visibility: any signed-in user."""
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def everyone(user) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link of the main navigation (``templates/core/_nav.html``).
+
+    ``active`` is the path prefix that marks the link as the current page (default: the link's own
+    path; ``"="`` for an exact match)."""
+
+    name: str
+    label: Any  # a lazy translation
+    url_name: str
+    order: int
+    visible: Callable[[Any], bool] = signed_in
+    active: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """An app's URLs under ``/api/v1/`` (``liaoning_tt/api_urls.py`` includes them in ``order``).
+
+    ``links`` are the app's entries in the API root: (name in the answer, URL name in ``api``)."""
+
+    name: str
+    urlconf: str  # dotted path of the app's API URL module
+    prefix: str = ""
+    order: int = 100
+    links: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PanelContext:
+    """What the dashboard page hands each panel: the year and scope shown, and the figures the page
+    has already read (the summary of the year, the time series), so panels do not read them again."""
+
+    year: int
+    scope: Any
+    summary: dict
+    series: list
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """One or more sections of the dashboard page. ``build`` returns a section (a dict the dashboard
+    template draws: id, title, table, definitions, chart), a list of sections, or ``None`` (nothing
+    to show for this scope)."""
+
+    name: str
+    order: int
+    build: Callable[[PanelContext], dict | list | None]
+
+
+# The home page's sections, in page order; a card names the one it belongs to.
+HOME_SECTIONS = ("figures", "review", "work", "deadlines")
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """One card of the home page (``home``). ``context(request)`` returns the card's template
+    context, or ``None`` to leave the card out (e.g. nothing waits); it runs only for users that
+    ``visible`` admits. ``section`` is one of ``HOME_SECTIONS`` ("deadlines" is reserved for the
+    annual reports app)."""
+
+    name: str
+    title: Any
+    template: str
+    order: int
+    context: Callable[[Any], dict | None]
+    visible: Callable[[Any], bool] = signed_in
+    section: str = "work"
+
+    def __post_init__(self):
+        if self.section not in HOME_SECTIONS:
+            raise ImproperlyConfigured(f"home card {self.name}: unknown section {self.section!r}")
+
+
+@dataclass(frozen=True)
+class DemoDataCheck:
+    """``present()`` is true while the app holds synthetic (demo) records: the site shows the demo
+    banner while any check says so."""
+
+    name: str
+    present: Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One part of ``/healthz/``'s answer, under ``name``. Reported only: it never makes the site
+    unhealthy. ``run()`` returns a JSON-able dict; it runs only while the database answers."""
+
+    name: str
+    run: Callable[[], dict]
+
+
+_KINDS = (NavItem, ApiRoute, DashboardPanel, HomeCard, DemoDataCheck, HealthCheck)
+
+
+@dataclass
+class Registry:
+    items: dict[type, dict[str, Any]] = field(default_factory=lambda: {kind: {} for kind in _KINDS})
+
+    def register(self, *items) -> None:
+        for item in items:
+            kind = type(item)
+            if kind not in self.items:
+                raise ImproperlyConfigured(
+                    f"cannot register {item!r}: not one of {[k.__name__ for k in _KINDS]}"
+                )
+            existing = self.items[kind].get(item.name)
+            if existing is not None and existing != item:
+                raise ImproperlyConfigured(f"{kind.__name__} {item.name!r} is registered twice")
+            self.items[kind][item.name] = item
+
+    def unregister(self, kind: type, name: str) -> None:
+        self.items[kind].pop(name, None)
+
+    def all(self, kind: type) -> list:
+        return sorted(self.items[kind].values(), key=lambda item: (getattr(item, "order", 0), item.name))
+
+
+registry = Registry()
+register = registry.register
+
+
+def autodiscover() -> None:
+    """Import every app's registration modules (``DISCOVERED_MODULES``)."""
+    autodiscover_modules(*DISCOVERED_MODULES)
+
+
+# --- reading (the base app's pages) --------------------------------------------------------------
+
+
+def nav_items(user) -> list[NavItem]:
+    return [item for item in registry.all(NavItem) if item.visible(user)]
+
+
+def api_routes() -> list[ApiRoute]:
+    return registry.all(ApiRoute)
+
+
+def dashboard_panels() -> list[DashboardPanel]:
+    return registry.all(DashboardPanel)
+
+
+def home_cards(user) -> list[HomeCard]:
+    return [card for card in registry.all(HomeCard) if card.visible(user)]
+
+
+def demo_checks() -> list[DemoDataCheck]:
+    return registry.all(DemoDataCheck)
+
+
+def health_checks() -> list[HealthCheck]:
+    return registry.all(HealthCheck)
