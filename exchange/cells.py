@@ -120,7 +120,7 @@ _date_cache: dict[str, datetime.date] = {}
 
 
 def parse_date(raw, column) -> datetime.date:
-    """A date cell; every date of a record lies from 1985-01-01 to today (data-spec §1)."""
+    """A date cell; every date of a record lies from 1985-01-01 to today (docs/metrics.md)."""
     value = _parse_date(raw)
     try:
         validate_record_date(value, column.display_label() if column is not None else None)

@@ -1,4 +1,4 @@
-"""Exchange format v1 (data-spec.md §1): the sheets, their columns and the enumerations.
+"""Exchange format v1 (docs/exchange-format.md): the sheets, their columns and the enumerations.
 
 This module is the one description of the format: the importer, the exporter, the blank templates
 and the help sheet are all generated from it. Only additions are allowed (new optional columns).
@@ -35,7 +35,7 @@ YES_NO = {True: ("yes", "是"), False: ("no", "否")}
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str  # the Chinese header, exactly as in data-spec.md (also the msgid of its translation)
+    label: str  # the Chinese header, as in docs/exchange-format.md (also the msgid of its translation)
     required: bool
     kind: str
     max_length: int = 0

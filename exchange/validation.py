@@ -1,4 +1,4 @@
-"""Validation and diff of an exchange file against the registry (data-spec.md §1, import rules).
+"""Validation and diff of an exchange file against the registry (docs/exchange-format.md, import rules).
 
 ``validate(reader, ...)`` reads every row, checks each cell, then the rules across rows and against
 the database, and returns an ``ImportResult``: every problem as (sheet, row, column, value,
