@@ -35,10 +35,6 @@ class User(AbstractUser):
         ]
 
     @property
-    def is_unit_user(self) -> bool:
-        return self.unit_id is not None
-
-    @property
     def role_label(self) -> str:
         return str(_("厅工作人员")) if self.is_staff else str(_("单位用户"))
 

@@ -47,9 +47,9 @@ EARLIEST_IP_GRANT = datetime.date(1985, 4, 1)  # the Patent Law came into force 
 
 
 def record_date_constraint(model: str, field: str, message, *, required: bool) -> models.CheckConstraint:
-    """"Dates everywhere" (docs/metrics.md) as a database constraint: ``field`` from 1985-01-01 to today
-    (the upper bound allows the next UTC day, see ``DatabaseTomorrow``). ``clean_record_dates`` says
-    the same to people, naming the field."""
+    """The rule "Dates everywhere" (docs/metrics.md) as a database constraint: ``field`` from
+    1985-01-01 to today (the upper bound allows the next UTC day, see ``DatabaseTomorrow``).
+    ``clean_record_dates`` says the same to people, naming the field."""
     in_range = Q(**{f"{field}__gte": EARLIEST_RECORD_DATE, f"{field}__lte": DatabaseTomorrow()})
     return models.CheckConstraint(
         condition=in_range if required else Q(**{f"{field}__isnull": True}) | in_range,
@@ -326,9 +326,6 @@ class Transferee(TimeStampedModel, SyntheticMixin):
 
 
 class TransformationQuerySet(models.QuerySet):
-    def effective(self):
-        return self.filter(status=TransformationStatus.EFFECTIVE)
-
     def for_user(self, user):
         if user.is_staff:
             return self

@@ -44,7 +44,8 @@ class VersionedMixin(models.Model):
     """Optimistic locking: every save through a service increments ``version``.
 
     A form or API client sends back the version it read; a save with an older version is refused
-    (see ``core.services.bump_version``) instead of silently overwriting someone else's change.
+    (the update services compare it and raise ``core.exceptions.StaleVersionError``)
+    instead of silently overwriting someone else's change.
     """
 
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)

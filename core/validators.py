@@ -69,11 +69,6 @@ def city_code(region: str) -> str:
     return region[:4] + "00"
 
 
-def is_local_region(region: str) -> bool:
-    """Local (本地) means registered in Liaoning: the division code starts with ``21``."""
-    return region.startswith(LIAONING_PREFIX)
-
-
 def validate_region_code(value: str) -> None:
     if not _REGION_RE.match(value or ""):
         raise ValidationError(
