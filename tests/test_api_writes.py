@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
@@ -346,17 +347,23 @@ def test_filter_with_invalid_value_is_400_naming_the_parameter(staff_api):
     assert "mode" in response.json()
 
 
-def test_page_size_is_capped_at_500():
+def test_page_size_is_1_to_500_and_anything_else_is_refused():
     pagination = PageNumberPagination()
-    for asked, given in (("5", 5), ("500", 500), ("100000", 500), ("", 50)):
+    for asked, given in (("5", 5), ("500", 500), ("", 50)):
         request = Request(APIRequestFactory().get(ACHIEVEMENTS, {"page_size": asked}))
         assert pagination.get_page_size(request) == given
+    for asked in ("100000", "0", "-1", "ten"):
+        request = Request(APIRequestFactory().get(ACHIEVEMENTS, {"page_size": asked}))
+        with pytest.raises(ValidationError) as exc:
+            pagination.get_page_size(request)
+        assert "page_size" in exc.value.detail
 
 
-def test_unknown_ordering_field_is_ignored(staff_api):
+def test_unknown_ordering_field_is_refused_naming_the_parameter(staff_api):
     AchievementFactory()
     response = staff_api.get(ACHIEVEMENTS, {"ordering": "unit__users__password"})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "ordering" in response.json()
 
 
 def test_api_root_lists_endpoints(staff_api):
