@@ -165,7 +165,7 @@ class RegistryAPITests:
 
     def test_update_without_version_is_400(self, staff_user, unit):
         if not self.versioned:
-            return
+            pytest.skip("no optimistic locking: the records of this endpoint have no version")
         obj = self.make(unit)
         response = self.client(staff_user).patch(
             self.detail_url(obj), self.update_payload(obj), format="json"
@@ -175,7 +175,7 @@ class RegistryAPITests:
 
     def test_update_with_stale_version_is_409_and_changes_nothing(self, staff_user, unit):
         if not self.versioned:
-            return
+            pytest.skip("no optimistic locking: the records of this endpoint have no version")
         obj = self.make(unit)
         api = self.client(staff_user)
         stale = {**self.update_payload(obj), "version": obj.version}
