@@ -1,5 +1,6 @@
 import io
 
+import factory.random
 import pytest
 from django.test import override_settings
 
@@ -14,6 +15,13 @@ FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def _seeded_factories(request):
+    """The factories' random values (factory_boy's and Faker's generator) depend only on the test's
+    id, so a failure reproduces when the test runs alone or in another order."""
+    factory.random.reseed_random(request.node.nodeid)
 
 
 DEMO_FIXTURE = "demo_data"

@@ -1,10 +1,10 @@
 """factory_boy factories that build valid records (valid credit codes and patent numbers)."""
 
 import datetime
-import random
 from decimal import Decimal
 
 import factory
+import factory.random
 from stdnum.cn import uscc
 
 from achievements.choices import IPType, TransformationMode, UnitType
@@ -71,5 +71,8 @@ class TransformationFactory(factory.django.DjangoModelFactory):
     mode = TransformationMode.TRANSFER
     transferee = factory.SubFactory(TransfereeFactory)
     signed_on = datetime.date(2023, 6, 1)
-    amount = factory.LazyFunction(lambda: Decimal(random.randint(1, 500)) * Decimal("10000.00"))
+    # factory_boy's generator, reseeded for every test from its id (tests/conftest.py): reproducible.
+    amount = factory.LazyFunction(
+        lambda: Decimal(factory.random.randgen.randint(1, 500)) * Decimal("10000.00")
+    )
     received = None
