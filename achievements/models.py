@@ -263,33 +263,47 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
         return reverse("achievements:achievement_detail", args=[self.pk])
 
     def clean(self):
-        errors = {}
         if self.patent_no:
             self.patent_no = normalize_patent_no(self.patent_no)
-        if self.ip_type in PATENT_IP_TYPES:
-            if not self.patent_no:
-                errors["patent_no"] = _("专利类成果必须填写专利号。")
-            else:
-                try:
-                    validate_patent_no(self.patent_no, self.ip_type)
-                except ValidationError as exc:
-                    errors["patent_no"] = exc.messages
-        elif self.patent_no:
-            try:
-                validate_patent_no(self.patent_no)
-            except ValidationError as exc:
-                errors["patent_no"] = exc.messages
-        if self.status == AchievementStatus.WITHDRAWN and not self.withdrawn_on:
-            errors["withdrawn_on"] = _("已撤回的成果必须填写撤回日期。")
-        if self.status == AchievementStatus.ACTIVE and self.withdrawn_on:
-            errors["withdrawn_on"] = _("有效的成果不能有撤回日期。")
-        if self.withdrawn_on and self.registered_on and self.withdrawn_on < self.registered_on:
-            errors["withdrawn_on"] = _("撤回日期不能早于登记日期。")
-        if self.ip_granted_on and self.ip_granted_on < EARLIEST_IP_GRANT:
-            errors["ip_granted_on"] = _("授权日期不能早于1985年4月1日。")
+        errors = achievement_rule_errors(
+            ip_type=self.ip_type,
+            patent_no=self.patent_no,
+            status=self.status,
+            registered_on=self.registered_on,
+            withdrawn_on=self.withdrawn_on,
+            ip_granted_on=self.ip_granted_on,
+        )
         clean_record_dates(self, errors, "registered_on", "ip_granted_on", "withdrawn_on")
         if errors:
             raise ValidationError(errors)
+
+
+def achievement_rule_errors(
+    *, ip_type, patent_no, status, registered_on, withdrawn_on, ip_granted_on
+) -> dict:
+    """The rules across an achievement's fields, on plain values: {field: message or messages}.
+
+    The one statement of these rules: ``Achievement.clean()`` (forms, API, services) and the import
+    (``exchange.validation``, row by row without building instances) both ask it; the database
+    constraints of ``Achievement.Meta`` hold the same invariants. ``patent_no`` is normalised.
+    """
+    errors = {}
+    if ip_type in PATENT_IP_TYPES and not patent_no:
+        errors["patent_no"] = _("专利类成果必须填写专利号。")
+    elif patent_no:
+        try:
+            validate_patent_no(patent_no, ip_type)
+        except ValidationError as exc:
+            errors["patent_no"] = exc.messages
+    if status == AchievementStatus.WITHDRAWN and not withdrawn_on:
+        errors["withdrawn_on"] = _("已撤回的成果必须填写撤回日期。")
+    if status == AchievementStatus.ACTIVE and withdrawn_on:
+        errors["withdrawn_on"] = _("有效的成果不能有撤回日期。")
+    if withdrawn_on and registered_on and withdrawn_on < registered_on:
+        errors["withdrawn_on"] = _("撤回日期不能早于登记日期。")
+    if ip_granted_on and ip_granted_on < EARLIEST_IP_GRANT:
+        errors["ip_granted_on"] = _("授权日期不能早于1985年4月1日。")
+    return errors
 
 
 class Transferee(TimeStampedModel, SyntheticMixin):
@@ -428,8 +442,16 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
         errors = {}
         if self.achievement_id and self.unit_id and self.achievement.unit_id != self.unit_id:
             errors["achievement"] = _("合同的完成单位必须是成果的所属单位。")
-        if self.received is not None and self.amount is not None and self.received > self.amount:
-            errors["received"] = _("到账金额不能大于合同金额。")
+        errors.update(transformation_rule_errors(amount=self.amount, received=self.received))
         clean_record_dates(self, errors, "signed_on")
         if errors:
             raise ValidationError(errors)
+
+
+def transformation_rule_errors(*, amount, received) -> dict:
+    """The rules across a contract's fields, on plain values (see ``achievement_rule_errors``); the
+    achievement's unit is the contract's by construction in the import (it is looked up by the
+    contract's unit code), so that rule stays in ``Transformation.clean()``."""
+    if received is not None and amount is not None and received > amount:
+        return {"received": _("到账金额不能大于合同金额。")}
+    return {}

@@ -41,9 +41,21 @@ class Column:
     max_length: int = 0
     choices: type[models.TextChoices] | None = None
     note: str = ""  # when an optional column becomes required, for the help sheet
+    field: str = ""  # the model field it fills, when not ``key`` (the validator names it in errors)
+    via: str = ""  # a foreign key: the related record's field the cell holds (a unit's code, …)
+    of: str = ""  # describes another record (the contract's transferee), not the sheet's own
 
     def display_label(self) -> str:
         return str(_(self.label))
+
+    @property
+    def model_field(self) -> str:
+        return self.field or self.key
+
+    @property
+    def lookup(self) -> str:
+        """How the registry's value of this column is read (``values_list``)."""
+        return f"{self.model_field}__{self.via}" if self.via else self.model_field
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,24 @@ class Sheet:
     @property
     def keys(self) -> list[str]:
         return [c.key for c in self.columns]
+
+    @property
+    def compared(self) -> tuple[Column, ...]:
+        """The columns compared with the registry's record: its own, not its key."""
+        return tuple(c for c in self.columns if c.key not in self.key and not c.of)
+
+    def plain_fields(self, *, compared: bool = False) -> tuple[str, ...]:
+        """Model fields filled straight from a cell (no foreign key), in column order."""
+        columns = self.compared if compared else self.columns
+        return tuple(c.model_field for c in columns if not c.via and not c.of)
+
+    def column_of_field(self, name: str) -> Column | None:
+        """The column that fills model field ``name`` (how a model's error names a column)."""
+        return self._by_field.get(name)
+
+    @functools.cached_property
+    def _by_field(self) -> dict[str, Column]:
+        return {c.model_field: c for c in self.columns if not c.of}
 
 
 UNITS = Sheet(
@@ -80,12 +110,12 @@ ACHIEVEMENTS = Sheet(
     key=("unit_code", "ref"),
     columns=(
         Column("ref", "成果编号", True, TEXT, max_length=64),
-        Column("unit_code", "完成单位代码", True, CREDIT_CODE),
+        Column("unit_code", "完成单位代码", True, CREDIT_CODE, field="unit", via="code"),
         Column("title", "成果名称", True, TEXT, max_length=200),
         Column("ip_type", "知识产权类型", True, ENUM, choices=IPType),
         Column("patent_no", "专利号", False, PATENT_NO, note="专利类（发明、实用新型、外观设计）必填"),
         Column("trl", "技术成熟度", True, TRL),
-        Column("cluster", "产业集群", False, CLUSTER),
+        Column("cluster", "产业集群", False, CLUSTER, via="code"),
         Column("funded", "财政资助", True, BOOL),
         Column("registered_on", "登记日期", True, DATE),
         Column("ip_granted_on", "授权日期", False, DATE),
@@ -101,12 +131,14 @@ TRANSFORMATIONS = Sheet(
     key=("unit_code", "ref"),
     columns=(
         Column("ref", "合同编号", True, TEXT, max_length=64),
-        Column("unit_code", "完成单位代码", True, CREDIT_CODE),
-        Column("achievement_ref", "成果编号", True, TEXT, max_length=64),
+        Column("unit_code", "完成单位代码", True, CREDIT_CODE, field="unit", via="code"),
+        Column("achievement_ref", "成果编号", True, TEXT, max_length=64, field="achievement", via="ref"),
         Column("mode", "转化方式", True, ENUM, choices=TransformationMode),
-        Column("transferee_name", "受让方名称", True, TEXT, max_length=200),
-        Column("transferee_code", "受让方统一社会信用代码", True, CREDIT_CODE),
-        Column("transferee_region", "受让方地区代码", True, REGION),
+        Column("transferee_name", "受让方名称", True, TEXT, max_length=200, field="name", of="transferee"),
+        Column(
+            "transferee_code", "受让方统一社会信用代码", True, CREDIT_CODE, field="transferee", via="code"
+        ),
+        Column("transferee_region", "受让方地区代码", True, REGION, field="region", of="transferee"),
         Column("signed_on", "签订日期", True, DATE),
         Column("amount", "合同金额（元）", True, DECIMAL),
         Column("received", "到账金额（元）", False, DECIMAL),

@@ -21,7 +21,7 @@ from achievements.services import announce_change
 
 from .models import ImportJob, ImportStatus
 from .readers import FileProblem, open_reader
-from .validation import ImportResult, validate
+from .validation import ImportResult, Spool, validate
 from .writer import write_plan
 
 logger = logging.getLogger(__name__)
@@ -50,12 +50,12 @@ def registry_import(
         return result
     validate_progress = (lambda f: progress(f * VALIDATE_SHARE)) if progress else None
     write_progress = (lambda f: progress(VALIDATE_SHARE + f * (1 - VALIDATE_SHARE))) if progress else None
-    with transaction.atomic():
-        # Two passes over the file, both under the row locks of this transaction, so memory holds
-        # keys and one chunk of rows, never the file: check everything (no rows kept), then read
-        # again and write chunk by chunk.
+    with transaction.atomic(), Spool() as spool:
+        # Two passes, both under the row locks of this transaction, so memory holds keys and one
+        # chunk of rows, never the file: check everything, keeping the valid rows in the spool (a
+        # temporary file), then replay the spool chunk by chunk, writing each as it is diffed.
         result = _validate_source(
-            source, filename, unit=unit, lock=True, progress=validate_progress, keep_plan=False
+            source, filename, unit=unit, lock=True, progress=validate_progress, keep_plan=False, spool=spool
         )
         plan = result.plan
         if not result.valid or plan is None:
@@ -64,9 +64,8 @@ def registry_import(
         if not total:
             result.plan = None
             return result
-        written = _write_source(
-            source,
-            filename,
+        written = _write_spool(
+            spool,
             unit=unit,
             checked=plan,
             total=total,
@@ -87,8 +86,9 @@ def registry_import(
     return result
 
 
-def _write_source(source, filename, *, unit, checked, total, acting_user, reason, progress):
-    """The writing pass: the file again, each chunk written as it is diffed; returns its plan."""
+def _write_spool(spool, *, unit, checked, total, acting_user, reason, progress):
+    """The writing pass: the checked rows replayed from the spool, each chunk written as it is
+    diffed; returns its plan."""
     done = 0
 
     def sink(part) -> None:
@@ -100,9 +100,7 @@ def _write_source(source, filename, *, unit, checked, total, acting_user, reason
         write_plan(part, acting_user=acting_user, reason=reason, progress=part_progress)
         done += n
 
-    result = _validate_source(
-        source, filename, unit=unit, lock=True, progress=None, sink=sink, checked=checked
-    )
+    result = validate(None, unit=unit, lock=True, sink=sink, checked=checked, spool=spool)
     if not result.valid or result.plan is None:
         # The checking pass just found the file valid under the same locks: this is a bug.
         raise RuntimeError(f"the writing pass found problems: {result.problems[:3]}")

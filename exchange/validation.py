@@ -12,23 +12,41 @@ and references) and the differences are kept; a preview (``keep_plan=False``) ke
 Database lookups are bulk: the records matching the keys found in the file are loaded with ``IN``
 queries in chunks, so the number of queries grows with the file size divided by the chunk size,
 never with the number of rows.
+
+The rules are the registry's own: each cell is parsed by ``exchange.cells`` with the validators of
+``core.validators`` that the model fields use, the rules across a record's fields are the model's
+(``achievement_rule_errors`` / ``transformation_rule_errors``, which ``clean()`` asks too), and the
+rights are ``achievements.policies``'. An error keyed by a model field is reported on the column that
+fills that field (``exchange.format`` declares it). Every problem of the file is listed in one pass:
+a sheet with a header problem is still read with the columns that were recognised, and a row with
+a bad cell, a duplicate key or another unit's code is still checked (cells, rules and references).
+
+A confirmed import reads the file once: the checking pass keeps each chunk of valid rows in a
+``Spool`` (a temporary file), and the writing pass replays it instead of parsing the file again.
 """
 
 from __future__ import annotations
 
 import datetime
+import pickle
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from achievements import policies
-from achievements.choices import PATENT_IP_TYPES, AchievementStatus
-from achievements.models import EARLIEST_IP_GRANT, Achievement, Cluster, Transferee, Transformation, Unit
-from core.validators import validate_patent_no
+from achievements.models import (
+    Achievement,
+    Cluster,
+    Transferee,
+    Transformation,
+    Unit,
+    achievement_rule_errors,
+    transformation_rule_errors,
+)
 
 from . import format as fmt
 from .cells import PARSERS, CellError, display
@@ -41,31 +59,6 @@ PROGRESS_STEP = 2000  # rows between progress reports
 U = fmt.UNITS.index
 A = fmt.ACHIEVEMENTS.index
 T = fmt.TRANSFORMATIONS.index
-
-# Fields compared for the diff, in sheet order (the key columns are not compared).
-UNIT_FIELDS = ("name", "type", "region")
-ACHIEVEMENT_FIELDS = (
-    "title",
-    "ip_type",
-    "patent_no",
-    "trl",
-    "cluster",
-    "funded",
-    "registered_on",
-    "ip_granted_on",
-    "convertible",
-    "status",
-    "withdrawn_on",
-)
-TRANSFORMATION_FIELDS = (
-    "achievement_ref",
-    "mode",
-    "transferee_code",
-    "signed_on",
-    "amount",
-    "received",
-    "status",
-)
 
 
 def _max_problems() -> int:
@@ -129,15 +122,6 @@ class ImportResult:
     def change_count(self) -> int:
         return sum(c["add"] + c["update"] for c in self.counts.values())
 
-    def summary(self) -> dict:
-        """JSON-serialisable form, stored on the import job."""
-        return {
-            "rows": self.rows,
-            "counts": self.counts,
-            "changes": self.changes,
-            "problem_count": self.problem_count,
-        }
-
 
 def _compact(unit_code: str, ref: str) -> str:
     """One string for a (unit code, ref) key: about half the memory of a tuple, kept for every row."""
@@ -149,10 +133,42 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterable[list]:
         yield items[start : start + size]
 
 
+class Spool:
+    """The valid rows of a checked file, pickled chunk by chunk to a temporary file.
+
+    The checking pass of a confirmed import adds each sheet's chunks; the writing pass, in the same
+    transaction, replays them instead of reading and parsing the file a second time. Memory holds
+    one chunk, the disk the parsed rows (about 100 bytes a row).
+    """
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()
+        self.offsets: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, sheet: str, rows) -> None:
+        self.file.seek(0, 2)
+        self.offsets[sheet].append(self.file.tell())
+        pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def chunks(self, sheet: str) -> Iterable:
+        for offset in self.offsets.get(sheet, ()):
+            self.file.seek(offset)
+            yield pickle.load(self.file)  # noqa: S301 (our own temporary file, written just above)
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class Validator:
     def __init__(
         self,
-        reader: Reader,
+        reader: Reader | None,
         *,
         unit: Unit | None = None,
         lock: bool = False,
@@ -160,6 +176,7 @@ class Validator:
         keep_plan: bool = True,
         sink: Callable[[Plan], None] | None = None,
         checked: Plan | None = None,
+        spool: Spool | None = None,
     ):
         self.reader = reader
         self.keep_plan = keep_plan  # False for a preview: count and sample the changes, keep no rows
@@ -168,6 +185,9 @@ class Validator:
         # checking pass's plan ``checked``, written before the first contract.
         self.sink = sink
         self.checked = checked
+        # The checking pass adds its valid rows to ``spool``; the writing pass replays them.
+        self.spool = spool
+        self.replay = spool is not None and sink is not None
         self.unit = unit  # a unit user's import: only this unit's rows are allowed
         # Whose rights the rows are checked against (achievements.policies): a unit-restricted import
         # has a unit user's rights, whoever runs it; an unrestricted one is the department's.
@@ -209,6 +229,18 @@ class Validator:
             return headers[sheet.index[key]]
         return key
 
+    def field_problems(self, sheet: fmt.Sheet, row_no: int, v, errors: dict) -> bool:
+        """Report a model's errors ({field: message(s)}, from its rules or ``achievements.policies``)
+        on the columns that fill those fields; True when there was any."""
+        for name, messages in errors.items():
+            column = sheet.column_of_field(name)
+            key = column.key if column is not None else sheet.key[-1]
+            if not isinstance(messages, (list, tuple)):
+                messages = [messages]
+            message = " ".join(str(m) for m in messages)
+            self.problem(sheet.name, row_no, self.column_header(sheet, key), v[sheet.index[key]], message)
+        return bool(errors)
+
     # --- reading --------------------------------------------------------------------------------
 
     def _report(self) -> None:
@@ -228,10 +260,11 @@ class Validator:
         if first is None:
             return
         header = first[1]
+        # A header problem is listed and the rows are still read with the columns recognised, so the
+        # report holds every problem of the file (a missing column is one problem, not one a row).
         mapping = self._map_header(sheet, header, first[0])
-        if mapping is None:
-            return
-        required = [i for i, c in enumerate(sheet.columns) if c.required]
+        present = {col_idx for _src, col_idx, _column, _parser in mapping}
+        required = [i for i, c in enumerate(sheet.columns) if c.required and i in present]
         width = len(sheet.columns)
         name = sheet.name
         headers = self.headers[name]
@@ -273,14 +306,12 @@ class Validator:
         mapping = []
         seen: dict[str, int] = {}
         headers = [""] * len(sheet.columns)
-        ok = True
         for src, cell in enumerate(header):
             if cell is None or not str(cell).strip():
                 continue
             text = str(cell).strip()
             key = known.get(text.casefold())
             if key is None:
-                ok = False
                 self.problem(
                     sheet.name,
                     header_row,
@@ -290,9 +321,12 @@ class Validator:
                 )
                 continue
             if key in seen:
-                ok = False
                 self.problem(
-                    sheet.name, 1, text, text, _("列重复：与第 %(n)d 列相同。") % {"n": seen[key] + 1}
+                    sheet.name,
+                    header_row,
+                    text,
+                    text,
+                    _("列重复：与第 %(n)d 列相同。") % {"n": seen[key] + 1},
                 )
                 continue
             seen[key] = src
@@ -302,7 +336,6 @@ class Validator:
             mapping.append((src, col_idx, column, PARSERS[column.kind]))
         for column in sheet.columns:
             if column.required and column.key not in seen:
-                ok = False
                 self.problem(
                     sheet.name,
                     header_row,
@@ -312,7 +345,7 @@ class Validator:
                     % {"key": column.key, "label": column.display_label()},
                 )
         self.headers[sheet.name] = [h or c.key for h, c in zip(headers, sheet.columns, strict=True)]
-        return mapping if ok else None
+        return mapping
 
     def _restricted(self, sheet: fmt.Sheet, row_no: int, column: str, code: str) -> bool:
         if self.unit is not None and code != self.unit.code:
@@ -336,94 +369,27 @@ class Validator:
             % {"row": first_row, "key": " / ".join(key) if isinstance(key, tuple) else key},
         )
 
-    # --- per-row rules --------------------------------------------------------------------------
+    # --- per-row rules (the model's, see achievements.models) -------------------------------------
 
     def check_achievement(self, row_no: int, v: list) -> bool:
-        sheet = fmt.ACHIEVEMENTS
-        ok = True
-        patent = v[A["patent_no"]]
-        ip_type = v[A["ip_type"]]
-        if ip_type in PATENT_IP_TYPES and not patent:
-            ok = False
-            self.problem(
-                sheet.name,
-                row_no,
-                self.column_header(sheet, "patent_no"),
-                "",
-                _("专利类成果必须填写专利号。"),
-            )
-        elif patent:
-            try:
-                validate_patent_no(patent, ip_type)
-            except ValidationError as exc:
-                ok = False
-                self.problem(
-                    sheet.name, row_no, self.column_header(sheet, "patent_no"), patent, " ".join(exc.messages)
-                )
-        else:
+        if v[A["patent_no"]] is None:
             v[A["patent_no"]] = ""
-        status, withdrawn_on, registered_on = v[A["status"]], v[A["withdrawn_on"]], v[A["registered_on"]]
-        if status == AchievementStatus.WITHDRAWN and withdrawn_on is None:
-            ok = False
-            self.problem(
-                sheet.name,
-                row_no,
-                self.column_header(sheet, "withdrawn_on"),
-                "",
-                _("已撤回的成果必须填写撤回日期。"),
-            )
-        if status == AchievementStatus.ACTIVE and withdrawn_on is not None:
-            ok = False
-            self.problem(
-                sheet.name,
-                row_no,
-                self.column_header(sheet, "withdrawn_on"),
-                withdrawn_on,
-                _("有效的成果不能有撤回日期。"),
-            )
-        if withdrawn_on is not None and registered_on is not None and withdrawn_on < registered_on:
-            ok = False
-            self.problem(
-                sheet.name,
-                row_no,
-                self.column_header(sheet, "withdrawn_on"),
-                withdrawn_on,
-                _("撤回日期不能早于登记日期。"),
-            )
-        granted = v[A["ip_granted_on"]]
-        if granted is not None and granted < EARLIEST_IP_GRANT:
-            ok = False
-            self.problem(
-                sheet.name,
-                row_no,
-                self.column_header(sheet, "ip_granted_on"),
-                granted,
-                _("授权日期不能早于1985年4月1日。"),
-            )
+        errors = achievement_rule_errors(
+            ip_type=v[A["ip_type"]],
+            patent_no=v[A["patent_no"]],
+            status=v[A["status"]],
+            registered_on=v[A["registered_on"]],
+            withdrawn_on=v[A["withdrawn_on"]],
+            ip_granted_on=v[A["ip_granted_on"]],
+        )
         cluster = v[A["cluster"]]
         if cluster is not None and cluster not in self.plan.cluster_ids:
-            ok = False
-            self.problem(
-                sheet.name,
-                row_no,
-                self.column_header(sheet, "cluster"),
-                cluster,
-                _("产业集群代码不在库中的产业集群清单中。"),
-            )
-        return ok
+            errors["cluster"] = _("产业集群代码不在库中的产业集群清单中。")
+        return not self.field_problems(fmt.ACHIEVEMENTS, row_no, v, errors)
 
     def check_transformation(self, row_no: int, v: list) -> bool:
-        received, amount = v[T["received"]], v[T["amount"]]
-        if received is not None and amount is not None and received > amount:
-            self.problem(
-                fmt.TRANSFORMATIONS.name,
-                row_no,
-                self.column_header(fmt.TRANSFORMATIONS, "received"),
-                received,
-                _("到账金额不能大于合同金额（%(amount)s 元）。") % {"amount": amount},
-            )
-            return False
-        return True
+        errors = transformation_rule_errors(amount=v[T["amount"]], received=v[T["received"]])
+        return not self.field_problems(fmt.TRANSFORMATIONS, row_no, v, errors)
 
     # --- the whole file -------------------------------------------------------------------------
 
@@ -440,7 +406,7 @@ class Validator:
         return self.result
 
     def _run(self) -> None:
-        self.estimate = self.reader.estimate_rows()
+        self.estimate = self.reader.estimate_rows() if self.reader is not None else 0
         self.plan.cluster_ids = dict(Cluster.objects.values_list("code", "id"))
         counts = self.result.counts
         for sheet in fmt.SHEETS:
@@ -477,38 +443,46 @@ class Validator:
         plan.achievement_ids = {}
 
     def _stream(self, sheet: fmt.Sheet, check, seen: dict[str, int], diff) -> None:
-        """Read a keyed sheet as a stream and diff its valid rows in chunks of ``DIFF_CHUNK``.
+        """Read a keyed sheet as a stream and diff its rows in chunks of ``DIFF_CHUNK``.
 
         Only the key of every row is kept for the whole file (``seen``: key -> row number, negative
         when the row failed its checks): a duplicate key or a row of another unit is a row error, and
-        the contracts' checks see which achievements the file holds. The rows themselves are kept
-        only while their chunk is compared with the database (and, when applying, in the plan).
+        the contracts' checks see which achievements the file holds. Every row is checked (cells and
+        rules); the rows of a chunk, valid or not, go to ``diff``, which checks the references of all
+        and compares the valid ones with the database. The rows are kept only while their chunk is
+        compared (and, when applying, in the plan and the spool).
         """
+        if self.replay:
+            for chunk in self.spool.chunks(sheet.name):
+                diff(chunk)
+                self._flush()
+            return
         unit_at, ref_at = sheet.index["unit_code"], sheet.index["ref"]
-        chunk: list[tuple[int, tuple[str, str], tuple]] = []
+        chunk: list[tuple[int, tuple[str, str], tuple, bool]] = []
         for row_no, v, ok in self.read_sheet(sheet):
             unit_code, ref = v[unit_at], v[ref_at]
-            if unit_code is None or ref is None:
-                continue  # the empty key cell is already listed
             key = (unit_code, ref)
-            compact = _compact(unit_code, ref)
-            first = seen.get(compact)
+            compact = None if unit_code is None or ref is None else _compact(unit_code, ref)
+            first = seen.get(compact) if compact is not None else None
             if first is not None:
                 self._duplicate(sheet, row_no, abs(first), key)
-                continue
-            if self._restricted(sheet, row_no, "unit_code", unit_code):
-                continue
+            restricted = unit_code is not None and self._restricted(sheet, row_no, "unit_code", unit_code)
             ok = check(row_no, v) and ok
+            if compact is None or first is not None or restricted:
+                continue  # (an empty key cell is already listed)
             seen[compact] = row_no if ok else -row_no
-            if ok:
-                chunk.append((row_no, key, tuple(v)))
-                if len(chunk) >= DIFF_CHUNK:
-                    diff(chunk)
-                    self._flush()
-                    chunk = []
+            chunk.append((row_no, key, tuple(v), ok))
+            if len(chunk) >= DIFF_CHUNK:
+                self._diff_chunk(sheet, chunk, diff)
+                chunk = []
         if chunk:
-            diff(chunk)
-            self._flush()
+            self._diff_chunk(sheet, chunk, diff)
+
+    def _diff_chunk(self, sheet: fmt.Sheet, chunk: list, diff) -> None:
+        diff(chunk)
+        if self.spool is not None and not self.result.problem_count:
+            self.spool.add(sheet.name, [entry for entry in chunk if entry[3]])
+        self._flush()
 
     # --- database lookups -----------------------------------------------------------------------
 
@@ -557,112 +531,76 @@ class Validator:
                 if (row[1], row[2]) in wanted:
                     yield row
 
-    # --- the diff, sheet by sheet ---------------------------------------------------------------
+    # --- the diff: one loop for every sheet ------------------------------------------------------
 
     def _units(self) -> None:
         """The units sheet (small: read whole), then its diff against the registry."""
-        plan = self.plan
-        counts = self.result.counts
         units = self.file_units
-        for row_no, v, ok in self.read_sheet(fmt.UNITS):
-            code = v[U["code"]]
-            if code is None:
-                continue
-            if code in units:
-                self._duplicate(fmt.UNITS, row_no, units[code][0], code)
-                continue
-            if self._restricted(fmt.UNITS, row_no, "code", code):
-                continue
-            units[code] = (row_no, tuple(v) if ok else None)
+        if self.replay:
+            units.update(next(iter(self.spool.chunks(fmt.UNITS.name)), {}))
+        else:
+            for row_no, v, ok in self.read_sheet(fmt.UNITS):
+                code = v[U["code"]]
+                if code is None:
+                    continue
+                if code in units:
+                    self._duplicate(fmt.UNITS, row_no, units[code][0], code)
+                    continue
+                if self._restricted(fmt.UNITS, row_no, "code", code):
+                    continue
+                units[code] = (row_no, tuple(v) if ok else None)
+            if self.spool is not None:
+                self.spool.add(fmt.UNITS.name, {code: e for code, e in units.items() if e[1] is not None})
         self._need_units(set(units))
-        for code, (row_no, v) in units.items():
-            if v is None:
-                continue
-            existing = self.db_units.get(code)
-            if existing is None:
-                if self.keep_plan:
-                    plan.units_create.append(v)
-                plan.touched_units.add(code)
-                self._count(fmt.UNITS, "add", row_no, code, v, None)
-                continue
-            old = dict(zip(UNIT_FIELDS, existing[2:], strict=True))
-            changed = [f for f in UNIT_FIELDS if old[f] != v[U[f]]]
-            if changed and not policies.can_edit_units(self.actor):
-                for name in changed:  # units are the department's master data, as in the API
-                    self.problem(
-                        fmt.UNITS.name,
-                        row_no,
-                        self.column_header(fmt.UNITS, name),
-                        v[U[name]],
-                        policies.MSG_UNITS,
-                    )
-                continue
-            if changed:
-                if self.keep_plan:
-                    plan.units_update.append((existing[0], v))
-                plan.touched_units.add(code)
-                if old["type"] != v[U["type"]] or old["region"] != v[U["region"]]:
-                    plan.unit_scope_changed = True
-                self._count(fmt.UNITS, "update", row_no, code, v, {f: old[f] for f in changed})
-            else:
-                counts["units"]["unchanged"] += 1
-
-    def _diff_achievements(self, chunk: list[tuple[int, tuple[str, str], tuple]]) -> None:
-        plan = self.plan
-        self._need_units({key[0] for _row_no, key, _v in chunk})
-        achievements = {
-            key: (row_no, v) for row_no, key, v in chunk if self._unit_known(fmt.ACHIEVEMENTS, row_no, key[0])
-        }
-        lookup = [(plan.unit_ids[u], ref) for u, ref in achievements if u in plan.unit_ids]
-        ach_fields = ("id", "unit_id", "ref") + tuple(
-            f if f != "cluster" else "cluster__code" for f in ACHIEVEMENT_FIELDS
+        rows = {code: (row_no, v) for code, (row_no, v) in units.items() if v is not None}
+        db_rows = ((code, row[0], row[2:]) for code, row in self.db_units.items() if code in rows)
+        matched = self._match(fmt.UNITS, db_rows, rows)
+        self._classify(
+            fmt.UNITS, rows, matched, self._unit_allowed, self.plan.units_create, self.plan.units_update
         )
-        ach_fields += ("version", "merged_into_id")
-        merged: set[int] = set()
 
-        def noting_merged(rows):
-            for row in rows:
+    def _diff_achievements(self, chunk: list[tuple[int, tuple[str, str], tuple, bool]]) -> None:
+        sheet = fmt.ACHIEVEMENTS
+        plan = self.plan
+        self._need_units({key[0] for _row_no, key, _v, _ok in chunk})
+        # Every row's unit must be known; the valid rows are compared.
+        rows = {
+            key: (row_no, v) for row_no, key, v, ok in chunk if self._unit_known(sheet, row_no, key[0]) and ok
+        }
+        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids]
+        fields = ("id", "unit_id", "ref", *(c.lookup for c in sheet.compared), "merged_into_id")
+        merged = self.merged = set()
+
+        def db_rows():
+            for row in self._load_by_unit_and_ref(Achievement.objects.all(), lookup, fields):
                 if row[-1] is not None:
                     merged.add(row[0])
-                yield row
+                yield (self.code_of_unit[row[1]], row[2]), row[0], row[3:-1]
 
-        rows = noting_merged(self._load_by_unit_and_ref(Achievement.objects.all(), lookup, ach_fields))
-        ids = plan.achievement_ids if self.keep_plan else {}
-        matched = self._match(rows, self.code_of_unit, achievements, ACHIEVEMENT_FIELDS, A, ids)
+        matched = self._match(sheet, db_rows(), rows, plan.achievement_ids if self.keep_plan else None)
+        self._classify(
+            sheet,
+            rows,
+            matched,
+            self._achievement_allowed,
+            plan.achievements_create,
+            plan.achievements_update,
+            dates=("registered_on", "withdrawn_on"),
+        )
 
-        for key, (row_no, v) in achievements.items():
-            if not self._achievement_allowed(row_no, v, matched.get(key), key in matched, merged):
-                continue
-            self._years(v[A["registered_on"]], v[A["withdrawn_on"]])
-            if key not in matched:
-                if self.keep_plan:
-                    plan.achievements_create.append(v)
-                plan.touched_units.add(key[0])
-                self._count(fmt.ACHIEVEMENTS, "add", row_no, key, v, None)
-                continue
-            existing = matched[key]
-            if existing is not None:
-                pk, old = existing
-                if self.keep_plan:
-                    plan.achievements_update.append((pk, v))
-                plan.touched_units.add(key[0])
-                self._years(old.get("registered_on"), old.get("withdrawn_on"))
-                self._count(fmt.ACHIEVEMENTS, "update", row_no, key, v, old)
-            else:
-                self.result.counts["achievements"]["unchanged"] += 1
-
-    def _diff_transformations(self, chunk: list[tuple[int, tuple[str, str], tuple]]) -> None:
+    def _diff_transformations(self, chunk: list[tuple[int, tuple[str, str], tuple, bool]]) -> None:
+        sheet = fmt.TRANSFORMATIONS
         plan = self.plan
-        self._need_units({key[0] for _row_no, key, _v in chunk})
+        self._need_units({key[0] for _row_no, key, _v, _ok in chunk})
         # The achievement each contract refers to: valid in this file, or else in the registry.
         pending = []
         lookup = set()
-        for row_no, key, v in chunk:
-            if not self._unit_known(fmt.TRANSFORMATIONS, row_no, key[0]):
+        for row_no, key, v, ok in chunk:
+            if not self._unit_known(sheet, row_no, key[0]) or v[T["achievement_ref"]] is None:
                 continue
             ach_key = (key[0], v[T["achievement_ref"]])
             in_file = self.achievement_rows.get(_compact(*ach_key))
-            pending.append((row_no, key, v, ach_key, in_file))
+            pending.append((row_no, key, v, ok, ach_key, in_file))
             # (the writing pass finds every achievement in the registry: the file's are written)
             if (in_file is None or in_file < 0 or self.sink is not None) and ach_key[0] in plan.unit_ids:
                 lookup.add((plan.unit_ids[ach_key[0]], ach_key[1]))
@@ -677,19 +615,21 @@ class Validator:
 
         # Transferees: one per credit code; the rows naming one must agree on its name and region.
         transferee_rows = self.transferee_rows
-        tr_valid = {}
-        for row_no, key, v, ach_key, in_file in pending:
+        rows = {}
+        for row_no, key, v, ok, ach_key, in_file in pending:
             if (in_file is None or in_file < 0) and ach_key not in in_registry:
                 if in_file is not None:
                     continue  # the achievement row itself is invalid and already listed
                 self.problem(
-                    fmt.TRANSFORMATIONS.name,
+                    sheet.name,
                     row_no,
-                    self.column_header(fmt.TRANSFORMATIONS, "achievement_ref"),
+                    self.column_header(sheet, "achievement_ref"),
                     ach_key[1],
                     _("成果编号在本文件的 achievements 表和库中都找不到（完成单位 %(unit)s）。")
                     % {"unit": key[0]},
                 )
+                continue
+            if not ok:
                 continue
             code = v[T["transferee_code"]]
             name, region = v[T["transferee_name"]], v[T["transferee_region"]]
@@ -697,49 +637,85 @@ class Validator:
             if first is None:
                 transferee_rows[code] = (row_no, name, region)
             elif (first[1], first[2]) != (name, region):
+                column = "transferee_name" if first[1] != name else "transferee_region"
                 self.problem(
-                    fmt.TRANSFORMATIONS.name,
+                    sheet.name,
                     row_no,
-                    self.column_header(
-                        fmt.TRANSFORMATIONS, "transferee_name" if first[1] != name else "transferee_region"
-                    ),
-                    name if first[1] != name else region,
+                    self.column_header(sheet, column),
+                    v[T[column]],
                     _("同一受让方统一社会信用代码 %(code)s 在第 %(row)d 行的名称或地区代码与本行不同。")
                     % {"code": code, "row": first[0]},
                 )
                 continue
-            tr_valid[key] = (row_no, v)
+            rows[key] = (row_no, v)
 
-        tr_lookup = [(plan.unit_ids[u], ref) for u, ref in tr_valid if u in plan.unit_ids]
-        tr_fields = ("id", "unit_id", "ref", "achievement__ref", "mode", "transferee__code", "signed_on")
-        tr_fields += ("amount", "received", "status", "version")
-        rows = self._load_by_unit_and_ref(Transformation.objects.all(), tr_lookup, tr_fields)
-        matched = self._match(rows, self.code_of_unit, tr_valid, TRANSFORMATION_FIELDS, T, {})
-        for key, (row_no, v) in tr_valid.items():
+        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids]
+        fields = ("id", "unit_id", "ref", *(c.lookup for c in sheet.compared))
+        db_rows = (
+            ((self.code_of_unit[row[1]], row[2]), row[0], row[3:])
+            for row in self._load_by_unit_and_ref(Transformation.objects.all(), lookup, fields)
+        )
+        matched = self._match(sheet, db_rows, rows)
+        self._classify(
+            sheet,
+            rows,
+            matched,
+            self._contract_allowed,
+            plan.transformations_create,
+            plan.transformations_update,
+            dates=("signed_on",),
+        )
+
+    def _classify(self, sheet: fmt.Sheet, rows: dict, matched: dict, allowed, creates, updates, dates=()):
+        """The one diff loop, for every sheet: each valid row of the file is an add (its key is not in
+        the registry), an update (``matched`` holds the old values of the compared columns that
+        differ) or unchanged. ``allowed`` (the policies) may refuse an add or an update and report
+        why. The changed rows' units and dates (old and new) make the affected scope."""
+        counts = self.result.counts[sheet.name]
+        keep = self.keep_plan
+        touched = self.plan.touched_units
+        positions = [sheet.index[name] for name in dates]
+        for key, (row_no, v) in rows.items():
             existing = matched.get(key)
-            if existing is not None and "status" in existing[1]:
-                problems = policies.contract_problems(
-                    self.actor, old={"status": existing[1]["status"]}, new={"status": v[T["status"]]}
-                )
-                if self._policy_problems(fmt.TRANSFORMATIONS, row_no, v, problems):
-                    continue
-            self._years(v[T["signed_on"]])
-            if key not in matched:
-                if self.keep_plan:
-                    plan.transformations_create.append(v)
-                plan.touched_units.add(key[0])
-                self._count(fmt.TRANSFORMATIONS, "add", row_no, key, v, None)
+            if existing is None and key in matched:
+                counts["unchanged"] += 1
                 continue
-            existing = matched[key]
-            if existing is not None:
-                pk, old = existing
-                if self.keep_plan:
-                    plan.transformations_update.append((pk, v))
-                plan.touched_units.add(key[0])
-                self._years(old.get("signed_on"))
-                self._count(fmt.TRANSFORMATIONS, "update", row_no, key, v, old)
+            if not allowed(row_no, v, existing):
+                continue
+            touched.add(key[0] if isinstance(key, tuple) else key)
+            self._years(*(v[i] for i in positions))
+            if existing is None:
+                if keep:
+                    creates.append(v)
+                self._count(sheet, "add", row_no, key, v, None)
             else:
-                self.result.counts["transformations"]["unchanged"] += 1
+                pk, old = existing
+                if keep:
+                    updates.append((pk, v))
+                self._years(*(old.get(name) for name in dates))
+                self._count(sheet, "update", row_no, key, v, old)
+
+    @staticmethod
+    def _match(sheet: fmt.Sheet, db_rows, rows: dict, ids: dict | None = None) -> dict:
+        """Compare the registry's records, streamed as (key, id, values of ``sheet.compared``), with
+        the file's valid ``rows`` (key -> (row number, values)).
+
+        Returns key -> None (unchanged) or (id, {column: old value} of the columns that differ) for
+        the rows found, and fills ``ids`` with key -> id of every record read. Only the differences
+        are kept, so memory holds the file's chunk, not the file and the database.
+        """
+        compared = [(c.key, sheet.index[c.key]) for c in sheet.compared]
+        matched = {}
+        for key, pk, old in db_rows:
+            if ids is not None:
+                ids[key] = pk
+            entry = rows.get(key)
+            if entry is None:
+                continue
+            v = entry[1]
+            changed = {name: value for (name, i), value in zip(compared, old, strict=True) if value != v[i]}
+            matched[key] = (pk, changed) if changed else None
+        return matched
 
     def _diff_transferees(self) -> None:
         """The transferees named by the file's valid contracts against the registry."""
@@ -784,30 +760,43 @@ class Validator:
 
     # --- policy checks (achievements.policies, the rules the services apply) ----------------------
 
-    def _policy_problems(self, sheet: fmt.Sheet, row_no: int, v, problems: dict[str, str]) -> bool:
-        """Report each refused change as an error of its column; True when there was any."""
-        for name, message in problems.items():
-            self.problem(sheet.name, row_no, self.column_header(sheet, name), v[sheet.index[name]], message)
-        return bool(problems)
+    def _unit_allowed(self, row_no: int, v, existing) -> bool:
+        """Units are the department's master data, as in the API; a changed type or region puts every
+        year of the unit in the affected scope."""
+        if existing is None:
+            return True  # a new unit (a unit's import only gets here with its own, existing, code)
+        changed = existing[1]
+        if not policies.can_edit_units(self.actor):
+            self.field_problems(fmt.UNITS, row_no, v, dict.fromkeys(changed, policies.MSG_UNITS))
+            return False
+        if "type" in changed or "region" in changed:
+            self.plan.unit_scope_changed = True
+        return True
 
-    def _achievement_allowed(self, row_no: int, v, existing, found: bool, merged: set[int]) -> bool:
+    def _achievement_allowed(self, row_no: int, v, existing) -> bool:
         """Marking convertible and restoring a withdrawn record are the department's; a merged
-        duplicate is never restored. ``existing`` is ``_match``'s entry (None: unchanged)."""
+        duplicate is never restored. ``existing``: None for a new record, else (id, changed)."""
         new = {"convertible": v[A["convertible"]], "status": v[A["status"]]}
-        if not found:
-            old = None
-        elif existing is None:
-            return True  # unchanged
-        else:
+        old = None
+        if existing is not None:
             pk, changed = existing
             old = {
                 "unit_id": None,
                 "convertible": changed.get("convertible", new["convertible"]),
                 "status": changed.get("status", new["status"]),
-                "merged": pk in merged,
+                "merged": pk in self.merged,
             }
         problems = policies.achievement_problems(self.actor, old=old, new=new)
-        return not self._policy_problems(fmt.ACHIEVEMENTS, row_no, v, problems)
+        return not self.field_problems(fmt.ACHIEVEMENTS, row_no, v, problems)
+
+    def _contract_allowed(self, row_no: int, v, existing) -> bool:
+        """Reinstating a cancelled contract is the department's."""
+        if existing is None or "status" not in existing[1]:
+            return True
+        problems = policies.contract_problems(
+            self.actor, old={"status": existing[1]["status"]}, new={"status": v[T["status"]]}
+        )
+        return not self.field_problems(fmt.TRANSFORMATIONS, row_no, v, problems)
 
     def _transferees_refused(self, transferee_rows: dict, db_transferees: dict) -> set[str]:
         """Codes of existing transferees whose name or region the file changes but the importing
@@ -846,27 +835,6 @@ class Validator:
             )
         return refused
 
-    @staticmethod
-    def _match(rows, code_of_unit, file_rows, fields, index, ids: dict) -> dict:
-        """Compare database rows (id, unit_id, ref, *fields, version), streamed, with the file's.
-
-        Returns key -> None (unchanged) or (id, {field: old value} of the changed fields) for the
-        file's valid rows found in the database, and fills ``ids`` with key -> id of every row read.
-        Only the differences are kept, so memory holds the file, not the file and the database.
-        """
-        matched = {}
-        positions = [(n, index[f]) for n, f in enumerate(fields, start=3)]
-        for row in rows:
-            key = (code_of_unit[row[1]], row[2])
-            ids[key] = row[0]
-            entry = file_rows.get(key)
-            if entry is None or entry[1] is None:
-                continue
-            v = entry[1]
-            changed = {fields[n - 3]: row[n] for n, i in positions if row[n] != v[i]}
-            matched[key] = (row[0], changed) if changed else None
-        return matched
-
     def _years(self, *dates: datetime.date | None) -> None:
         for d in dates:
             if d is not None:
@@ -901,7 +869,7 @@ class Validator:
 
 
 def validate(
-    reader: Reader,
+    reader: Reader | None,
     *,
     unit: Unit | None = None,
     lock: bool = False,
@@ -909,13 +877,22 @@ def validate(
     keep_plan: bool = True,
     sink: Callable[[Plan], None] | None = None,
     checked: Plan | None = None,
+    spool: Spool | None = None,
 ) -> ImportResult:
     """Validate the reader's file. With ``keep_plan=False`` the rows to write are not kept: the
     result has the counts, the sample of changes, the problems and a plan without rows (units,
-    years, transferees). With ``sink`` (and the ``checked`` plan of a first pass), the rows are
-    handed to ``sink`` chunk by chunk: the bounded-memory write."""
+    years, transferees). With ``spool``, the valid rows are kept there, chunk by chunk. With ``sink``
+    (and the ``checked`` plan of a first pass), the rows are handed to ``sink`` chunk by chunk: the
+    bounded-memory write; it replays ``spool`` when given (``reader`` is then not read)."""
     validator = Validator(
-        reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan, sink=sink, checked=checked
+        reader,
+        unit=unit,
+        lock=lock,
+        progress=progress,
+        keep_plan=keep_plan,
+        sink=sink,
+        checked=checked,
+        spool=spool,
     )
     result = validator.run()
     if result.valid:

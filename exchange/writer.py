@@ -1,15 +1,24 @@
-"""Writing a validated ``Plan`` to the registry: batched bulk writes with history entries.
+"""Writing a validated ``Plan`` to the registry: batched writes with one history entry per record.
 
 Called by ``exchange.services.import_apply`` inside its transaction. The row rules were checked by
 the validator and the database constraints hold the invariants, so the writer does not call
 ``full_clean`` per record (that would cost a query or more per row). Each created or changed record
 gets one history entry with the acting user and the reason.
+
+New records on PostgreSQL go in with ``COPY … FROM STDIN`` (``Writer.copy_create``): their ids are
+drawn from the table's sequence first, then the records and their history rows are copied as CSV
+text built straight from the row values, without a model instance per record (about ten times the
+rate of ``bulk_create_with_history``). Elsewhere, and for changed records, the rows go through
+``bulk_create_with_history`` / ``bulk_update_with_history``.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
+from django.db import connection
+from django.db.models import DateTimeField
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -24,24 +33,34 @@ U = fmt.UNITS.index
 A = fmt.ACHIEVEMENTS.index
 T = fmt.TRANSFORMATIONS.index
 
-ACHIEVEMENT_COLUMNS = (
-    "title",
-    "ip_type",
-    "patent_no",
-    "trl",
-    "funded",
-    "registered_on",
-    "ip_granted_on",
-    "convertible",
-    "status",
-    "withdrawn_on",
-)
-TRANSFORMATION_COLUMNS = ("mode", "signed_on", "amount", "received", "status")
+# The model fields written straight from a cell (exchange.format declares them; the columns naming
+# another record, a unit, cluster, achievement or transferee by its code, are resolved to ids here).
+UNIT_COLUMNS = fmt.UNITS.plain_fields()  # code first
+ACHIEVEMENT_COLUMNS = fmt.ACHIEVEMENTS.plain_fields(compared=True)
+TRANSFORMATION_COLUMNS = fmt.TRANSFORMATIONS.plain_fields(compared=True)
 
 
 def _batches(items: list, size: int = BATCH):
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """A value as COPY's text format writes it: ``\\N`` for NULL, text with its backslash, tab and
+    line breaks escaped, anything else (numbers, dates, booleans, aware datetimes) as ``str``."""
+    if value is None:
+        return "\\N"
+    if value.__class__ is str:
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
+
+
+def use_copy() -> bool:
+    """COPY needs PostgreSQL through psycopg2 (``cursor.copy_expert``)."""
+    return connection.vendor == "postgresql" and connection.Database.__name__.startswith("psycopg2")
 
 
 class Writer:
@@ -55,18 +74,86 @@ class Writer:
         self.total = max(plan.write_count, 1)
         self.done = 0
         self.now = timezone.now()
+        self.copy = use_copy()
 
     def _step(self, n: int) -> None:
         self.done += n
         if self.progress:
             self.progress(min(self.done / self.total, 1.0))
 
-    def _create(self, model, objs: list) -> list:
-        created = bulk_create_with_history(
-            objs, model, batch_size=BATCH, default_user=self.user, default_change_reason=self.reason
+    def _create(self, model, rows: list[dict]) -> list[int]:
+        """Insert records given as {attname: value} (the other fields take their defaults), each
+        with one history row; return their ids in order."""
+        if not rows:
+            return []
+        if self.copy:
+            ids = self.copy_create(model, rows)
+        else:
+            objs = bulk_create_with_history(
+                [model(**row) for row in rows],
+                model,
+                batch_size=BATCH,
+                default_user=self.user,
+                default_change_reason=self.reason,
+            )
+            ids = [obj.pk for obj in objs]
+        self._step(len(rows))
+        return ids
+
+    def copy_create(self, model, rows: list[dict]) -> list[int]:
+        """PostgreSQL: the records and their history rows with two ``COPY`` statements."""
+        meta = model._meta
+        table = meta.db_table
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [quote(table), meta.pk.column, len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        fields = [f for f in meta.concrete_fields if not f.generated]
+        defaults = {}
+        for f in fields:
+            if isinstance(f, DateTimeField) and (f.auto_now or f.auto_now_add):
+                defaults[f.attname] = self.now
+            elif not f.primary_key:
+                defaults[f.attname] = f.get_default()
+        records = []
+        for pk, row in zip(ids, rows, strict=True):
+            record = {**defaults, **row}
+            record[meta.pk.attname] = pk
+            records.append(record)
+        self._copy(table, fields, ([r[f.attname] for f in fields] for r in records))
+
+        # One history row per record, as simple_history writes it ('+' = created).
+        history = model.history.model
+        extra = {
+            "history_date": self.now,
+            "history_change_reason": self.reason,
+            "history_type": "+",
+            "history_user_id": getattr(self.user, "pk", None),
+        }
+        history_fields = [f for f in history._meta.concrete_fields if not f.primary_key]
+        self._copy(
+            history._meta.db_table,
+            history_fields,
+            (
+                [extra[f.attname] if f.attname in extra else r[f.attname] for f in history_fields]
+                for r in records
+            ),
         )
-        self._step(len(objs))
-        return created
+        return ids
+
+    @staticmethod
+    def _copy(table: str, fields: list, rows) -> None:
+        """``COPY table (fields) FROM STDIN`` in PostgreSQL's text format."""
+        quote = connection.ops.quote_name
+        buffer = io.StringIO()
+        buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+        buffer.seek(0)
+        columns = ", ".join(quote(f.column) for f in fields)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(f"COPY {quote(table)} ({columns}) FROM STDIN", buffer)
 
     def _update(self, model, ids_values: list, apply: Callable, fields: list[str]) -> None:
         """Load the records (history copies every field), apply the row, bulk update."""
@@ -94,17 +181,15 @@ class Writer:
 
         # Units.
         for batch in _batches(plan.units_create):
-            objs = [
-                Unit(code=v[U["code"]], name=v[U["name"]], type=v[U["type"]], region=v[U["region"]])
-                for v in batch
-            ]
-            for obj in self._create(Unit, objs):
-                unit_ids[obj.code] = obj.pk
+            rows = [{name: v[U[name]] for name in UNIT_COLUMNS} for v in batch]
+            for row, pk in zip(rows, self._create(Unit, rows), strict=True):
+                unit_ids[row["code"]] = pk
 
         def set_unit(obj, v):
-            obj.name, obj.type, obj.region = v[U["name"]], v[U["type"]], v[U["region"]]
+            for name in UNIT_COLUMNS[1:]:
+                setattr(obj, name, v[U[name]])
 
-        self._update(Unit, plan.units_update, set_unit, ["name", "type", "region"])
+        self._update(Unit, plan.units_update, set_unit, list(UNIT_COLUMNS[1:]))
 
         # Achievements.
         clusters = plan.cluster_ids
@@ -116,12 +201,12 @@ class Writer:
             return values
 
         for batch in _batches(plan.achievements_create):
-            objs = [
-                Achievement(unit_id=unit_ids[v[A["unit_code"]]], ref=v[A["ref"]], **achievement_values(v))
+            rows = [
+                {"unit_id": unit_ids[v[A["unit_code"]]], "ref": v[A["ref"]], **achievement_values(v)}
                 for v in batch
             ]
-            for obj, v in zip(self._create(Achievement, objs), batch, strict=True):
-                achievement_ids[(v[A["unit_code"]], v[A["ref"]])] = obj.pk
+            for v, pk in zip(batch, self._create(Achievement, rows), strict=True):
+                achievement_ids[(v[A["unit_code"]], v[A["ref"]])] = pk
 
         def set_achievement(obj, v):
             for name, value in achievement_values(v).items():
@@ -137,11 +222,10 @@ class Writer:
 
         # Transferees, upserted by credit code.
         transferee_ids = plan.transferee_ids
-        creates = list(plan.transferees_create.items())
-        for batch in _batches(creates):
-            objs = [Transferee(code=code, name=name, region=region) for code, (name, region) in batch]
-            for obj in self._create(Transferee, objs):
-                transferee_ids[obj.code] = obj.pk
+        for batch in _batches(list(plan.transferees_create.items())):
+            rows = [{"code": code, "name": name, "region": region} for code, (name, region) in batch]
+            for row, pk in zip(rows, self._create(Transferee, rows), strict=True):
+                transferee_ids[row["code"]] = pk
 
         def set_transferee(obj, values):
             obj.name, obj.region = values
@@ -161,13 +245,13 @@ class Writer:
             return values
 
         for batch in _batches(plan.transformations_create):
-            objs = [
-                Transformation(
-                    unit_id=unit_ids[v[T["unit_code"]]], ref=v[T["ref"]], **transformation_values(v)
-                )
-                for v in batch
-            ]
-            self._create(Transformation, objs)
+            self._create(
+                Transformation,
+                [
+                    {"unit_id": unit_ids[v[T["unit_code"]]], "ref": v[T["ref"]], **transformation_values(v)}
+                    for v in batch
+                ],
+            )
 
         def set_transformation(obj, v):
             for name, value in transformation_values(v).items():
