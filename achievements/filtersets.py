@@ -78,11 +78,24 @@ class UnitFilterSet(SearchFilterMixin, django_filters.FilterSet):
         return queryset.filter(region_q(value, "region"))
 
 
-class AchievementFilterSet(django_filters.FilterSet):
+class UnitScopeMixin:
+    """The unit filters (``unit_type``, ``region``) as ``unit_id IN (units of that type / place)``
+    rather than a join to the units: the count of a province-wide list then reads the records'
+    ``unit_id`` index once per matching unit (SQLite with the demo data: the achievements of one
+    city counted in half the time) instead of looking up the unit of every record."""
+
+    def filter_unit_type(self, queryset, name, value):
+        return queryset.filter(unit__in=Unit.objects.filter(type=value))
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(unit__in=Unit.objects.filter(region_q(value, "region")))
+
+
+class AchievementFilterSet(UnitScopeMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     unit = django_filters.CharFilter(field_name="unit__code", label=_("单位（统一社会信用代码）"))
     unit_type = django_filters.ChoiceFilter(
-        field_name="unit__type", choices=UnitType.choices, label=_("单位类型")
+        method="filter_unit_type", choices=UnitType.choices, label=_("单位类型")
     )
     region = RegionFilter(method="filter_region", label=_("所在地区代码"))
     cluster = django_filters.ModelChoiceFilter(
@@ -114,9 +127,6 @@ class AchievementFilterSet(django_filters.FilterSet):
         """Title, keywords, own number, unit name, patent number (with or without ZL/CN and dot)."""
         return selectors.achievement_search(queryset, value)
 
-    def filter_region(self, queryset, name, value):
-        return queryset.filter(region_q(value, "unit__region"))
-
     def filter_transformed(self, queryset, name, value):
         if value is None:
             return queryset
@@ -146,11 +156,11 @@ class TransfereeFilterSet(SearchFilterMixin, django_filters.FilterSet):
         return queryset.filter(region_q(value, "region"))
 
 
-class TransformationFilterSet(django_filters.FilterSet):
+class TransformationFilterSet(UnitScopeMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     unit = django_filters.CharFilter(field_name="unit__code", label=_("单位（统一社会信用代码）"))
     unit_type = django_filters.ChoiceFilter(
-        field_name="unit__type", choices=UnitType.choices, label=_("单位类型")
+        method="filter_unit_type", choices=UnitType.choices, label=_("单位类型")
     )
     region = RegionFilter(method="filter_region", label=_("单位所在地区代码"))
     cluster = django_filters.ModelChoiceFilter(
@@ -197,9 +207,6 @@ class TransformationFilterSet(django_filters.FilterSet):
     class Meta:
         model = Transformation
         fields = []
-
-    def filter_region(self, queryset, name, value):
-        return queryset.filter(region_q(value, "unit__region"))
 
     def filter_search(self, queryset, name, value):
         """Contract number, achievement title, transferee name, unit name."""

@@ -242,11 +242,11 @@ def test_list_query_count_exact(django_assert_num_queries, staff_client):
         AchievementFactory(title=f"合金{i}")
     cache.clear()
     staff_client.get(LIST_URL)  # warm the demo-banner cache
-    # session, user, unit search (q), count, page rows, contracts of the page rows, cluster choices,
-    # unit choices
-    with django_assert_num_queries(8):
+    # session, user, unit search (q), count, keys of the page, page rows by key, contracts of the
+    # page rows, cluster choices, unit choices
+    with django_assert_num_queries(9):
         staff_client.get(LIST_URL, {"q": "合金", "per_page": 10})
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         staff_client.get(LIST_URL, {"q": "合金", "per_page": 100})
 
 

