@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import uscc
 
+from core import regions
+
 # GB/T 2260 province-level prefixes (the first two digits of a division code).
 PROVINCE_PREFIXES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
@@ -88,6 +90,15 @@ def validate_region_code(value: str) -> None:
             code="invalid_region",
             params={"value": value},
         )
+    # Other provinces: the prefecture part must be one of the division list (core.regions). Only the
+    # prefecture is checked, as county-level codes change more often than the list is released.
+    if not value.startswith(LIAONING_PREFIX) and not value.endswith("0000"):
+        if regions.known_prefecture(value) is False:
+            raise ValidationError(
+                _("地区代码“%(value)s”无效：前四位不是现行的地级行政区划（GB/T 2260）。"),
+                code="invalid_region",
+                params={"value": value},
+            )
 
 
 def normalize_credit_code(value: str) -> str:
