@@ -95,11 +95,21 @@ def test_whole_list_sort_sorts_the_keys_of_the_records_only(staff_client, unit, 
     assert "JOIN" not in sorted_queries[0] and select.count('"."') == 1, sorted_queries[0]
 
 
-@pytest.mark.parametrize("params", [{"region": "210200"}, {"unit_type": "university"}])
-@pytest.mark.parametrize("model", ["achievement", "transformation"])
-def test_unit_filters_read_the_unit_index_of_the_records(db, params, model):
-    """``unit_type`` and ``region`` select the units first and read the records by ``unit_id``,
-    instead of looking up the unit of every record of a province-wide list."""
+@pytest.mark.parametrize(
+    "model, params, column",
+    [
+        ("achievement", {"region": "210200"}, "unit_id"),
+        ("achievement", {"unit_type": "university"}, "unit_id"),
+        ("transformation", {"region": "210200"}, "unit_id"),
+        ("transformation", {"unit_type": "university"}, "unit_id"),
+        ("transformation", {"local": "true"}, "transferee_id"),
+        ("transformation", {"transferee_region": "210200"}, "transferee_id"),
+    ],
+)
+def test_unit_and_transferee_filters_read_the_records_by_key(db, model, params, column):
+    """``unit_type``, ``region``, ``local`` and ``transferee_region`` select the units (transferees)
+    first and read the records by ``unit_id`` (``transferee_id``), instead of looking up the unit
+    (transferee) of every record of a province-wide list."""
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's planner is checked here; PostgreSQL plans from statistics (see the benchmark)")
     from achievements.filtersets import AchievementFilterSet, TransformationFilterSet
@@ -112,4 +122,4 @@ def test_unit_filters_read_the_unit_index_of_the_records(db, params, model):
     filterset = filterset_class(params, queryset=model_class.objects.all())
     assert filterset.is_valid(), filterset.errors
     plan = sqlite_plan(filterset.qs.order_by().values("pk"))
-    assert "(unit_id=?)" in plan and "LIST SUBQUERY" in plan, plan
+    assert f"({column}=?)" in plan and "LIST SUBQUERY" in plan, plan
