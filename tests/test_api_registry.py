@@ -83,7 +83,8 @@ class TestAchievementAPI(RegistryAPITests):
         }
 
     def update_payload(self, obj):
-        return {"trl": 8, "cluster": "E02", "convertible": False}
+        # ``convertible`` is the department's (a unit user clearing it is refused: tests/test_policies.py).
+        return {"trl": 8, "cluster": "E02", "funded": not obj.funded}
 
     def invalid_payload(self, unit):
         return {**self.create_payload(unit), "patent_no": "201310699744.3"}
