@@ -11,7 +11,11 @@ Where an app declares each kind (see docs/architecture.md, "How an app registers
 - ``ApiRoute``: ``<app>/api/urls.py``, the app's URLs under ``/api/v1/`` and its links in the API root;
 - ``DashboardPanel``: ``<app>/panels.py``, one section of the dashboard page;
 - ``HomeCard``: ``<app>/home.py``, one card of the home page;
-- ``DemoDataCheck`` and ``HealthCheck``: the app's ``AppConfig.ready()``.
+- ``DemoDataCheck`` and ``HealthCheck``: the app's ``AppConfig.ready()``;
+- ``HeaderItem``: ``<app>/navigation.py``, a small part of the page header beside the user's name
+  (the notifications bell);
+- ``NotificationEvent``: ``<app>/events.py``, one kind of notification the app sends
+  (``notifications.services.notify``; docs/notifications.md).
 
 Visibility is a predicate of the user, written by the app with its policy predicates (the
 registry decides nothing itself). Items are kept in ``order``, then name.
@@ -27,7 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
 # The modules ``autodiscover`` imports from every installed app that has them.
-DISCOVERED_MODULES = ("navigation", "api.urls", "panels", "home")
+DISCOVERED_MODULES = ("navigation", "api.urls", "panels", "home", "events")
 
 
 def signed_in(user) -> bool:
@@ -131,7 +135,62 @@ class HealthCheck:
     run: Callable[[], dict]
 
 
-_KINDS = (NavItem, ApiRoute, DashboardPanel, HomeCard, DemoDataCheck, HealthCheck)
+@dataclass(frozen=True)
+class HeaderItem:
+    """A small part of the page header, beside the user's name (``{% header_items %}`` in
+    ``base.html``): ``template`` drawn with ``context(request)`` as ``data`` (``None``: left out).
+    ``context`` runs on every page for the users ``visible`` admits: keep it to one cheap query."""
+
+    name: str
+    template: str
+    order: int
+    context: Callable[[Any], dict | None]
+    visible: Callable[[Any], bool] = signed_in
+
+
+# Who receives a notification event (resolved by ``notifications.services.notify``): the user the
+# caller names (e.g. an import's uploader), the users of the record's unit, department staff.
+RECIPIENT_USER = "user"
+RECIPIENT_UNIT_USERS = "unit_users"
+RECIPIENT_STAFF = "staff"
+RECIPIENT_RULES = (RECIPIENT_USER, RECIPIENT_UNIT_USERS, RECIPIENT_STAFF)
+
+
+@dataclass(frozen=True)
+class NotificationEvent:
+    """One kind of notification, declared once by the app that sends it (``<app>/events.py``).
+
+    ``name`` is the code stored with each notification and given to ``notify(event=...)``;
+    ``label`` names the kind (preferences page, list); ``title`` is the one-line text, a lazy
+    translation formatted with the context ``notify`` is given (``%(ref)s``…), so it is shown in
+    the reader's language; ``recipients`` are ``RECIPIENT_RULES``; ``email`` is whether an e-mail
+    is sent unless the user opts out."""
+
+    name: str
+    label: Any
+    title: Any
+    recipients: tuple[str, ...]
+    email: bool = True
+    order: int = 100
+
+    def __post_init__(self):
+        unknown = set(self.recipients) - set(RECIPIENT_RULES)
+        if not self.recipients or unknown:
+            raise ImproperlyConfigured(
+                f"notification event {self.name}: recipients must be some of {RECIPIENT_RULES}"
+            )
+
+
+_KINDS = (
+    NavItem,
+    ApiRoute,
+    DashboardPanel,
+    HomeCard,
+    DemoDataCheck,
+    HealthCheck,
+    HeaderItem,
+    NotificationEvent,
+)
 
 
 @dataclass
@@ -191,3 +250,15 @@ def demo_checks() -> list[DemoDataCheck]:
 
 def health_checks() -> list[HealthCheck]:
     return registry.all(HealthCheck)
+
+
+def header_items(user) -> list[HeaderItem]:
+    return [item for item in registry.all(HeaderItem) if item.visible(user)]
+
+
+def notification_events() -> list[NotificationEvent]:
+    return registry.all(NotificationEvent)
+
+
+def notification_event(name: str) -> NotificationEvent | None:
+    return registry.items[NotificationEvent].get(name)
