@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from simple_history.utils import update_change_reason
 
 from core.exceptions import StaleVersionError
+from notifications.services import notify
 
-from . import policies
+from . import events, policies
 from .choices import AchievementStatus, TransformationStatus
 from .models import Achievement, Transferee, Transformation, Unit
 from .signals import records_changed
@@ -187,6 +188,7 @@ def achievement_update(
     )
 
 
+@transaction.atomic
 def achievement_withdraw(
     *,
     achievement: Achievement,
@@ -198,7 +200,7 @@ def achievement_withdraw(
     """Withdraw (never delete) an achievement from the registry, with the reason in its history."""
     _require_unit(acting_user, achievement.unit_id)
     reason = policies.require_reason(reason)
-    return achievement_update(
+    withdrawn = achievement_update(
         achievement=achievement,
         acting_user=acting_user,
         expected_version=expected_version,
@@ -206,11 +208,25 @@ def achievement_withdraw(
         status=AchievementStatus.WITHDRAWN,
         withdrawn_on=on,
     )
+    if policies.is_staff(acting_user):  # the unit's users are told when staff withdraw their record
+        _notify_unit(events.WITHDRAWN, withdrawn, acting_user, reason=reason)
+    return withdrawn
 
 
+def _notify_unit(event: str, achievement: Achievement, acting_user, **context) -> None:
+    """Tell the users of the record's unit what staff did to it (docs/notifications.md)."""
+    notify(
+        event=event,
+        obj=achievement,
+        actor=acting_user,
+        context={"ref": achievement.ref, "title": achievement.title, **context},
+    )
+
+
+@transaction.atomic
 def achievement_restore(*, achievement: Achievement, acting_user, expected_version: int | None = None):
     policies.require(policies.can_restore(acting_user, merged=False), policies.MSG_RESTORE)
-    return achievement_update(
+    restored = achievement_update(
         achievement=achievement,
         acting_user=acting_user,
         expected_version=expected_version,
@@ -218,19 +234,25 @@ def achievement_restore(*, achievement: Achievement, acting_user, expected_versi
         status=AchievementStatus.ACTIVE,
         withdrawn_on=None,
     )
+    _notify_unit(events.RESTORED, restored, acting_user)
+    return restored
 
 
+@transaction.atomic
 def achievement_set_convertible(
     *, achievement: Achievement, acting_user, convertible: bool, expected_version: int | None = None
 ) -> Achievement:
     policies.require(policies.can_set_convertible(acting_user), policies.MSG_CONVERTIBLE)
-    return achievement_update(
+    updated = achievement_update(
         achievement=achievement,
         acting_user=acting_user,
         expected_version=expected_version,
         reason=_("标记为可转化") if convertible else _("取消可转化标记"),
         convertible=convertible,
     )
+    if convertible:
+        _notify_unit(events.CONVERTIBLE, updated, acting_user)
+    return updated
 
 
 @transaction.atomic
@@ -282,6 +304,7 @@ def achievement_merge(
         unit_ids=[keep.unit_id],
         years=moved_years | _years_of(duplicate.registered_on, duplicate.withdrawn_on, keep.registered_on),
     )
+    _notify_unit(events.MERGED, keep, acting_user, duplicate=duplicate.ref, reason=reason)
     return keep
 
 

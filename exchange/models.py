@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -69,6 +70,9 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.original_name}"
+
+    def get_absolute_url(self):
+        return reverse("exchange:import_job", args=[self.pk])
 
     @property
     def is_running(self) -> bool:

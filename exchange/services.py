@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from achievements.models import Unit
 from achievements.services import announce_change
+from notifications.services import notify
 
+from . import events
 from .models import ImportJob, ImportStatus
 from .readers import FileProblem, open_reader
 from .validation import ImportResult, Spool, validate
@@ -168,6 +170,18 @@ def _fail(job_id: int, message: str) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportStatus.FAILED, message=message, progress=100, finished_at=timezone.now()
     )
+    _notify_uploader(job_id, events.FAILED)
+
+
+def _notify_uploader(job_id: int, event: str) -> None:
+    """Tell the uploader how the job ended (docs/notifications.md). The job's state is already
+    stored: a problem here is logged and never fails the job."""
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.select_related("user").get(pk=job_id)
+            notify(event=event, obj=job, unit=job.unit_id, user=job.user, context={"name": job.original_name})
+    except Exception:
+        logger.exception("Notifying the uploader of import job %s failed", job_id)
 
 
 def import_job_create(*, user, uploaded_file) -> ImportJob:
@@ -231,6 +245,7 @@ def import_job_validate(*, job_id: int) -> None:
             message=_("校验时发生内部错误，请联系管理员。"),
             finished_at=timezone.now(),
         )
+        _notify_uploader(job_id, events.FAILED)
         return
     if result.file_problem:
         _fail(job_id, result.file_problem)
@@ -242,6 +257,7 @@ def import_job_validate(*, job_id: int) -> None:
         finished_at=None if result.valid else timezone.now(),
         **_store_result(job, result),
     )
+    _notify_uploader(job_id, events.PREVIEW_READY if result.valid else events.FAILED)
 
 
 def import_job_confirm(*, job: ImportJob) -> bool:
@@ -277,6 +293,7 @@ def import_job_apply(*, job_id: int) -> None:
             message=_("导入失败，未写入任何数据：%(error)s") % {"error": exc.__class__.__name__},
             finished_at=timezone.now(),
         )
+        _notify_uploader(job_id, events.FAILED)
         return
     finally:
         cache.delete(_progress_key(job_id))
@@ -288,3 +305,4 @@ def import_job_apply(*, job_id: int) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=status, progress=100, finished_at=timezone.now(), message=message, **_store_result(job, result)
     )
+    _notify_uploader(job_id, events.DONE if result.valid else events.FAILED)

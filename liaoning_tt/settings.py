@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "csp",
     "core",
     "accounts",
+    "notifications",
     "achievements",
     "pilots",
     "incentives",
@@ -286,6 +287,8 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+# The site's address, for links in mails sent without a request (notifications, sent by a worker).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 

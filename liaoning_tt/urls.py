@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("exchange/", include("exchange.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("liaoning_tt.api_urls")),
     re_path(r"^api/", core_api_views.not_found),  # unrouted API paths: JSON 404
     path("dashboard/", include("dashboards.urls")),

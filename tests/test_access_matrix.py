@@ -306,6 +306,13 @@ POLICY: dict[str, Row] = {
     "exchange:template": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405, args=lambda d: ["zh"]),
     "exchange:export_xlsx": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
     "exchange:export_csv": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+    # --- notifications (notification_b is unit B's user's own: everybody else gets 404) ------------
+    "notifications:list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+    "notifications:read": Row("notification_b", {"POST": record_page(own=MOVED, staff=404)}, SIGNED_IN_405),
+    "notifications:read_all": Row(None, {"POST": page(own=MOVED, staff=MOVED)}, SIGNED_IN_405),
+    "notifications:preferences": Row(
+        None, {"GET": page(own=200, staff=200), "POST": page(own=MOVED, staff=MOVED)}, SIGNED_IN_405
+    ),
     # --- API ----------------------------------------------------------------------------------
     # unrouted API paths: a JSON 404 for everybody, whatever the method
     "^api/": Row(None, {}, everyone(404), path="/api/v1/no-such-endpoint/"),
@@ -377,6 +384,15 @@ POLICY: dict[str, Row] = {
     "api:transformation-cancel": Row(
         "contract_b", {"POST": api(own=200, other=404, staff=200, write=True)}, api_missing
     ),
+    # a user's own notifications only: another user's (staff included) is 404
+    "api:notification-list": Row(None, {"GET": api(own=200, staff=200, write=False)}, api_missing),
+    "api:notification-detail": Row(
+        "notification_b", {"GET": api(own=200, other=404, staff=404, write=False)}, api_missing
+    ),
+    "api:notification-read": Row(
+        "notification_b", {"POST": api(own=200, other=404, staff=404, write=True)}, api_missing
+    ),
+    "api:notification-read-all": Row(None, {"POST": api(own=200, staff=200, write=True)}, api_missing),
     # statistics are province-wide figures: every signed-in user and valid token may read them
     "api:stats-root": Row(None, {"GET": api(own=200, staff=200, write=False)}, api_missing),
     "api:stats-summary": Row(
@@ -677,6 +693,11 @@ def _build() -> Matrix:
         http_accept="",
         path_info="/accounts/login/",
     )
+    from notifications.models import Notification
+
+    notification_b = Notification.objects.create(
+        recipient=user_b, event="achievement_withdrawn", title="矩阵通知", url=ach_b.get_absolute_url()
+    )
     heartbeat = WorkerHeartbeat.objects.create(hostname="matrix-host", seen_at=timezone.now(), beats=1)
     interval = IntervalSchedule.objects.create(every=7, period=IntervalSchedule.MINUTES)
     objects = {
@@ -695,6 +716,7 @@ def _build() -> Matrix:
         "transferee_b": transferee_b,
         "transferee_shared": shared,
         "job_b": job_b,
+        "notification_b": notification_b,
         "ct_achievement": ContentType.objects.get_for_model(Achievement).pk,
         "upload": _template_upload(),
     }

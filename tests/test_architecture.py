@@ -23,11 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED_IMPORTS: dict[str, frozenset[str]] = {
     "core": frozenset(),
     "accounts": frozenset({"core"}),
-    "achievements": frozenset({"core", "accounts"}),
-    "exchange": frozenset({"core", "accounts", "achievements"}),
-    "dashboards": frozenset({"core", "accounts", "achievements"}),
-    "pilots": frozenset({"core", "accounts", "achievements"}),
-    "incentives": frozenset({"core", "accounts", "achievements"}),
+    "notifications": frozenset({"core", "accounts"}),
+    "achievements": frozenset({"core", "accounts", "notifications"}),
+    "exchange": frozenset({"core", "accounts", "notifications", "achievements"}),
+    "dashboards": frozenset({"core", "accounts", "notifications", "achievements"}),
+    "pilots": frozenset({"core", "accounts", "notifications", "achievements"}),
+    "incentives": frozenset({"core", "accounts", "notifications", "achievements"}),
     "home": frozenset({"core"}),
     "liaoning_tt": frozenset({"core"}),
 }

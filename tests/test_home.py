@@ -132,12 +132,13 @@ def test_the_api_root_lists_the_registered_routes_in_order(staff_client):
         "transformations",
         "stats",
         "stats_summary",
+        "notifications",
         "schema",
         "docs",
         "redoc",
     ]
     routes = [route.urlconf for route in registry.api_routes()]
-    assert routes == ["achievements.api.urls", "dashboards.api.urls"]
+    assert routes == ["achievements.api.urls", "dashboards.api.urls", "notifications.api.urls"]
 
 
 # --- dashboard panels ---------------------------------------------------------------------------
