@@ -38,6 +38,12 @@ REASON = "与另一条记录重复登记"
 
 
 @pytest.fixture(autouse=True)
+def _eager(celery_eager):
+    """E-mail tasks run in-process here, also when a real broker is configured."""
+    return celery_eager
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
     yield
