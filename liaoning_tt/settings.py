@@ -217,8 +217,10 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Liaoning achievements registry API",
-    "DESCRIPTION": "辽宁省可转化科技成果库 REST API v1",
+    "TITLE": "辽宁省可转化科技成果库 API",
+    "DESCRIPTION": "辽宁省可转化科技成果库 REST API v1（令牌认证；英文界面见 Accept-Language: en）",
+    # Each path once: the format-suffix twins (``…{format}``) are left out of the schema.
+    "PREPROCESSING_HOOKS": ["core.api.schema.drop_format_suffix_paths"],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -92,3 +92,23 @@ def test_viewers_load_their_assets_from_our_static_files(settings, url):
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn." not in html and "unpkg" not in html
+
+
+def test_title_is_chinese_and_each_path_appears_once(schema):
+    assert schema["info"]["title"] == "辽宁省可转化科技成果库 API"
+    paths = list(schema["paths"])
+    assert not [p for p in paths if "{format}" in p]
+    # the format-suffix twins are gone, the plain paths stay
+    for name in ("summary", "breakdown", "timeseries"):
+        assert f"/api/v1/stats/{name}/" in paths
+
+
+def test_format_suffix_hook_keeps_only_plain_paths():
+    from core.api.schema import drop_format_suffix_paths
+
+    endpoints = [
+        ("/api/v1/stats/summary/", "^summary/$", "GET", None),
+        ("/api/v1/stats/summary{format}", "^summary\\.(?P<format>[a-z0-9]+)/?$", "GET", None),
+        ("/api/v1/stats/summary.{format}", "x", "GET", None),
+    ]
+    assert [e[0] for e in drop_format_suffix_paths(endpoints)] == ["/api/v1/stats/summary/"]

@@ -91,3 +91,15 @@ class AutoSchema(BaseAutoSchema):
             if code >= "400" and content and "application/json" in content:
                 response["content"] = {"application/json": content["application/json"]}
         return responses
+
+
+def drop_format_suffix_paths(endpoints, **kwargs):
+    """drf-spectacular preprocessing hook: each path once. ``format_suffix_patterns`` adds a
+    ``…{format}`` twin of a route (``/stats/summary.csv``); the schema keeps only the plain path,
+    where the ``format`` query parameter and the ``Accept`` header already choose the format."""
+    return [
+        endpoint
+        for endpoint in endpoints
+        if not endpoint[0].rstrip("/").endswith(("{format}", ".{format}"))
+        and "(?P<format>" not in endpoint[0]
+    ]
