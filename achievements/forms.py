@@ -12,7 +12,8 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.ui.widgets import DateInput
+from core.ui.forms import PleaseChooseMixin
+from core.ui.widgets import DateInput, LookupInput, RegionPicker
 from core.validators import (
     normalize_credit_code,
     validate_credit_code,
@@ -29,8 +30,9 @@ def _named(label, message) -> str:
     return message if message.startswith(label + LABEL_SEPARATOR) else f"{label}{LABEL_SEPARATOR}{message}"
 
 
-class LabelledErrorsMixin:
-    """Prefix every field error with the field's label, and route service errors to fields."""
+class LabelledErrorsMixin(PleaseChooseMixin):
+    """Prefix every field error with the field's label, and route service errors to fields.
+    (Selects offer ``请选择`` as their empty choice: ``core.ui.forms``.)"""
 
     model_for_labels = None
 
@@ -243,23 +245,38 @@ class TransformationForm(LabelledErrorsMixin, forms.ModelForm):
     """Create or edit a contract of one achievement. The transferee is given by credit code, name
     and region: linked, created or brought up to date (``transferee_upsert``, which applies the
     shared-master-data rule). Name and region may be left blank to link a transferee already in
-    the registry as it is."""
+    the registry as it is.
+
+    Pickers (docs/registry-pages.md): typing two characters of a name or credit code offers the
+    existing transferees the user may see (``transferee_search``); picking one fills the three
+    fields. The region is chosen by name (``RegionPicker``)."""
 
     transferee_code = forms.CharField(
-        label=_("受让方统一社会信用代码"), max_length=40, validators=[validate_credit_code]
+        label=_("受让方统一社会信用代码"),
+        max_length=40,
+        validators=[validate_credit_code],
+        widget=LookupInput("achievements:transferee_search"),
+        help_text=_("18位；输入至少2位可从库中已有的受让方中选择。"),
     )
     transferee_name = forms.CharField(
         label=_("受让方名称"),
         max_length=200,
         required=False,
-        help_text=_("受让方已在库中时可留空（沿用库中登记的名称）。"),
+        widget=LookupInput("achievements:transferee_search"),
+        help_text=_(
+            "输入至少2个字可从库中已有的受让方中选择；库中没有时请填写名称、信用代码和地区，保存时新建。"
+            "受让方已在库中时可留空（沿用库中登记的名称）。"
+        ),
     )
     transferee_region = forms.CharField(
-        label=_("受让方地区代码"),
+        label=_("受让方地区"),
         max_length=6,
         required=False,
         validators=[validate_region_code],
-        help_text=_("6位行政区划代码；以21开头即为辽宁省内（本地转化）。受让方已在库中时可留空。"),
+        widget=RegionPicker(),
+        help_text=_(
+            "按名称或6位行政区划代码（GB/T 2260）查找；辽宁省内即为本地转化。受让方已在库中时可留空。"
+        ),
     )
     version = VersionField(required=False)
 

@@ -7,8 +7,11 @@ The Q builders below are the single source of the definitions "stock", "transfor
 import datetime
 import re
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Replace
+
+from accounts.roles import is_staff, unit_of
+from core.validators import normalize_credit_code
 
 from .choices import AchievementStatus, TransformationStatus
 from .models import Achievement, Transferee, Transformation, Unit
@@ -195,6 +198,49 @@ def recently_withdrawn(*, user, since: datetime.date, limit: int = 10) -> list:
         .filter(status=AchievementStatus.WITHDRAWN, withdrawn_on__gte=since)
         .select_related("unit")
         .order_by("-withdrawn_on", "-id")[:limit]
+    )
+
+
+TRANSFEREE_LOOKUP_MIN = 2  # characters typed before the contract form offers transferees
+TRANSFEREE_LOOKUP_LIMIT = 10
+_CODE_PREFIX_RE = re.compile(r"^[0-9A-Z]{2,18}$")
+
+
+def transferees_visible(user) -> QuerySet:
+    """The transferees a user may see by name: staff all; a unit user those of their own unit's
+    contracts, as the API's transferee endpoints answer them (docs/security.md, "Shared master
+    data"); anybody else none. A unit user may still link any other transferee by its credit code."""
+    if is_staff(user):
+        return Transferee.objects.all()
+    unit_id = unit_of(user)
+    if unit_id is None:
+        return Transferee.objects.none()
+    return Transferee.objects.filter(
+        pk__in=Transformation.objects.filter(unit_id=unit_id).values("transferee_id")
+    )
+
+
+def transferee_lookup(*, user, query: str, limit: int = TRANSFEREE_LOOKUP_LIMIT) -> list[Transferee]:
+    """The contract form's autocomplete: visible transferees whose name contains ``query`` or whose
+    credit code begins with it (spaces and letter case ignored), names beginning with it first,
+    at most ``limit``; nothing below ``TRANSFEREE_LOOKUP_MIN`` characters. One query."""
+    text = " ".join((query or "").split())[:200]
+    if len(text) < TRANSFEREE_LOOKUP_MIN:
+        return []
+    condition = contains_q("name", text)
+    code = normalize_credit_code(text)
+    if _CODE_PREFIX_RE.match(code):
+        condition |= Q(code__startswith=code)
+    return list(
+        transferees_visible(user)
+        .filter(condition)
+        .annotate(
+            starts=Case(
+                When(name__startswith=text, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .only("id", "code", "name", "region")
+        .order_by("starts", "name", "pk")[:limit]
     )
 
 

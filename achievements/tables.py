@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import regions
 from core.ui.tables import Column, Table
 
 
@@ -46,6 +47,7 @@ class TransformationTable(Table):
         (_("受让方名称"), "transferee.name"),
         (_("受让方统一社会信用代码"), "transferee.code"),
         (_("受让方地区代码"), "transferee.region"),
+        (_("受让方地区"), lambda c: regions.label(c.transferee.region)),
         (_("本地转化"), lambda c: bool(c.transferee.is_local)),
         (_("转化方式"), "get_mode_display"),
         (_("签订日期"), "signed_on"),

@@ -29,6 +29,7 @@ urlpatterns = [
         name="transformation_create",
     ),
     path("contracts/", views.TransformationListView.as_view(), name="transformation_list"),
+    path("transferees/search/", views.TransfereeSearchView.as_view(), name="transferee_search"),
     path(
         "contracts/export.xlsx",
         views.TransformationListView.as_view(export_format="xlsx"),

@@ -20,14 +20,15 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import regions
 from core.ui import filters
 from core.ui.history import last_status_change
-from core.ui.views import ActionView, ButtonActionView, DetailView, EditView, ListView
-from core.validators import LIAONING_CITIES
+from core.ui.views import ActionView, ButtonActionView, DetailView, EditView, ListView, PageView
+from core.ui.widgets import RegionPicker, fill_attributes
 
 from . import policies, selectors, services
 from .choices import AchievementStatus, TransformationStatus
@@ -77,13 +78,11 @@ class RegistryListView(ListView):
                 form.fields[name].widget = filters.select(
                     [("", all_label)] + [(str(level), str(level)) for level in range(1, 10)]
                 )
-        if "region" in form.fields:
-            regions = [("", all_label), ("210000", _("辽宁省（全省）")), *LIAONING_CITIES.items()]
-            current = form.data.get("region") if form.is_bound else None
-            if current and current not in dict(regions):
-                regions.append((current, current))  # e.g. a district code from a dashboard link
-            form.fields["region"].widget = filters.select(regions)
-            form.fields["region"].label = _("单位所在城市")
+        # Regions are picked by name from the division list (a typed code without JavaScript).
+        for name, label in (("region", _("单位所在地区")), ("transferee_region", _("受让方地区"))):
+            if name in form.fields:
+                form.fields[name].widget = RegionPicker(placeholder=_("地区名称或代码"))
+                form.fields[name].label = label
         if "unit" in form.fields and self.request.user.is_staff:
             form.fields["unit"].widget = filters.select(
                 [("", all_label), *Unit.objects.order_by("name").values_list("code", "name")]
@@ -136,6 +135,7 @@ class TransformationListView(RegistryListView):
         "mode",
         "status",
         "local",
+        "transferee_region",
         "signed_year",
         "signed_from",
         "signed_to",
@@ -413,6 +413,43 @@ class TransformationEditView(EditView):
 
     def get_context_data(self, form, contract, context):
         return {**context, "achievement": self.achievement(contract)}
+
+
+class TransfereeSearchView(PageView):
+    """The contract form's transferee autocomplete: ``GET /transferees/search/?q=…`` → options
+    (``achievements/_transferee_options.html``) of the transferees the user may see whose name
+    contains the text or whose credit code begins with it (``selectors.transferee_lookup``: from
+    two characters, at most ten, one query). Staff and unit users (``can_register_records``)."""
+
+    http_method_names = ["get", "head"]
+    template_name = "achievements/_transferee_options.html"
+
+    def allowed(self, user):
+        return policies.can_register_records(user)
+
+    def get(self, request):
+        query = request.GET.get("q", "").strip()
+        options = [
+            {
+                "transferee": t,
+                "attrs": fill_attributes(
+                    {"transferee_code": t.code, "transferee_name": t.name, "transferee_region": t.region},
+                    {"transferee_region": regions.label(t.region)},
+                ),
+            }
+            for t in selectors.transferee_lookup(user=request.user, query=query)
+        ]
+        return render(
+            request,
+            self.template_name,
+            {
+                "options": options,
+                "query": query,
+                "min_chars": selectors.TRANSFEREE_LOOKUP_MIN,
+                "too_short": len(query) < selectors.TRANSFEREE_LOOKUP_MIN,
+                "limit": selectors.TRANSFEREE_LOOKUP_LIMIT,
+            },
+        )
 
 
 def get_achievement(request, pk) -> Achievement:

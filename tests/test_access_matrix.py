@@ -277,6 +277,10 @@ POLICY: dict[str, Row] = {
         FORM_OTHER_METHODS,
     ),
     "achievements:transformation_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+    # pickers: the transferee autocomplete (a unit user's answer holds their own unit's transferees
+    # only) and the region search (the division list, no records), both for every signed-in user
+    "achievements:transferee_search": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+    "core:region_search": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
     # the list's exports (the list's filters; a unit user's rows only)
     "achievements:transformation_export_xlsx": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
     "achievements:transformation_export_csv": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),

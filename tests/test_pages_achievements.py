@@ -136,7 +136,8 @@ def test_filters_combine_and_keep_the_url(staff_client):
     assert titles(response) == ["目标"]
     html = response.content.decode()
     # The form shows the current filters, so the page reproduces the view from its URL.
-    assert 'value="210200" selected' in html
+    assert 'name="region" value="210200"' in html  # the region picker's code (its name beside it)
+    assert '<span class="picker-current" title="210200">辽宁省大连市</span>' in html
     assert re.search(r'<option value="C02"[^>]*selected', html)
 
 

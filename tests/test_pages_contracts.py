@@ -156,7 +156,7 @@ def test_contract_form_errors_name_the_field(staff_client):
     assert response.status_code == 400
     html = response.content.decode()
     assert "受让方统一社会信用代码：统一社会信用代码“91210200MA0000000X”无效" in html
-    assert "受让方地区代码：地区代码“990000”无效" in html
+    assert "受让方地区：地区代码“990000”无效" in html
     assert "受让方名称：该字段是必填项。" in html
     assert "合同金额（元）：" in html
     assert "转化方式：" in html
