@@ -8,7 +8,8 @@ other errors carry ``detail`` (401, 403, 404, 405) and, for a stale ``version``,
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from django.http import Http404
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -42,4 +43,8 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(validation_error_detail(exc))
+    if isinstance(exc, Http404):
+        # get_object_or_404's message ("No Achievement matches the given query.") is English and
+        # names the model; DRF's own detail is translated ("未找到。" / "Not found.").
+        exc = NotFound()
     return drf_exception_handler(exc, context)
