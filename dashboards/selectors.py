@@ -206,8 +206,9 @@ def _same_unit_sums(cells, keys: tuple[str, ...] = ()) -> dict[tuple, dict]:
 
     Within each group of ``keys`` (cell columns, e.g. ``("cluster_id",)``; none: the whole scope)
     and each year Y of ``cells``, the sums run over only the units that have contracts in Y **and**
-    in Y−1 in that group. One statement: the cells summed per (group, year, unit), joined to the
-    same sums of the year before, kept where both years have contracts, summed per (group, year).
+    in Y−1 in that group. One statement, one pass over the cells: the cells summed per (group, year,
+    unit), each row paired with the same unit's row of the year before (a window, no self-join),
+    kept where both years have contracts, summed per (group, year).
     A null key (no cluster) is read as 0.
     """
     columns = catalogue.same_unit_columns()
@@ -224,19 +225,26 @@ def _same_unit_sums(cells, keys: tuple[str, ...] = ()) -> dict[tuple, dict]:
         .order_by()
     )
     sql, params = per_unit.query.sql_with_params()
-    group = ", ".join([*(f"c.{k}" for k in key_exprs), "c.year"])
-    on = " AND ".join(
-        ["p.unit_id = c.unit_id", "p.year = c.year - 1", *(f"p.{k} = c.{k}" for k in key_exprs)]
+    # Each (group, unit)'s rows in year order: the previous row is its year before when its year is Y−1.
+    partition = ", ".join(f"t.{k}" for k in (*key_exprs, "unit_id"))
+    lags = ", ".join(
+        [
+            "LAG(t.year) OVER w AS p_year",
+            "LAG(t.su_n) OVER w AS p_n",
+            *(f"LAG(t.su_{c}) OVER w AS p_{c}" for c in columns),
+        ]
     )
-    sums = ", ".join(f"SUM(c.su_{column}), SUM(p.su_{column})" for column in columns)
+    group = ", ".join([*(f"x.{k}" for k in key_exprs), "x.year"])
+    sums = ", ".join(f"SUM(x.su_{column}), SUM(x.p_{column})" for column in columns)
     statement = (
-        f"SELECT {group}, {sums} FROM ({sql}) c INNER JOIN ({sql}) p ON {on} "
-        f"WHERE c.su_n > 0 AND p.su_n > 0 GROUP BY {group}"
+        f"SELECT {group}, {sums} FROM (SELECT t.*, {lags} FROM ({sql}) t "
+        f"WINDOW w AS (PARTITION BY {partition} ORDER BY t.year)) x "
+        f"WHERE x.p_year = x.year - 1 AND x.su_n > 0 AND x.p_n > 0 GROUP BY {group}"
     )
     money = set(catalogue.MONEY_COLUMNS)
     result = {}
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, *params])
+        cursor.execute(statement, params)
         for row in cursor.fetchall():
             group_values, values = tuple(row[: len(key_exprs) + 1]), row[len(key_exprs) + 1 :]
             group_values = (*group_values[:-1], int(group_values[-1]))
