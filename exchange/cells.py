@@ -38,10 +38,6 @@ class CellError(Exception):
         self.message = message
 
 
-def is_blank(raw) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
 def as_text(raw) -> str:
     """The text of a cell: numbers typed into Excel (a ref ``1001``) become ``"1001"``."""
     if raw.__class__ is str:
@@ -123,7 +119,7 @@ def parse_date(raw, column) -> datetime.date:
     """A date cell; every date of a record lies from 1985-01-01 to today (docs/metrics.md)."""
     value = _parse_date(raw)
     try:
-        validate_record_date(value, column.display_label() if column is not None else None)
+        validate_record_date(value, column.lazy_label if column is not None else None)
     except ValidationError as exc:
         raise CellError(" ".join(exc.messages)) from None
     return value

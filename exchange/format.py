@@ -48,6 +48,11 @@ class Column:
     def display_label(self) -> str:
         return str(_(self.label))
 
+    @functools.cached_property
+    def lazy_label(self):
+        """The header, translated when shown (a message built per cell pays only when it is shown)."""
+        return _(self.label)
+
     @property
     def model_field(self) -> str:
         return self.field or self.key

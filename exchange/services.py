@@ -102,7 +102,8 @@ def _write_spool(spool, *, unit, checked, total, acting_user, reason, progress):
         write_plan(part, acting_user=acting_user, reason=reason, progress=part_progress)
         done += n
 
-    result = validate(None, unit=unit, lock=True, sink=sink, checked=checked, spool=spool)
+    # No row locks here: the checking pass took them in this transaction and holds them until it ends.
+    result = validate(None, unit=unit, lock=False, sink=sink, checked=checked, spool=spool)
     if not result.valid or result.plan is None:
         # The checking pass just found the file valid under the same locks: this is a bug.
         raise RuntimeError(f"the writing pass found problems: {result.problems[:3]}")

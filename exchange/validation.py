@@ -207,6 +207,10 @@ class Validator:
         self.db_units: dict[str, tuple] = {}
         self.code_of_unit: dict[int, str] = {}
         self.units_looked_up: set[str] = set()
+        self.added: set = set()  # the keys of the chunk's rows to add and to add or update
+        self.changed: set = set()
+        self.merged: set[int] = set()  # the chunk's achievements merged into another
+        self.written_ids: dict[str, int] = {}  # writing pass: compact key -> id of an achievement
 
     # --- problems -------------------------------------------------------------------------------
 
@@ -436,6 +440,9 @@ class Validator:
         self.sink(plan)
         for code, pk in plan.unit_ids.items():
             self.code_of_unit[pk] = code  # units created by the sink
+        # The ids of the achievements written or found so far (one compact key each): the contracts
+        # that name them need no query.
+        self.written_ids.update((_compact(*key), pk) for key, pk in plan.achievement_ids.items())
         plan.units_create, plan.units_update = [], []
         plan.achievements_create, plan.achievements_update = [], []
         plan.transformations_create, plan.transformations_update = [], []
@@ -458,7 +465,7 @@ class Validator:
                 self._flush()
             return
         unit_at, ref_at = sheet.index["unit_code"], sheet.index["ref"]
-        chunk: list[tuple[int, tuple[str, str], tuple, bool]] = []
+        chunk: list[tuple[int, tuple[str, str], tuple, bool, bool]] = []
         for row_no, v, ok in self.read_sheet(sheet):
             unit_code, ref = v[unit_at], v[ref_at]
             key = (unit_code, ref)
@@ -471,7 +478,7 @@ class Validator:
             if compact is None or first is not None or restricted:
                 continue  # (an empty key cell is already listed)
             seen[compact] = row_no if ok else -row_no
-            chunk.append((row_no, key, tuple(v), ok))
+            chunk.append((row_no, key, tuple(v), ok, False))
             if len(chunk) >= DIFF_CHUNK:
                 self._diff_chunk(sheet, chunk, diff)
                 chunk = []
@@ -479,9 +486,16 @@ class Validator:
             self._diff_chunk(sheet, chunk, diff)
 
     def _diff_chunk(self, sheet: fmt.Sheet, chunk: list, diff) -> None:
+        self.added, self.changed = set(), set()
         diff(chunk)
         if self.spool is not None and not self.result.problem_count:
-            self.spool.add(sheet.name, [entry for entry in chunk if entry[3]])
+            # Only the rows to write, each marked when it is new (the writing pass looks up only
+            # the others: a new key that appears meanwhile is refused by the unique constraint).
+            added, changed = self.added, self.changed
+            self.spool.add(
+                sheet.name,
+                [(*entry[:4], entry[1] in added) for entry in chunk if entry[1] in changed],
+            )
         self._flush()
 
     # --- database lookups -----------------------------------------------------------------------
@@ -562,12 +576,15 @@ class Validator:
     def _diff_achievements(self, chunk: list[tuple[int, tuple[str, str], tuple, bool]]) -> None:
         sheet = fmt.ACHIEVEMENTS
         plan = self.plan
-        self._need_units({key[0] for _row_no, key, _v, _ok in chunk})
+        self._need_units({entry[1][0] for entry in chunk})
         # Every row's unit must be known; the valid rows are compared.
         rows = {
-            key: (row_no, v) for row_no, key, v, ok in chunk if self._unit_known(sheet, row_no, key[0]) and ok
+            key: (row_no, v)
+            for row_no, key, v, ok, _new in chunk
+            if self._unit_known(sheet, row_no, key[0]) and ok
         }
-        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids]
+        new = {entry[1] for entry in chunk if entry[4]}
+        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids and (u, ref) not in new]
         fields = ("id", "unit_id", "ref", *(c.lookup for c in sheet.compared), "merged_into_id")
         merged = self.merged = set()
 
@@ -591,18 +608,23 @@ class Validator:
     def _diff_transformations(self, chunk: list[tuple[int, tuple[str, str], tuple, bool]]) -> None:
         sheet = fmt.TRANSFORMATIONS
         plan = self.plan
-        self._need_units({key[0] for _row_no, key, _v, _ok in chunk})
+        self._need_units({entry[1][0] for entry in chunk})
+        new = {entry[1] for entry in chunk if entry[4]}
         # The achievement each contract refers to: valid in this file, or else in the registry.
         pending = []
         lookup = set()
-        for row_no, key, v, ok in chunk:
+        known = {}
+        for row_no, key, v, ok, _new in chunk:
             if not self._unit_known(sheet, row_no, key[0]) or v[T["achievement_ref"]] is None:
                 continue
             ach_key = (key[0], v[T["achievement_ref"]])
-            in_file = self.achievement_rows.get(_compact(*ach_key))
+            compact = _compact(*ach_key)
+            in_file = self.achievement_rows.get(compact)
             pending.append((row_no, key, v, ok, ach_key, in_file))
             # (the writing pass finds every achievement in the registry: the file's are written)
-            if (in_file is None or in_file < 0 or self.sink is not None) and ach_key[0] in plan.unit_ids:
+            if compact in self.written_ids:
+                known[ach_key] = self.written_ids[compact]
+            elif (in_file is None or in_file < 0 or self.sink is not None) and ach_key[0] in plan.unit_ids:
                 lookup.add((plan.unit_ids[ach_key[0]], ach_key[1]))
         in_registry = {
             (self.code_of_unit[row[1]], row[2]): row[0]
@@ -610,6 +632,7 @@ class Validator:
                 Achievement.objects.all(), list(lookup), ("id", "unit_id", "ref")
             )
         }
+        in_registry.update(known)
         if self.keep_plan:
             plan.achievement_ids.update(in_registry)
 
@@ -649,7 +672,7 @@ class Validator:
                 continue
             rows[key] = (row_no, v)
 
-        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids]
+        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids and (u, ref) not in new]
         fields = ("id", "unit_id", "ref", *(c.lookup for c in sheet.compared))
         db_rows = (
             ((self.code_of_unit[row[1]], row[2]), row[0], row[3:])
@@ -683,8 +706,10 @@ class Validator:
             if not allowed(row_no, v, existing):
                 continue
             touched.add(key[0] if isinstance(key, tuple) else key)
+            self.changed.add(key)
             self._years(*(v[i] for i in positions))
             if existing is None:
+                self.added.add(key)
                 if keep:
                     creates.append(v)
                 self._count(sheet, "add", row_no, key, v, None)
