@@ -10,8 +10,12 @@
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from core import regions
+from core.ui.widgets import RegionPicker
 
 from . import services
 from .models import Achievement, Cluster, Transferee, Transformation, Unit
@@ -42,6 +46,19 @@ class ReadOnlyVersionedAdmin(NoDeleteHistoryAdmin):
         return False
 
 
+class RegionPickerAdminMixin:
+    """The ``region`` field picked by name (``RegionPicker``) and listed by name, code on hover."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "region":
+            kwargs["widget"] = RegionPicker()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("地区"), ordering="region")
+    def region_name(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.region, regions.label(obj.region))
+
+
 def _service_saved(obj, saved) -> None:
     """Let the admin's messages and redirect see the record the service wrote."""
     obj.pk = saved.pk
@@ -49,8 +66,8 @@ def _service_saved(obj, saved) -> None:
 
 
 @admin.register(Unit)
-class UnitAdmin(NoDeleteHistoryAdmin):
-    list_display = ["name", "code", "type", "region", "synthetic"]
+class UnitAdmin(RegionPickerAdminMixin, NoDeleteHistoryAdmin):
+    list_display = ["name", "code", "type", "region_name", "synthetic"]
     list_filter = ["type", "synthetic"]
     search_fields = ["name", "code", "region"]
 
@@ -112,8 +129,8 @@ class AchievementAdmin(ReadOnlyVersionedAdmin):
 
 
 @admin.register(Transferee)
-class TransfereeAdmin(NoDeleteHistoryAdmin):
-    list_display = ["name", "code", "region", "is_local"]
+class TransfereeAdmin(RegionPickerAdminMixin, NoDeleteHistoryAdmin):
+    list_display = ["name", "code", "region_name", "is_local"]
     list_filter = ["is_local"]
     search_fields = ["name", "code", "region"]
 

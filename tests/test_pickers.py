@@ -291,3 +291,20 @@ def test_unit_user_without_transferees_gets_none(client, transferees):
     lone = user_create_unit_user(username="lone", password="pass-for-tests-1", unit=UnitFactory())
     client.force_login(lone)
     assert fills(client.get(TRANSFEREE_URL, {"q": "有限公司"}).content.decode()) == []
+
+
+# --- the admin (units and transferees are edited there) --------------------------------------
+
+
+def test_admin_unit_form_picks_the_region_and_lists_show_names(staff_client):
+    unit = UnitFactory(region="210213", name="大连理工测试大学")
+    html = staff_client.get(reverse("admin:achievements_unit_change", args=[unit.pk])).content.decode()
+    assert 'data-picker="region"' in html and 'name="region" value="210213"' in html
+    assert "/htmx-2." in html and "/js/pickers." in html  # the widget's media
+    html = staff_client.get(reverse("admin:achievements_unit_changelist")).content.decode()
+    assert '<span title="210213">辽宁省大连市金州区</span>' in html
+    TransfereeFactory(region="110108")
+    html = staff_client.get(reverse("admin:achievements_transferee_changelist")).content.decode()
+    assert '<span title="110108">北京市海淀区</span>' in html
+    html = staff_client.get(reverse("admin:achievements_transferee_add")).content.decode()
+    assert 'data-picker="region"' in html

@@ -20,7 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core import regions
 
-PICKER_MEDIA = forms.Media(js=["htmx-2.min.js", "js/pickers.js"], css={"all": ["css/pickers.css"]})
+PICKER_MEDIA = forms.Media(
+    js=["django_htmx/htmx-2.min.js", "js/pickers.js"], css={"all": ["css/pickers.css"]}
+)
 
 
 class DateInput(forms.DateInput):

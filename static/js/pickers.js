@@ -11,6 +11,14 @@
 (function () {
   "use strict";
 
+  // Pages without the site's <meta name="htmx-config"> (the admin, which loads htmx through the
+  // widget's media): the same settings, so htmx injects no <style> and evaluates nothing (CSP).
+  if (window.htmx && !document.querySelector("meta[name=htmx-config]")) {
+    window.htmx.config.includeIndicatorStyles = false;
+    window.htmx.config.allowEval = false;
+    window.htmx.config.allowScriptTags = false;
+  }
+
   function pickerOf(el) { return el.closest ? el.closest("[data-picker]") : null; }
   function listOf(picker) { return picker.querySelector(".picker-options"); }
   function searchOf(picker) { return picker.querySelector("[data-picker-search]"); }
