@@ -48,7 +48,8 @@ def send_emails(ids: Iterable[int] | None = None) -> dict:
             continue
         try:
             with translation.override(settings.LANGUAGE_CODE):
-                subject = notification.display_title
+                # one line: a reason typed on several lines would make the header invalid
+                subject = " ".join(notification.display_title.split())[:200]
                 body = render_to_string(
                     "notifications/email.txt",
                     {

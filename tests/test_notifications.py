@@ -261,6 +261,21 @@ def test_an_event_without_email_by_default_sends_one_when_the_user_asks(people, 
     assert services.email_wanted(kind, {import_events.PREVIEW_READY: True, "": False}) is False
 
 
+def test_a_reason_on_several_lines_still_makes_a_one_line_subject(
+    people, unit, mailoutbox, django_capture_on_commit_callbacks
+):
+    achievement = AchievementFactory(unit=unit, registered_on=datetime.date(2023, 3, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        achievement_services.achievement_withdraw(
+            achievement=achievement,
+            acting_user=people["staff"],
+            on=datetime.date(2024, 6, 30),
+            reason="第一行\r\n第二行",
+        )
+    assert len(mailoutbox) == 1 and "\n" not in mailoutbox[0].subject and "第二行" in mailoutbox[0].subject
+    assert "第二行" in mailoutbox[0].body
+
+
 def test_sending_is_idempotent(people, unit, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         _withdraw(people, unit)
