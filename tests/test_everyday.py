@@ -128,3 +128,17 @@ def test_token_command_environment_chinese_and_unknown_language(staff_user, monk
 
     with pytest.raises(CommandError):
         run_token_command("--language", "xx", monkeypatch=monkeypatch)
+
+
+# --- README ----------------------------------------------------------------------------------------
+
+
+def test_readme_names_host_port_and_every_demo_login_make_run_prints():
+    from achievements.demo.services import DEMO_LOGINS
+
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    assert "`HOST`" in readme and "`PORT`" in readme
+    table = readme.split("prints three demo logins", 1)[1].split("\n\n", 2)[1]
+    rows = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    assert sorted(login.username for login in DEMO_LOGINS) == sorted(rows)
+    assert "tokens and schedules" not in readme  # schedules are for superusers only

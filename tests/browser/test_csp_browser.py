@@ -91,7 +91,7 @@ def test_api_docs_and_admin_work_under_the_policy(browser_page, live_server, sta
     expect(page.locator("#swagger-ui .opblock").first).to_be_visible(timeout=30_000)
     page.goto("/api/v1/redoc/")
     # Redoc fetches and lays out the whole schema first: give it time
-    expect(page.get_by_text("Liaoning achievements registry API").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("辽宁省可转化科技成果库 API").first).to_be_visible(timeout=30_000)
     page.goto("/admin/accounts/loginattempt/")
     expect(page.locator("h1")).to_contain_text("登录失败与锁定")
     page.wait_for_load_state("networkidle")
