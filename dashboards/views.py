@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from achievements.choices import TRL_LEVELS, IPType, TransformationMode, UnitType
 from core.registry import PanelContext, dashboard_panels
@@ -423,6 +424,7 @@ def _scope_label(scope, unit_name) -> str:
 
 
 @login_required
+@require_safe
 def dashboard(request):
     user = request.user
     data = request.GET.copy()

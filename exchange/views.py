@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from achievements.filtersets import AchievementFilterSet
 from achievements.models import Achievement
@@ -59,6 +59,7 @@ def _job_for(request, pk: int) -> ImportJob:
 
 
 @exchange_user_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request):
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
@@ -76,6 +77,7 @@ def import_upload(request):
 
 
 @exchange_user_required
+@require_safe
 def import_job(request, pk: int):
     job = _job_for(request, pk)
     errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))

@@ -413,16 +413,9 @@ POLICY: dict[str, Row] = {
 # Known deviations from the table: the current answer differs from the declared policy. Each is
 # an expected failure (strict: once fixed, the entry must go) and is listed in docs/security.md.
 SESSIONS = (UNIT_A, UNIT_B, STAFF)
-ANY_METHOD_PAGE = "the page answers PUT, PATCH and DELETE like GET (200) instead of 405"
 KNOWN_DEVIATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     # route: (methods, roles, what happens)
-    "dashboards:dashboard": (WRITE_METHODS, SESSIONS, "the dashboard answers POST, PUT, PATCH, DELETE (200)"),
-    "exchange:import_job": (
-        WRITE_METHODS,
-        (UNIT_B, STAFF),
-        "the job page answers POST, PUT, PATCH, DELETE (200)",
-    ),
-    "exchange:import_upload": (("PUT", "PATCH", "DELETE"), SESSIONS, ANY_METHOD_PAGE),
+    # (none at present)
 }
 
 # Django's own routes whose answer is the framework's (docs viewers, schema): errors need not be JSON.
