@@ -11,6 +11,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -57,6 +58,13 @@ class RegionPickerAdminMixin:
     @admin.display(description=_("地区"), ordering="region")
     def region_name(self, obj):
         return format_html('<span title="{}">{}</span>', obj.region, regions.label(obj.region))
+
+
+ADMIN_TITLE_CHARS = 16  # change lists stay within 1440 px: long titles are cut, the full one on hover
+
+
+def _shortened(text: str, chars: int = ADMIN_TITLE_CHARS):
+    return format_html('<span title="{}">{}</span>', text, Truncator(text).chars(chars))
 
 
 def _service_saved(obj, saved) -> None:
@@ -109,16 +117,17 @@ class TransformationInline(admin.TabularInline):
 @admin.register(Achievement)
 class AchievementAdmin(ReadOnlyVersionedAdmin):
     list_display = [
-        "title",
+        "short_title",
         "ref",
-        "unit",
+        "short_unit",
         "ip_type",
-        "trl",
-        "cluster",
+        "trl_level",
+        "cluster_code",
         "convertible",
         "status",
         "registered_on",
     ]
+    list_display_links = ["short_title"]
     list_filter = ["status", "convertible", "funded", "ip_type", "trl", "cluster", "unit__type", "synthetic"]
     search_fields = ["title", "keywords", "ref", "patent_no", "unit__name"]
     list_select_related = ["unit", "cluster"]
@@ -126,6 +135,24 @@ class AchievementAdmin(ReadOnlyVersionedAdmin):
     date_hierarchy = "registered_on"
     inlines = [TransformationInline]
     readonly_fields = ["version", "synthetic", "created_at", "updated_at"]
+
+    @admin.display(description=_("成果名称"), ordering="title")
+    def short_title(self, obj):
+        return _shortened(obj.title)
+
+    @admin.display(description=_("单位"), ordering="unit__name")
+    def short_unit(self, obj):
+        return _shortened(obj.unit.name, 12)
+
+    @admin.display(description=_("成熟度"), ordering="trl")
+    def trl_level(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.get_trl_display(), obj.trl)
+
+    @admin.display(description=_("产业集群"), ordering="cluster__code")
+    def cluster_code(self, obj):
+        if obj.cluster_id is None:
+            return self.get_empty_value_display()
+        return format_html('<span title="{}">{}</span>', str(obj.cluster), obj.cluster.code)
 
 
 @admin.register(Transferee)
@@ -153,13 +180,12 @@ class TransfereeAdmin(RegionPickerAdminMixin, NoDeleteHistoryAdmin):
 class TransformationAdmin(ReadOnlyVersionedAdmin):
     list_display = [
         "ref",
-        "achievement",
-        "unit",
+        "short_achievement",
+        "short_unit",
         "mode",
-        "transferee",
+        "short_transferee",
         "signed_on",
         "amount",
-        "received",
         "status",
     ]
     list_filter = ["status", "mode", "transferee__is_local", "unit__type"]
@@ -168,3 +194,15 @@ class TransformationAdmin(ReadOnlyVersionedAdmin):
     raw_id_fields = ["achievement", "unit", "transferee"]
     date_hierarchy = "signed_on"
     readonly_fields = ["version", "synthetic", "created_at", "updated_at"]
+
+    @admin.display(description=_("成果"), ordering="achievement__title")
+    def short_achievement(self, obj):
+        return _shortened(obj.achievement.title, 12)
+
+    @admin.display(description=_("单位"), ordering="unit__name")
+    def short_unit(self, obj):
+        return _shortened(obj.unit.name, 12)
+
+    @admin.display(description=_("受让方"), ordering="transferee__name")
+    def short_transferee(self, obj):
+        return _shortened(obj.transferee.name, 10)
