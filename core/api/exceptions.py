@@ -7,8 +7,8 @@ other errors carry ``detail`` (401, 403, 404, 405) and, for a stale ``version``,
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
 from django.http import Http404
+from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
