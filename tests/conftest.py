@@ -27,43 +27,97 @@ def _seeded_factories(request):
 DEMO_FIXTURE = "demo_data"
 
 
+class _DemoData:
+    """The session's demo data: seeded in a transaction that ``release`` rolls back (once)."""
+
+    def __init__(self, blocker):
+        self.blocker, self.atomic, self.output = blocker, None, ""
+
+    def seed(self):
+        from django.core.management import call_command
+        from django.db import transaction
+
+        from dashboards import engine
+
+        out = io.StringIO()
+        with self.blocker.unblock():
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            try:
+                with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+                    call_command("seed_demo", "--with-logins", stdout=out)
+                engine.recompute_full()
+            except BaseException:
+                self.release()
+                raise
+        self.output = out.getvalue()
+
+    def release(self):
+        from django.db import transaction
+
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.atomic = None
+
+
+_demo: _DemoData | None = None
+
+
 @pytest.fixture(scope="session")
 def demo_data(django_db_setup, django_db_blocker):
     """The demo data (``seed_demo --with-logins``) and its statistics snapshot, built once per test
-    session inside a transaction that is rolled back at the end of the session; yields what
-    ``seed_demo`` printed. Each test still runs in its own transaction inside that one. The tests
-    that use it run after every other test (``pytest_collection_modifyitems`` below), so no other
-    test sees these rows and no transactional test flushes them."""
-    from django.core.management import call_command
-    from django.db import transaction
-
-    from dashboards import engine
-
-    out = io.StringIO()
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
-                call_command("seed_demo", "--with-logins", stdout=out)
-            engine.recompute_full()
-        except BaseException:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            raise
+    session; yields what ``seed_demo`` printed. Each test still runs in its own transaction inside
+    the one that holds the data. The tests that use it run together at the end of the database
+    tests, before the transactional ones (``pytest_collection_modifyitems`` below), and the data is
+    rolled back right after the last of them (``pytest_runtest_teardown``): no other test sees it,
+    and no transactional test flushes it or the rows of the data migrations it needs."""
+    global _demo
+    _demo = _DemoData(django_db_blocker)
+    _demo.seed()
     try:
-        yield out.getvalue()
+        yield _demo.output
     finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+        _demo.release()
+
+
+def _uses_demo(item) -> bool:
+    return item is not None and DEMO_FIXTURE in getattr(item, "fixturenames", ())
+
+
+def _plain_db_test(item) -> bool:
+    """A test in a rolled-back transaction (pytest-django runs these first, then the transactional
+    ones, which empty the tables, then the tests without a database)."""
+    fixtures = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    if marker is None and "db" not in fixtures:
+        return False
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    )
+    return not transactional and "transactional_db" not in fixtures and "live_server" not in fixtures
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Run the tests that use the session's demo data last (after pytest-django's own ordering), so
-    the data is built once and rolled back once."""
-    items.sort(key=lambda item: DEMO_FIXTURE in getattr(item, "fixturenames", ()))
+    """After pytest-django's ordering: the tests that use the session's demo data move to the end
+    of the plain database tests, so that the data is built once and rolled back once."""
+    demo = [item for item in items if _uses_demo(item)]
+    if not demo:
+        return
+    rest = [item for item in items if not _uses_demo(item)]
+    at = next((index for index, item in enumerate(rest) if not _plain_db_test(item)), len(rest))
+    items[:] = rest[:at] + demo + rest[at:]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if _demo is not None and _uses_demo(item) and not _uses_demo(nextitem):
+        _demo.release()  # the last user of the demo data: the following tests must not see it
+    return result
 
 
 @pytest.fixture
