@@ -1,6 +1,6 @@
 """Writing a validated ``Plan`` to the registry: batched writes with one history entry per record.
 
-Called by ``exchange.services.import_apply`` inside its transaction. The row rules were checked by
+Called by ``exchange.services.registry_import`` (its writing pass) inside its transaction. The row rules were checked by
 the validator and the database constraints hold the invariants, so the writer does not call
 ``full_clean`` per record (that would cost a query or more per row). Each created or changed record
 gets one history entry with the acting user and the reason.
