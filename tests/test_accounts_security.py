@@ -357,7 +357,9 @@ PRODUCTION_ENV = {
 
 
 def _run(args: list[str], **env_values: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in SECURITY_ENV}
+    # The browser tests' harness variable (DJANGO_ALLOW_ASYNC_UNSAFE) is no setting of a deployment.
+    ignored = {*SECURITY_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in ignored}
     env.update(env_values, DJANGO_SETTINGS_MODULE="liaoning_tt.settings", PYTHONPATH=str(BASE_DIR))
     return subprocess.run(
         [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=180
