@@ -110,11 +110,29 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 class _ReadOnlyLoginAdmin(admin.ModelAdmin):
+    """What both login admins share: read only, and the columns of an attempt."""
+
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("用户名"), ordering="username")
+    def username_col(self, obj):
+        return obj.username
+
+    @admin.display(description=_("IP 地址"), ordering="ip_address")
+    def ip_col(self, obj):
+        return obj.ip_address
+
+    @admin.display(description=_("登录页面"))
+    def path_col(self, obj):
+        return obj.path_info
+
+    @admin.display(description=_("浏览器"))
+    def agent_col(self, obj):
+        return obj.user_agent
 
 
 class LockedFilter(admin.SimpleListFilter):
@@ -152,14 +170,6 @@ class LoginAttemptAdmin(_ReadOnlyLoginAdmin):
         actions.pop("delete_selected", None)  # unlocking is the one way to remove a counter
         return actions
 
-    @admin.display(description=_("用户名"), ordering="username")
-    def username_col(self, obj):
-        return obj.username
-
-    @admin.display(description=_("IP 地址"), ordering="ip_address")
-    def ip_col(self, obj):
-        return obj.ip_address
-
     @admin.display(description=_("连续失败次数"), ordering="failures_since_start")
     def failures_col(self, obj):
         return obj.failures_since_start
@@ -167,14 +177,6 @@ class LoginAttemptAdmin(_ReadOnlyLoginAdmin):
     @admin.display(description=_("最近失败时间"), ordering="attempt_time")
     def time_col(self, obj):
         return obj.attempt_time
-
-    @admin.display(description=_("登录页面"))
-    def path_col(self, obj):
-        return obj.path_info
-
-    @admin.display(description=_("浏览器"))
-    def agent_col(self, obj):
-        return obj.user_agent
 
     @admin.display(description=_("状态"))
     def locked_col(self, obj):
@@ -208,14 +210,6 @@ class LoginRecordAdmin(_ReadOnlyLoginAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_("用户名"), ordering="username")
-    def username_col(self, obj):
-        return obj.username
-
-    @admin.display(description=_("IP 地址"), ordering="ip_address")
-    def ip_col(self, obj):
-        return obj.ip_address
-
     @admin.display(description=_("登录时间"), ordering="attempt_time")
     def login_col(self, obj):
         return obj.attempt_time
@@ -223,11 +217,3 @@ class LoginRecordAdmin(_ReadOnlyLoginAdmin):
     @admin.display(description=_("退出时间"), ordering="logout_time")
     def logout_col(self, obj):
         return obj.logout_time
-
-    @admin.display(description=_("登录页面"))
-    def path_col(self, obj):
-        return obj.path_info
-
-    @admin.display(description=_("浏览器"))
-    def agent_col(self, obj):
-        return obj.user_agent
