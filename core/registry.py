@@ -11,7 +11,8 @@ Where an app declares each kind (see docs/architecture.md, "How an app registers
 - ``ApiRoute``: ``<app>/api/urls.py``, the app's URLs under ``/api/v1/`` and its links in the API root;
 - ``DashboardPanel``: ``<app>/panels.py``, one section of the dashboard page;
 - ``HomeCard``: ``<app>/home.py``, one card of the home page;
-- ``DemoDataCheck`` and ``HealthCheck``: the app's ``AppConfig.ready()``;
+- ``DemoDataCheck``, ``DemoSeeder`` and ``HealthCheck``: the app's ``AppConfig.ready()`` (a seeder:
+  the app's part of ``seed_demo``);
 - ``HeaderItem``: ``<app>/navigation.py``, a small part of the page header beside the user's name
   (the notifications bell);
 - ``NotificationEvent``: ``<app>/events.py``, one kind of notification the app sends
@@ -127,6 +128,21 @@ class DemoDataCheck:
 
 
 @dataclass(frozen=True)
+class DemoSeeder:
+    """An app's part of the demo data set (``seed_demo``), run in ``order`` after the registry's
+    units, achievements, transferees and contracts exist.
+
+    ``seed(seed)`` must be idempotent (it is called on every ``seed_demo``, also when the registry's
+    demo data already exists) and return ``{label: count}`` of what the app holds; ``reset()``
+    deletes the app's synthetic rows and runs before the registry's are deleted (``--reset``)."""
+
+    name: str
+    seed: Callable[[int], dict[str, int]]
+    reset: Callable[[], None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class HealthCheck:
     """One part of ``/healthz/``'s answer, under ``name``. Reported only: it never makes the site
     unhealthy. ``run()`` returns a JSON-able dict; it runs only while the database answers."""
@@ -187,6 +203,7 @@ _KINDS = (
     DashboardPanel,
     HomeCard,
     DemoDataCheck,
+    DemoSeeder,
     HealthCheck,
     HeaderItem,
     NotificationEvent,
@@ -246,6 +263,10 @@ def home_cards(user) -> list[HomeCard]:
 
 def demo_checks() -> list[DemoDataCheck]:
     return registry.all(DemoDataCheck)
+
+
+def demo_seeders() -> list[DemoSeeder]:
+    return registry.all(DemoSeeder)
 
 
 def health_checks() -> list[HealthCheck]:

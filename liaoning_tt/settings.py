@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "achievements",
+    "reviews",
+    "reports",
     "pilots",
     "incentives",
     "exchange",

@@ -27,8 +27,12 @@ ALLOWED_IMPORTS: dict[str, frozenset[str]] = {
     "achievements": frozenset({"core", "accounts", "notifications"}),
     "exchange": frozenset({"core", "accounts", "notifications", "achievements"}),
     "dashboards": frozenset({"core", "accounts", "notifications", "achievements"}),
-    "pilots": frozenset({"core", "accounts", "notifications", "achievements"}),
-    "incentives": frozenset({"core", "accounts", "notifications", "achievements"}),
+    "reviews": frozenset({"core", "accounts", "notifications"}),
+    "reports": frozenset({"core", "accounts", "notifications", "achievements", "dashboards", "reviews"}),
+    "pilots": frozenset({"core", "accounts", "notifications", "achievements", "dashboards", "reviews"}),
+    "incentives": frozenset(
+        {"core", "accounts", "notifications", "achievements", "dashboards", "reviews", "pilots", "reports"}
+    ),
     "home": frozenset({"core"}),
     "liaoning_tt": frozenset({"core"}),
 }

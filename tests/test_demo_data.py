@@ -221,6 +221,24 @@ def test_a_second_run_changes_nothing():
     assert User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).count() == 3
 
 
+def test_registered_app_seeders_run_on_every_seed_and_report_their_counts():
+    """Apps add their part of the demo data through ``core.registry.DemoSeeder``."""
+    from core import registry
+
+    calls = []
+    seeder = registry.DemoSeeder(
+        name="test-seeder", seed=lambda seed: calls.append(seed) or {"TestThing": 7}, reset=lambda: None
+    )
+    registry.register(seeder)
+    try:
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+    finally:
+        registry.registry.unregister(registry.DemoSeeder, "test-seeder")
+    assert calls == [2024]
+    assert "TestThing 7" in out.getvalue()
+
+
 def test_another_seed_is_refused_while_demo_data_exists():
     with pytest.raises(CommandError, match="--reset"):
         call_command("seed_demo", "--seed", "7", stdout=io.StringIO())

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import user_create_staff, user_create_unit_user
+from core import registry
 
 from ..models import Achievement, Cluster, Transferee, Transformation, Unit
 from .generator import DEFAULT_SEED, build_plan, digest_rows, unit_codes
@@ -81,7 +82,10 @@ def demo_seed(*, seed: int = DEFAULT_SEED, reset: bool = False, logins: bool = T
     created = state is None
     if created:
         _write_plan(seed)
-    result = SeedResult(seed=seed, created=created, counts=synthetic_counts())
+    counts = synthetic_counts()
+    for seeder in registry.demo_seeders():  # the other apps' demo data (pilot bases, reports, ...)
+        counts.update(seeder.seed(seed))
+    result = SeedResult(seed=seed, created=created, counts=counts)
     if logins:
         result.logins = demo_logins_ensure()
     result.seconds = time.monotonic() - started
@@ -303,6 +307,8 @@ def demo_reset() -> dict[str, int]:
     of generated data wants); their history rows, if any were made by later edits, go too.
     """
     counts = synthetic_counts()
+    for seeder in reversed(registry.demo_seeders()):  # the other apps' rows refer to the registry's
+        seeder.reset()
     for login in DEMO_LOGINS:
         user = _demo_user(login)
         if user is not None:
