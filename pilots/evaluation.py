@@ -76,7 +76,9 @@ def figures(*, base: dict, report: dict, rating: dict | None) -> dict[str, Decim
         Source.PILOT_TESTS: _dec(report.get("pilot_tests")),
         Source.ACHIEVEMENTS_TESTED: _dec(report.get("achievements_tested")),
         Source.ENTERPRISES: _dec(served),
-        Source.LOCAL_SHARE: _per(Decimal(100) * report.get("enterprises_local", 0), served) if served else None,
+        Source.LOCAL_SHARE: _per(Decimal(100) * report.get("enterprises_local", 0), served)
+        if served
+        else None,
         Source.REVENUE: revenue_10k,
         Source.UTILISATION: _dec(report.get("equipment_utilisation")),
         Source.TESTS_PER_STAFF: _per(report.get("pilot_tests"), staff),
@@ -142,4 +144,6 @@ def grade(rubric: RubricSpec, score_: Decimal, rank: int, evaluated: int) -> str
 def grade_all(rubric: RubricSpec, scores: dict) -> dict:
     """{key: (rank, grade)} for every scored base."""
     ranked = ranks(scores)
-    return {key: (ranked[key], grade(rubric, value, ranked[key], len(scores))) for key, value in scores.items()}
+    return {
+        key: (ranked[key], grade(rubric, value, ranked[key], len(scores))) for key, value in scores.items()
+    }

@@ -42,7 +42,9 @@ def year_field(verbose_name):
 
 def non_negative(name: str, field: str, message) -> models.CheckConstraint:
     return models.CheckConstraint(
-        condition=Q(**{f"{field}__gte": 0}), name=f"{name}_{field}_non_negative", violation_error_message=message
+        condition=Q(**{f"{field}__gte": 0}),
+        name=f"{name}_{field}_non_negative",
+        violation_error_message=message,
     )
 
 
@@ -81,7 +83,9 @@ class PilotBase(TimeStampedModel, SyntheticMixin, VersionedMixin):
         _("基地编号"),
         max_length=20,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9-]{2,19}$", _("基地编号应为3至20位大写字母、数字或连字符。"))],
+        validators=[
+            RegexValidator(r"^[A-Z0-9][A-Z0-9-]{2,19}$", _("基地编号应为3至20位大写字母、数字或连字符。"))
+        ],
     )
     name = models.CharField(_("基地名称"), max_length=200)
     operator = models.ForeignKey(
@@ -90,7 +94,9 @@ class PilotBase(TimeStampedModel, SyntheticMixin, VersionedMixin):
         related_name="pilot_bases",
         verbose_name=_("运营单位"),
     )
-    city = models.CharField(_("所在城市"), max_length=6, choices=sorted(LIAONING_CITIES.items()), db_index=True)
+    city = models.CharField(
+        _("所在城市"), max_length=6, choices=sorted(LIAONING_CITIES.items()), db_index=True
+    )
     clusters = models.ManyToManyField(
         "achievements.Cluster", related_name="pilot_bases", verbose_name=_("服务产业集群"), blank=True
     )
@@ -145,12 +151,18 @@ class BaseStatusChange(models.Model):
     """One change of a base's status, with the day it takes effect (the statistics read the status
     on 31 December of a year from these rows)."""
 
-    base = models.ForeignKey(PilotBase, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("基地"))
+    base = models.ForeignKey(
+        PilotBase, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("基地")
+    )
     status = models.CharField(_("状态"), max_length=20, choices=BaseStatus.choices)
     effective_on = models.DateField(_("生效日期"))
     reason = models.CharField(_("原因"), max_length=500)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("记录人"),
     )
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
@@ -173,7 +185,9 @@ class BaseStatusChange(models.Model):
 class BaseFund(TimeStampedModel, SyntheticMixin):
     """Provincial funds a base received in one year (yuan)."""
 
-    base = models.ForeignKey(PilotBase, on_delete=models.PROTECT, related_name="funds", verbose_name=_("基地"))
+    base = models.ForeignKey(
+        PilotBase, on_delete=models.PROTECT, related_name="funds", verbose_name=_("基地")
+    )
     year = year_field(_("年度"))
     amount = models.DecimalField(
         _("省级资金（元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
@@ -188,7 +202,8 @@ class BaseFund(TimeStampedModel, SyntheticMixin):
         ordering = ["base", "year"]
         constraints = [
             models.UniqueConstraint(
-                fields=["base", "year"], name="basefund_one_per_year",
+                fields=["base", "year"],
+                name="basefund_one_per_year",
                 violation_error_message=_("该基地本年度的资金已登记，请修改原记录。"),
             ),
             non_negative("basefund", "amount", _("资金金额不能为负数。")),
@@ -209,7 +224,9 @@ class PerformanceFigures(models.Model):
         _("服务收入（元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
     )
     equipment_utilisation = models.DecimalField(
-        _("设备利用率（%）"), max_digits=5, decimal_places=2,
+        _("设备利用率（%）"),
+        max_digits=5,
+        decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     staff_year_end = models.PositiveIntegerField(_("年末专职人员（人）"))
@@ -240,7 +257,9 @@ class PerformanceReport(TimeStampedModel, SyntheticMixin, PerformanceFigures):
     """A base's performance report for one year: the figures, and the registry achievements it
     pilot-tested (those that are in the registry)."""
 
-    base = models.ForeignKey(PilotBase, on_delete=models.PROTECT, related_name="reports", verbose_name=_("基地"))
+    base = models.ForeignKey(
+        PilotBase, on_delete=models.PROTECT, related_name="reports", verbose_name=_("基地")
+    )
     year = year_field(_("年度"))
     achievements = models.ManyToManyField(
         "achievements.Achievement", related_name="pilot_reports", blank=True, verbose_name=_("库中的中试成果")
@@ -255,7 +274,8 @@ class PerformanceReport(TimeStampedModel, SyntheticMixin, PerformanceFigures):
         ordering = ["-year", "base"]
         constraints = [
             models.UniqueConstraint(
-                fields=["base", "year"], name="performancereport_one_per_year",
+                fields=["base", "year"],
+                name="performancereport_one_per_year",
                 violation_error_message=_("该基地本年度已有绩效报告，只能修订原报告。"),
             ),
             models.CheckConstraint(
@@ -282,13 +302,21 @@ class PerformanceReport(TimeStampedModel, SyntheticMixin, PerformanceFigures):
 class BaseRating(TimeStampedModel, SyntheticMixin):
     """The department's own assessment of a base for a year: management and reputation (0–100)."""
 
-    base = models.ForeignKey(PilotBase, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("基地"))
+    base = models.ForeignKey(
+        PilotBase, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("基地")
+    )
     year = year_field(_("年度"))
     management = models.DecimalField(
-        _("运行管理评分"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+        _("运行管理评分"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     reputation = models.DecimalField(
-        _("社会声誉评分"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+        _("社会声誉评分"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     note = models.CharField(_("说明"), max_length=500, blank=True)
 
@@ -298,8 +326,11 @@ class BaseRating(TimeStampedModel, SyntheticMixin):
         verbose_name = _("厅评定")
         verbose_name_plural = _("厅评定")
         constraints = [
-            models.UniqueConstraint(fields=["base", "year"], name="baserating_one_per_year",
-                                    violation_error_message=_("该基地本年度已有评定。")),
+            models.UniqueConstraint(
+                fields=["base", "year"],
+                name="baserating_one_per_year",
+                violation_error_message=_("该基地本年度已有评定。"),
+            ),
         ]
 
     def __str__(self):
@@ -316,7 +347,10 @@ class Rubric(TimeStampedModel, VersionedMixin):
     title = models.CharField(_("名称"), max_length=200)
     reference = models.CharField(_("依据"), max_length=200, blank=True)
     top_share = models.DecimalField(
-        _("优秀比例上限"), max_digits=4, decimal_places=3, default="0.300",
+        _("优秀比例上限"),
+        max_digits=4,
+        decimal_places=3,
+        default="0.300",
         validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text=_("得分≥优秀线且排名在前此比例内的基地评为优秀（如 0.300 即前30%）"),
     )
@@ -346,7 +380,9 @@ class Rubric(TimeStampedModel, VersionedMixin):
 
 
 class RubricIndicator(models.Model):
-    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("评价方案"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("评价方案")
+    )
     code = models.SlugField(_("指标代码"), max_length=40)
     name = models.CharField(_("指标名称"), max_length=100)
     group = models.CharField(_("一级指标"), max_length=20, choices=IndicatorGroup.choices)
@@ -359,8 +395,11 @@ class RubricIndicator(models.Model):
         verbose_name_plural = _("评价指标")
         ordering = ["rubric", "order", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["rubric", "code"], name="rubricindicator_code_unique",
-                                    violation_error_message=_("同一方案中指标代码不能重复。")),
+            models.UniqueConstraint(
+                fields=["rubric", "code"],
+                name="rubricindicator_code_unique",
+                violation_error_message=_("同一方案中指标代码不能重复。"),
+            ),
             non_negative("rubricindicator", "weight", _("分值不能为负数。")),
         ]
 
@@ -372,7 +411,9 @@ class RubricBand(models.Model):
     """One row of an indicator's range table: a value from ``lower`` (inclusive) up to the next
     row's ``lower`` earns ``points``; a value below the first row earns 0."""
 
-    indicator = models.ForeignKey(RubricIndicator, on_delete=models.CASCADE, related_name="bands", verbose_name=_("指标"))
+    indicator = models.ForeignKey(
+        RubricIndicator, on_delete=models.CASCADE, related_name="bands", verbose_name=_("指标")
+    )
     lower = models.DecimalField(_("下限（含）"), max_digits=16, decimal_places=4)
     points = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
 
@@ -381,18 +422,28 @@ class RubricBand(models.Model):
         verbose_name_plural = _("分档")
         ordering = ["indicator", "lower"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "lower"], name="rubricband_lower_unique",
-                                    violation_error_message=_("同一指标的分档下限不能重复。")),
+            models.UniqueConstraint(
+                fields=["indicator", "lower"],
+                name="rubricband_lower_unique",
+                violation_error_message=_("同一指标的分档下限不能重复。"),
+            ),
             non_negative("rubricband", "points", _("得分不能为负数。")),
         ]
+
+    def __str__(self):
+        return f"≥ {self.lower}: {self.points}"
 
 
 class BaseEvaluation(TimeStampedModel):
     """A base's score and grade for a year, with the calculation line by line (``lines``)."""
 
-    base = models.ForeignKey(PilotBase, on_delete=models.CASCADE, related_name="evaluations", verbose_name=_("基地"))
+    base = models.ForeignKey(
+        PilotBase, on_delete=models.CASCADE, related_name="evaluations", verbose_name=_("基地")
+    )
     year = year_field(_("年度"))
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("评价方案"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("评价方案")
+    )
     score = models.DecimalField(_("得分"), max_digits=6, decimal_places=2)
     rank = models.PositiveIntegerField(_("排名"))
     grade = models.CharField(_("等级"), max_length=20, choices=Grade.choices)
@@ -403,8 +454,11 @@ class BaseEvaluation(TimeStampedModel):
         verbose_name_plural = _("年度评价")
         ordering = ["-year", "rank"]
         constraints = [
-            models.UniqueConstraint(fields=["base", "year"], name="baseevaluation_one_per_year",
-                                    violation_error_message=_("该基地本年度已有评价。")),
+            models.UniqueConstraint(
+                fields=["base", "year"],
+                name="baseevaluation_one_per_year",
+                violation_error_message=_("该基地本年度已有评价。"),
+            ),
         ]
 
     def __str__(self):
@@ -435,17 +489,36 @@ class PilotRequest(TimeStampedModel, SyntheticMixin, VersionedMixin):
     """A request for a pilot test of an achievement, sent to one base."""
 
     achievement = models.ForeignKey(
-        "achievements.Achievement", on_delete=models.PROTECT, related_name="pilot_requests", verbose_name=_("科技成果")
+        "achievements.Achievement",
+        on_delete=models.PROTECT,
+        related_name="pilot_requests",
+        verbose_name=_("科技成果"),
     )
-    service = models.ForeignKey(PilotService, on_delete=models.PROTECT, related_name="+", verbose_name=_("所需服务"))
-    enterprise = models.CharField(_("代为申请的企业"), max_length=200, blank=True, help_text=_("厅工作人员代企业申请时填写"))
+    service = models.ForeignKey(
+        PilotService, on_delete=models.PROTECT, related_name="+", verbose_name=_("所需服务")
+    )
+    enterprise = models.CharField(
+        _("代为申请的企业"), max_length=200, blank=True, help_text=_("厅工作人员代企业申请时填写")
+    )
     description = models.TextField(_("中试需求"), max_length=2000)
     base = models.ForeignKey(
-        PilotBase, on_delete=models.PROTECT, null=True, blank=True, related_name="requests", verbose_name=_("中试基地")
+        PilotBase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("中试基地"),
     )
-    status = models.CharField(_("状态"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("申请人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("申请人"),
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
@@ -468,7 +541,8 @@ class PilotRequest(TimeStampedModel, SyntheticMixin, VersionedMixin):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(completed_on__isnull=True) | Q(started_on__isnull=False, completed_on__gte=F("started_on")),
+                condition=Q(completed_on__isnull=True)
+                | Q(started_on__isnull=False, completed_on__gte=F("started_on")),
                 name="pilotrequest_completed_after_started",
                 violation_error_message=_("完成日期不能早于开始日期。"),
             ),
@@ -487,7 +561,12 @@ class PilotRequest(TimeStampedModel, SyntheticMixin, VersionedMixin):
                 validate_record_date(getattr(self, name), self._meta.get_field(name).verbose_name)
             except ValidationError as exc:
                 errors[name] = exc.messages
-        if self.started_on and self.completed_on and self.completed_on < self.started_on and "completed_on" not in errors:
+        if (
+            self.started_on
+            and self.completed_on
+            and self.completed_on < self.started_on
+            and "completed_on" not in errors
+        ):
             errors["completed_on"] = _("完成日期不能早于开始日期。")
         if errors:
             raise ValidationError(errors)

@@ -23,7 +23,15 @@ MSG_NO_UNIT = _("您的账号未关联任何单位。")
 
 # Fields of a base its operator may change (the rest: staff).
 OPERATOR_FIELDS = frozenset(
-    {"site_area_m2", "equipment_count", "staff_count", "contact_name", "contact_phone", "contact_email", "services"}
+    {
+        "site_area_m2",
+        "equipment_count",
+        "staff_count",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "services",
+    }
 )
 
 

@@ -48,8 +48,12 @@ def base_list(*, user):
 
 
 def base_detail_queryset(*, user):
-    return PilotBase.objects.for_user(user).select_related("operator").prefetch_related(
-        "clusters", Prefetch("services", queryset=PilotService.objects.order_by("order", "code"))
+    return (
+        PilotBase.objects.for_user(user)
+        .select_related("operator")
+        .prefetch_related(
+            "clusters", Prefetch("services", queryset=PilotService.objects.order_by("order", "code"))
+        )
     )
 
 
@@ -70,13 +74,17 @@ def status_on(day: datetime.date):
 
 def active_bases(year: int, *, city: str | None = None, cluster: str | None = None):
     """Bases designated in or before ``year`` and active on 31 December of it (data-spec §4)."""
-    bases = PilotBase.objects.filter(designated_year__lte=year).annotate(
-        status_at=status_on(datetime.date(year, 12, 31))
-    ).filter(status_at=BaseStatus.ACTIVE)
+    bases = (
+        PilotBase.objects.filter(designated_year__lte=year)
+        .annotate(status_at=status_on(datetime.date(year, 12, 31)))
+        .filter(status_at=BaseStatus.ACTIVE)
+    )
     if city:
         bases = bases.filter(city=city)
     if cluster:
-        bases = bases.filter(pk__in=PilotBase.clusters.through.objects.filter(cluster__code=cluster).values("pilotbase_id"))
+        bases = bases.filter(
+            pk__in=PilotBase.clusters.through.objects.filter(cluster__code=cluster).values("pilotbase_id")
+        )
     return bases
 
 
@@ -89,7 +97,9 @@ def pilot_totals(year: int, *, city: str | None = None, cluster: str | None = No
         equipment_count=Coalesce(Sum("equipment_count"), Value(0), output_field=IntegerField()),
         staff_count=Coalesce(Sum("staff_count"), Value(0), output_field=IntegerField()),
     )
-    funds = BaseFund.objects.filter(base__in=bases.values("pk"), year__lte=year).aggregate(total=Sum("amount"))
+    funds = BaseFund.objects.filter(base__in=bases.values("pk"), year__lte=year).aggregate(
+        total=Sum("amount")
+    )
     totals["provincial_funds"] = funds["total"] or Decimal("0")
     return totals
 
@@ -98,17 +108,28 @@ def totals_by(year: int, dimension: str) -> list[dict]:
     """Per city (``city``) or per cluster (``cluster``): bases, site area, equipment, staff."""
     bases = active_bases(year)
     if dimension == "city":
-        rows = bases.values("city").annotate(
-            n=Count("pk"), area=Sum("site_area_m2"), equipment=Sum("equipment_count"), staff=Sum("staff_count")
-        ).order_by("city")
+        rows = (
+            bases.values("city")
+            .annotate(
+                n=Count("pk"),
+                area=Sum("site_area_m2"),
+                equipment=Sum("equipment_count"),
+                staff=Sum("staff_count"),
+            )
+            .order_by("city")
+        )
         return [{"key": row.pop("city"), **row} for row in rows]
     through = PilotBase.clusters.through.objects.filter(pilotbase__in=bases.values("pk"))
-    rows = through.values("cluster__code", "cluster__name").annotate(
-        n=Count("pilotbase"),
-        area=Sum("pilotbase__site_area_m2"),
-        equipment=Sum("pilotbase__equipment_count"),
-        staff=Sum("pilotbase__staff_count"),
-    ).order_by("cluster__code")
+    rows = (
+        through.values("cluster__code", "cluster__name")
+        .annotate(
+            n=Count("pilotbase"),
+            area=Sum("pilotbase__site_area_m2"),
+            equipment=Sum("pilotbase__equipment_count"),
+            staff=Sum("pilotbase__staff_count"),
+        )
+        .order_by("cluster__code")
+    )
     return [{"key": row.pop("cluster__code"), "name": row.pop("cluster__name"), **row} for row in rows]
 
 
@@ -151,9 +172,13 @@ def report_list(*, user):
 def rubric_spec(rubric: Rubric) -> RubricSpec:
     indicators = []
     for indicator in rubric.indicators.prefetch_related("bands").order_by("order", "code"):
-        bands = tuple((band.lower, band.points) for band in sorted(indicator.bands.all(), key=lambda b: b.lower))
+        bands = tuple(
+            (band.lower, band.points) for band in sorted(indicator.bands.all(), key=lambda b: b.lower)
+        )
         indicators.append(
-            IndicatorSpec(indicator.code, indicator.name, indicator.group, indicator.source, indicator.weight, bands)
+            IndicatorSpec(
+                indicator.code, indicator.name, indicator.group, indicator.source, indicator.weight, bands
+            )
         )
     return RubricSpec(
         year=rubric.year,
@@ -169,7 +194,8 @@ def evaluation_inputs(year: int) -> list[tuple[PilotBase, dict, dict, dict | Non
     """(base, base figures, report figures, rating) of every base with an accepted report for ``year``."""
     reports = PerformanceReport.objects.filter(year=year, accepted=True).select_related("base")
     ratings = {
-        r["base_id"]: r for r in BaseRating.objects.filter(year=year).values("base_id", "management", "reputation")
+        r["base_id"]: r
+        for r in BaseRating.objects.filter(year=year).values("base_id", "management", "reputation")
     }
     result = []
     for report in reports.order_by("base__code"):
@@ -181,7 +207,11 @@ def evaluation_inputs(year: int) -> list[tuple[PilotBase, dict, dict, dict | Non
 
 
 def evaluations(year: int):
-    return BaseEvaluation.objects.filter(year=year).select_related("base", "base__operator").order_by("rank", "base__code")
+    return (
+        BaseEvaluation.objects.filter(year=year)
+        .select_related("base", "base__operator")
+        .order_by("rank", "base__code")
+    )
 
 
 def watch_list(year: int) -> list[BaseEvaluation]:
@@ -247,6 +277,8 @@ def suggestions(request, *, limit: int = 5) -> list[dict]:
         if base.city == unit_city:
             points += 1
             reasons.append(("city", base.get_city_display()))
-        ranked.append({"base": base, "points": points, "reasons": reasons, "open_requests": base.open_requests})
+        ranked.append(
+            {"base": base, "points": points, "reasons": reasons, "open_requests": base.open_requests}
+        )
     ranked.sort(key=lambda s: (-s["points"], s["open_requests"], s["base"].code))
     return ranked[:limit]

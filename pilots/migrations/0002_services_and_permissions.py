@@ -27,7 +27,9 @@ PERMISSIONS = (
 def forward(apps, schema_editor):
     PilotService = apps.get_model("pilots", "PilotService")
     for code, name, name_en, order in SERVICES:
-        PilotService.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "order": order})
+        PilotService.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order}
+        )
     config = apps.get_app_config("pilots")
     config.models_module = True
     create_permissions(config, apps=apps, verbosity=0)
