@@ -17,17 +17,25 @@ from .choices import AchievementStatus, TransformationStatus
 from .models import Achievement, Transferee, Transformation, Unit
 
 
-def year_end(year: int) -> datetime.date:
-    return datetime.date(year, 12, 31)
+def year_end(year: int, until: datetime.date | None = None) -> datetime.date:
+    """31 Dec Y; with ``until`` (a year-to-date cut-off, docs/metrics.md "Year to date") the same
+    month and day in Y instead (29 Feb in a common year is 28 Feb)."""
+    if until is None:
+        return datetime.date(year, 12, 31)
+    try:
+        return until.replace(year=year)
+    except ValueError:  # 29 Feb in a common year
+        return datetime.date(year, 2, 28)
 
 
-def year_range(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+def year_range(year: int, until: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), year_end(year, until)
 
 
-def stock_q(year: int, prefix: str = "") -> Q:
-    """Achievements registered on or before 31 Dec Y and not withdrawn on or before 31 Dec Y."""
-    end = year_end(year)
+def stock_q(year: int, prefix: str = "", until: datetime.date | None = None) -> Q:
+    """Achievements registered on or before 31 Dec Y and not withdrawn on or before 31 Dec Y
+    (``until``: the same month and day as ``until`` in Y instead of 31 Dec)."""
+    end = year_end(year, until)
     return Q(**{f"{prefix}registered_on__lte": end}) & (
         Q(**{f"{prefix}withdrawn_on__isnull": True}) | Q(**{f"{prefix}withdrawn_on__gt": end})
     )
@@ -38,12 +46,14 @@ def effective_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": TransformationStatus.EFFECTIVE})
 
 
-def signed_in_q(year: int, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}signed_on__range": year_range(year)})
+def signed_in_q(year: int, prefix: str = "", until: datetime.date | None = None) -> Q:
+    """Signed in Y (``until``: from 1 Jan Y to the same month and day as ``until`` in Y)."""
+    return Q(**{f"{prefix}signed_on__range": year_range(year, until)})
 
 
-def signed_by_q(year: int, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}signed_on__lte": year_end(year)})
+def signed_by_q(year: int, prefix: str = "", until: datetime.date | None = None) -> Q:
+    """Signed on or before 31 Dec Y (``until``: on or before the same month and day in Y)."""
+    return Q(**{f"{prefix}signed_on__lte": year_end(year, until)})
 
 
 def _has_contract(condition: Q) -> Exists:

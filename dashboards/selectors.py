@@ -13,15 +13,16 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from achievements.choices import IPType, TransformationMode, UnitType
-from achievements.models import Cluster, Unit
+from achievements.models import Achievement, Cluster, Transformation, Unit
+from achievements.selectors import effective_q, signed_by_q, signed_in_q, stock_q, year_end
 from core.validators import LIAONING_CITIES, normalize_credit_code, validate_region_code
 
 from . import catalogue, current
@@ -86,34 +87,54 @@ def region_prefix(region: str) -> str:
     return region
 
 
-def scope_q(scope: Scope) -> Q:
-    """The filter on ``StatCell`` for a scope; raises ``ScopeError`` for a value that names nothing."""
-    q = Q()
+def _scope_lookups(scope: Scope) -> dict:
+    """The scope as lookups on ``StatCell`` fields; raises ``ScopeError`` for a value that names nothing."""
+    lookups = {}
     if scope.unit:
         unit_id = (
             Unit.objects.filter(code=normalize_credit_code(scope.unit)).values_list("id", flat=True).first()
         )
         if unit_id is None:
             raise ScopeError("unit", _("未找到统一社会信用代码为“%(value)s”的单位。") % {"value": scope.unit})
-        q &= Q(unit_id=unit_id)
+        lookups["unit_id"] = unit_id
     if scope.unit_type:
         if scope.unit_type not in UnitType.values:
             raise ScopeError("unit_type", _("单位类型“%(value)s”无效。") % {"value": scope.unit_type})
-        q &= Q(unit_type=scope.unit_type)
+        lookups["unit_type"] = scope.unit_type
     if scope.region:
         try:
             validate_region_code(scope.region)
         except ValidationError as exc:
             raise ScopeError("region", " ".join(exc.messages)) from exc
-        q &= Q(region__startswith=region_prefix(scope.region))
+        lookups["region__startswith"] = region_prefix(scope.region)
     if scope.cluster:
         cluster_id = (
             Cluster.objects.filter(code=scope.cluster.strip().upper()).values_list("id", flat=True).first()
         )
         if cluster_id is None:
             raise ScopeError("cluster", _("未找到代码为“%(value)s”的产业集群。") % {"value": scope.cluster})
-        q &= Q(cluster_id=cluster_id)
-    return q
+        lookups["cluster_id"] = cluster_id
+    return lookups
+
+
+def scope_q(scope: Scope) -> Q:
+    """The filter on ``StatCell`` for a scope; raises ``ScopeError`` for a value that names nothing."""
+    return Q(**_scope_lookups(scope))
+
+
+# A cell's scope fields as fields of an achievement (the unit's type and region, the achievement's cluster).
+_RECORD_FIELDS = {
+    "unit_id": "unit_id",
+    "unit_type": "unit__type",
+    "region__startswith": "unit__region__startswith",
+    "cluster_id": "cluster_id",
+}
+
+
+def records_scope_q(scope: Scope, prefix: str = "") -> Q:
+    """The same scope as ``scope_q`` on the records: achievements (``prefix`` "achievement__" for
+    their contracts, which count with their achievement's unit and cluster as in the snapshot)."""
+    return Q(**{f"{prefix}{_RECORD_FIELDS[name]}": value for name, value in _scope_lookups(scope).items()})
 
 
 # Figures of a snapshot revision never change: answers are cached per revision (a new revision,
@@ -261,33 +282,217 @@ def _computed_at(state: SnapshotState | None) -> datetime.datetime | None:
     return timezone.localtime(state.computed_at) if state and state.computed_at else None
 
 
-def stats_summary(*, year: int, scope: Scope) -> dict:
-    """The summary (docs/metrics.md, "Statistics API") of one year in one scope (``computed_at`` an aware datetime)."""
-    state = _state()
-    if state is None or state.version is None:
-        scope_q(scope)  # still refuses a filter value that names nothing
+# ---------------------------------------------------------------- year to date (docs/metrics.md)
+#
+# A year-to-date figure of year Y counts only up to a cut-off: the month and day of ``as_of`` in Y
+# (``achievements.selectors.year_end(Y, as_of)``), and its growth compares with 1 Jan … the same
+# month and day of Y−1. The snapshot holds whole years only, so these figures are computed from the
+# records with the same rules (``stock_q``, ``effective_q``, ``signed_in_q``, ``signed_by_q``, each
+# cut at the month and day), into cells shaped like the snapshot's (year × unit [× group], the
+# snapshot's columns); the catalogue's formulas then read them exactly as they read the snapshot.
+# One aggregate query per side (achievements, contracts) per answer, cached per snapshot revision.
 
-    def compute():
-        if state is None or state.version is None:
-            return {}
-        where = scope_q(scope)
-        cells = StatCell.objects.filter(
-            where, version=state.version, grain=Grain.BASE, year__in=[year - 1, year]
+PERIODS = ("year", "ytd")  # the whole calendar year (the snapshot), or year to date
+
+
+def to_date_cutoff(year: int, as_of: datetime.date) -> datetime.date:
+    """The last day a year-to-date figure of ``year`` counts: ``as_of``'s month and day in ``year``
+    (29 Feb in a common year: 28 Feb). A cut-off after today counts nothing yet: ``ScopeError``."""
+    end = year_end(year, as_of)
+    today = timezone.localdate()
+    if end > today:
+        raise ScopeError(
+            "as_of",
+            _("as_of 的月日用于所选年份，得到的截止日期 %(date)s 晚于今天（%(today)s）。")
+            % {"date": end.isoformat(), "today": today.isoformat()},
         )
-        row = cells.aggregate(**_aggregates(Q(year=year), Q(year=year - 1)))
-        return {**row, "same": _same_unit_sums(cells).get((year,), {})}
+    return end
 
-    row = _cached(state, f"summary:{year}:{scope}", compute)
+
+def _first_signed():
+    """The date of an achievement's first effective contract (``signed_by_q`` with prefix "first_")."""
+    first = (
+        Transformation.objects.filter(effective_q(), achievement=OuterRef("pk"))
+        .order_by()
+        .values("achievement")
+        .annotate(m=Min("signed_on"))
+        .values("m")[:1]
+    )
+    return Subquery(first)
+
+
+def _stock_columns(year: int, until: datetime.date) -> dict:
+    """The snapshot's stock-side columns of ``year`` cut at ``until``, as aggregates over achievements."""
+    stock = stock_q(year, until=until)
+    return {
+        "achievements": Count("id", filter=stock),
+        "convertible": Count("id", filter=stock & Q(convertible=True)),
+        "transformed_by": Count("id", filter=stock & signed_by_q(year, prefix="first_", until=until)),
+    }
+
+
+def _contract_columns(year: int, until: datetime.date) -> dict:
+    """The snapshot's contract-side columns of ``year`` cut at ``until``, as aggregates over effective contracts."""
+    signed = signed_in_q(year, until=until)
+    local = Q(transferee__is_local=True)
+    return {
+        "transformed": Count("achievement_id", distinct=True, filter=signed),
+        "contracts": Count("id", filter=signed),
+        "local_contracts": Count("id", filter=signed & local),
+        "amount": Sum("amount", filter=signed),
+        "received": Sum(Coalesce("received", Value(Decimal("0.00"))), filter=signed),
+        "local_amount": Sum("amount", filter=signed & local),
+    }
+
+
+def _check_to_date_columns() -> None:
+    """Every snapshot column has its year-to-date aggregate (a column added to the catalogue and the
+    engine, but not here, fails at start-up instead of answering a wrong figure)."""
+    day = datetime.date(2000, 1, 1)
+    declared = [*_stock_columns(2000, day), *_contract_columns(2000, day)]
+    if sorted(declared) != sorted(catalogue.COLUMN_NAMES):
+        raise ImproperlyConfigured(
+            f"year-to-date columns {sorted(declared)} differ from the snapshot's {sorted(catalogue.COLUMN_NAMES)}"
+        )
+
+
+_check_to_date_columns()
+
+# by: (group fields of an achievement, of a contract); None: that side has no such group (mode).
+_TO_DATE_GROUPS = {
+    None: ((), ()),
+    "unit": ((), ()),
+    "unit_type": ((), ()),
+    "region": ((), ()),
+    "cluster": (("cluster_id",), ("achievement__cluster_id",)),
+    "trl": (("trl",), ("achievement__trl",)),
+    "ip_type": (("ip_type",), ("achievement__ip_type",)),
+    "mode": (None, ("mode",)),
+}
+
+
+def _to_date_cells(*, years: list[int], until: datetime.date, scope: Scope, by: str | None = None) -> list[dict]:
+    """Cells like the snapshot's — ``{"year", "unit_id", "group", <columns>}`` per (year, unit, group of
+    ``by``) — computed from the records of ``scope`` with every rule cut at ``until``'s month and day."""
+    stock_groups, contract_groups = _TO_DATE_GROUPS[by]
+    money = set(catalogue.MONEY_COLUMNS)
+    cells: dict[tuple, dict] = {}
+
+    def cell(year, unit_id, group) -> dict:
+        return cells.setdefault(
+            (year, unit_id, group),
+            {"year": year, "unit_id": unit_id, "group": group, **dict.fromkeys(catalogue.COLUMN_NAMES, 0)},
+        )
+
+    def fill(rows, unit_field, groups, columns):
+        for row in rows:
+            group = row[groups[0]] if groups else None
+            for y in years:
+                target = cell(y, row[unit_field], group)
+                for column in columns:
+                    value = row[f"{column}__{y}"]
+                    target[column] = _as_decimal(value) if column in money else int(value or 0)
+
+    last = year_end(max(years), until)
+    if stock_groups is not None:
+        aggregates = {f"{c}__{y}": a for y in years for c, a in _stock_columns(y, until).items()}
+        rows = (
+            Achievement.objects.filter(records_scope_q(scope), registered_on__lte=last)
+            .annotate(first_signed_on=_first_signed())
+            .order_by()
+            .values("unit_id", *stock_groups)
+            .annotate(**aggregates)
+        )
+        fill(rows, "unit_id", stock_groups, _stock_columns(max(years), until))
+    aggregates = {f"{c}__{y}": a for y in years for c, a in _contract_columns(y, until).items()}
+    rows = (
+        Transformation.objects.filter(
+            effective_q(),
+            records_scope_q(scope, "achievement__"),
+            signed_on__gte=datetime.date(min(years), 1, 1),
+            signed_on__lte=last,
+        )
+        .order_by()
+        .values("achievement__unit_id", *contract_groups)
+        .annotate(**aggregates)
+    )
+    fill(rows, "achievement__unit_id", contract_groups, _contract_columns(max(years), until))
+    return list(cells.values())
+
+
+def _to_date_row(cells: list[dict], year: int) -> dict:
+    """What ``_aggregates`` and ``_same_unit_sums`` give for snapshot cells, from to-date cells:
+    the sums of ``year``, its distinct-unit counts, the Y−1 sums and the same-unit sums (``same``)."""
+    now = [c for c in cells if c["year"] == year]
+    before = [c for c in cells if c["year"] == year - 1]
+    row = {f"x_{name}": sum((c[name] for c in now), 0) for name in catalogue.COLUMN_NAMES}
+    for column in set(catalogue.distinct_unit_metrics().values()):
+        row[f"x_units_{column}"] = len({c["unit_id"] for c in now if c[column] > 0})
+    for name in catalogue.COLUMN_NAMES:
+        row[f"x_prev_{name}"] = sum((c[name] for c in before), 0)
+    contracts = catalogue.CONTRACTS_COLUMN
+    both = {c["unit_id"] for c in now if c[contracts] > 0} & {c["unit_id"] for c in before if c[contracts] > 0}
+    row["same"] = {
+        column: (
+            sum((c[column] for c in now if c["unit_id"] in both), 0),
+            sum((c[column] for c in before if c["unit_id"] in both), 0),
+        )
+        for column in catalogue.same_unit_columns()
+    }
+    return row
+
+
+def _to_date_answer(state, key: str, compute) -> dict:
+    """A year-to-date answer, cached per snapshot revision like the others, stamped with the time
+    it was computed from the records (its ``computed_at``)."""
+    return _cached(state, f"to-date:{key}", lambda: {"computed_at": timezone.now(), "value": compute()})
+
+
+def stats_summary(*, year: int, scope: Scope, as_of: datetime.date | None = None) -> dict:
+    """The summary (docs/metrics.md, "Statistics API") of one year in one scope (``computed_at`` an aware datetime).
+
+    ``as_of``: year to date — every figure up to ``as_of``'s month and day in ``year``, growth against
+    the same period of the year before (docs/metrics.md, "Year to date"); the answer then also
+    carries ``period`` ("ytd"), ``as_of`` and ``through`` (the last day counted)."""
+    state = _state()
+    if as_of is not None:
+        end = to_date_cutoff(year, as_of)
+        scope_q(scope)  # refuses a filter value that names nothing, before any cache
+
+        def compute_to_date():
+            return _to_date_row(_to_date_cells(years=[year - 1, year], until=end, scope=scope), year)
+
+        answer = _to_date_answer(state, f"summary:{year}:{end}:{scope}", compute_to_date)
+        row, computed_at = answer["value"], timezone.localtime(answer["computed_at"])
+    else:
+        if state is None or state.version is None:
+            scope_q(scope)  # still refuses a filter value that names nothing
+
+        def compute():
+            if state is None or state.version is None:
+                return {}
+            where = scope_q(scope)
+            cells = StatCell.objects.filter(
+                where, version=state.version, grain=Grain.BASE, year__in=[year - 1, year]
+            )
+            row = cells.aggregate(**_aggregates(Q(year=year), Q(year=year - 1)))
+            return {**row, "same": _same_unit_sums(cells).get((year,), {})}
+
+        row = _cached(state, f"summary:{year}:{scope}", compute)
+        computed_at = _computed_at(state)
     figures = _figures(row, same=row.get("same"))
     additions = {name: figures.pop(name) for name in catalogue.ADDED_METRICS}
     # The reference fields in their order (docs/metrics.md), then the additions.
-    return {
+    answer = {
         "year": year,
         "scope": scope.as_dict(),
         **figures,
-        "computed_at": _computed_at(state),
+        "computed_at": computed_at,
         **additions,
     }
+    if as_of is not None:
+        answer.update(period="ytd", as_of=as_of, through=end)
+    return answer
 
 
 def _label(by: str, values: dict):

@@ -6,17 +6,19 @@ and clusters) are recomputed, and every metric of every scope and year is compar
 reference below, which reads the records one by one and shares no code with the engine.
 """
 
+import calendar
 import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from achievements.models import Achievement, Cluster, Transferee, Transformation, Unit
 from dashboards import engine
-from dashboards.selectors import Scope, stats_breakdown, stats_summary, stats_timeseries
+from dashboards.selectors import Scope, ScopeError, stats_breakdown, stats_summary, stats_timeseries
 
 from .factories import make_credit_code
 
@@ -44,8 +46,19 @@ def ref_growth(cur, prev):
     return None if prev == 0 else q4(Decimal(cur) / Decimal(prev) - 1)
 
 
-def reference(year, achievements, contracts, in_scope, contract_filter=lambda c: True):
-    end = D(year, 12, 31)
+def ref_day(year, until):
+    """31 Dec of ``year``, or ``until``'s month and day in it (29 Feb in a common year: 28 Feb)."""
+    if until is None:
+        return D(year, 12, 31)
+    if (until.month, until.day) == (2, 29) and not calendar.isleap(year):
+        return D(year, 2, 28)
+    return D(year, until.month, until.day)
+
+
+def reference(year, achievements, contracts, in_scope, contract_filter=lambda c: True, until=None):
+    """Every metric of ``year``; ``until``: year to date, every figure up to ``until``'s month and day
+    in the year and growth against 1 Jan … the same month and day of the year before."""
+    end = ref_day(year, until)
     scoped = [a for a in achievements if in_scope(a)]
     stock = [
         a
@@ -59,7 +72,7 @@ def reference(year, achievements, contracts, in_scope, contract_filter=lambda c:
     ]
 
     def signed_in(y):
-        return [c for c in effective if c["signed_on"].year == y]
+        return [c for c in effective if D(y, 1, 1) <= c["signed_on"] <= ref_day(y, until)]
 
     this_year, last_year = signed_in(year), signed_in(year - 1)
     amount = sum((c["amount"] for c in this_year), Decimal(0))
@@ -214,7 +227,8 @@ def scopes(units):
 
 
 def drop_meta(summary):
-    return {k: v for k, v in summary.items() if k not in ("year", "scope", "computed_at")}
+    meta = ("year", "scope", "computed_at", "period", "as_of", "through")
+    return {k: v for k, v in summary.items() if k not in meta}
 
 
 @pytest.mark.django_db
@@ -282,4 +296,40 @@ def test_breakdowns_and_timeseries_match_the_reference(registry):
         for s in series:
             expected = reference(s["year"], achievements, contracts, lambda a: a["unit_type"] == "university")
             assert {k: v for k, v in s.items() if k != "year"} == expected
+        transaction.set_rollback(True)
+
+
+# --- year to date (docs/metrics.md, "Year to date") -------------------------------------------------
+
+CUTOFFS = [D(2024, 2, 29), D(2023, 1, 1), D(2023, 12, 31), D(2022, 6, 30), D(2021, 3, 1), D(2020, 12, 30)]
+
+
+@pytest.mark.django_db
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    registry=registry_st,
+    as_of=st.one_of(st.sampled_from(CUTOFFS), st.dates(D(1985, 1, 1), datetime.date.today())),
+)
+def test_year_to_date_figures_and_same_period_growth_match_the_reference(registry, as_of):
+    """Every figure up to as_of's month and day in Y, growth against 1 Jan … the same day of Y−1;
+    a cut-off after today is refused naming as_of."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        units, achievements, contracts = materialise(registry)
+        engine.recompute_full()
+        for scope, in_scope in scopes(units):
+            for year in YEARS:
+                if ref_day(year, as_of) > today:
+                    with pytest.raises(ScopeError) as refused:
+                        stats_summary(year=year, scope=scope, as_of=as_of)
+                    assert refused.value.param == "as_of"
+                    continue
+                got = stats_summary(year=year, scope=scope, as_of=as_of)
+                assert (got["period"], got["as_of"], got["through"]) == ("ytd", as_of, ref_day(year, as_of))
+                expected = reference(year, achievements, contracts, in_scope, until=as_of)
+                assert drop_meta(got) == expected, (scope, year, as_of)
+        # On 31 Dec the year to date is the whole year: both ways of computing agree.
+        for year in (2021, 2023):
+            whole = stats_summary(year=year, scope=Scope(), as_of=D(2024, 12, 31))
+            assert drop_meta(whole) == drop_meta(stats_summary(year=year, scope=Scope()))
         transaction.set_rollback(True)
