@@ -60,6 +60,12 @@ def parse_args(argv=None):
     parser.add_argument("--small", action="store_true", help="a sample of 25 links per page, one repetition")
     parser.add_argument("--no-sorts", action="store_true", help="skip the column sorts of the whole lists")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--build-only", action="store_true", help="build the data (with --database-url), time nothing")
+    parser.add_argument(
+        "--database-url",
+        help="use this database instead of a scratch one (built once when empty, never dropped): "
+        "e.g. a 1M/3M PostgreSQL database kept between runs",
+    )
     args = parser.parse_args(argv)
     if args.small:
         args.repeat, args.sample = 1, 25
@@ -189,14 +195,41 @@ def _interrupter(seconds: float):
     return timer.cancel
 
 
+_backend = {}  # id of the DB-API connection -> PostgreSQL backend pid
+
+
+def backend_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backend serving Django's connection (read from
+    ``/proc/<pid>/stat``, so only for a server on this machine); 0 on SQLite (in-process)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    key = id(connection.connection)
+    if key not in _backend:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            _backend.clear()
+            _backend[key] = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{_backend[key]}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def time_link(client, url: str, repeat: int, timeout: float) -> list[float] | None:
-    """Milliseconds of ``repeat`` requests after a warm-up one; ``None`` when a request times out."""
+    """Milliseconds of ``repeat`` requests after a warm-up one; ``None`` when a request times out.
+    The CPU of each request (this process's, and the database backend's) is added to ``CPU``."""
     from django.db import OperationalError
     from django.db.utils import DatabaseError
 
     times = []
     for i in range(repeat + 1):
         cancel = _interrupter(timeout)
+        db = backend_cpu()
+        cpu = time.process_time()
         start = time.perf_counter()
         try:
             response = client.get(url)
@@ -207,11 +240,29 @@ def time_link(client, url: str, repeat: int, timeout: float) -> list[float] | No
         finally:
             cancel()
         elapsed = (time.perf_counter() - start) * 1000
+        process = (time.process_time() - cpu) * 1000
+        database = (backend_cpu() - db) * 1000
         if response.status_code != 200:
             raise RuntimeError(f"{url}: status {response.status_code}")
         if i:
             times.append(elapsed)
+            CPU.append((url, process, database))
     return times
+
+
+CPU: list[tuple[str, float, float]] = []  # (url, process ms, database backend ms) per timed request
+
+
+def cpu_summary(requests) -> str:
+    """p50/p95 of the CPU per request: the process's, and with the database backend's."""
+    if not requests:
+        return ""
+    process = [p for _u, p, _d in requests]
+    both = [p + d for _u, p, d in requests]
+    line = f"CPU p50 {percentile(process, 50):.0f} ms, p95 {percentile(process, 95):.0f} ms"
+    if any(d for _u, _p, d in requests):
+        line += f"; with the database backend p50 {percentile(both, 50):.0f} ms, p95 {percentile(both, 95):.0f} ms"
+    return line
 
 
 def _label(url: str) -> str:
@@ -227,7 +278,9 @@ def _label(url: str) -> str:
 def run(args) -> int:
     workdir = tempfile.mkdtemp(prefix="drilldown-bench-")
     drop = None
-    if args.database == "postgres":
+    if args.database_url:
+        scratch = args.database_url
+    elif args.database == "postgres":
         try:
             scratch, drop = _postgres_scratch(_postgres_url())
         except Exception as exc:  # no PostgreSQL here: nothing to measure
@@ -275,7 +328,10 @@ def _measure(args) -> int:
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    if args.achievements:
+    reused = bool(args.database_url) and Achievement.objects.exists()
+    if reused:
+        data = "existing"
+    elif args.achievements:
         from benchmarks import stats_bench
 
         first_year = engine.current_year() - stats_bench.YEARS + 1
@@ -297,9 +353,12 @@ def _measure(args) -> int:
         with connection.cursor() as cursor:
             # The steady state of a table that autovacuum has visited: statistics, and the visibility
             # map that lets counts read an index alone (index-only scans).
-            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("ANALYZE" if reused else "VACUUM ANALYZE")
             cursor.execute(f"SET statement_timeout = {int(args.timeout * 1000)}")
     vendor = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[connection.vendor]
+    if args.build_only:
+        print(f"built in {time.perf_counter() - started:.0f} s")
+        return 0
     print(
         f"{vendor}, {data} data: {Achievement.objects.count():,} achievements, "
         f"{Transformation.objects.count():,} contracts, {Unit.objects.count():,} units "
@@ -313,9 +372,16 @@ def _measure(args) -> int:
     dashboard_path = reverse("dashboards:dashboard")
     list_paths = (achievement_path, contract_path)
 
-    staff = user_create_staff(username="bench-staff", password="bench-pass-123456")
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
     busiest = Unit.objects.annotate(n=Count("achievements")).order_by("-n", "pk").first()
-    unit_user = user_create_unit_user(username="bench-unit", password="bench-pass-123456", unit=busiest)
+    staff = users.filter(username="bench-staff").first() or user_create_staff(
+        username="bench-staff", password="bench-pass-123456"
+    )
+    unit_user = users.filter(username="bench-unit").first() or user_create_unit_user(
+        username="bench-unit", password="bench-pass-123456", unit=busiest
+    )
     city = "210200" if Unit.objects.filter(region__startswith="2102").exists() else busiest.region[:4] + "00"
 
     staff_client, unit_client = Client(), Client()
@@ -381,6 +447,7 @@ def _measure(args) -> int:
         chosen = sample(links, args.sample)
         start = time.perf_counter()
         page_results = []
+        first_cpu = len(CPU)
         for url in chosen:
             page_results.append((name, url, time_link(client, url, args.repeat, args.timeout)))
         results += page_results
@@ -396,7 +463,9 @@ def _measure(args) -> int:
         print(
             f"{name}: {len(chosen)} links x {args.repeat}: {summary}"
             + (f"; {timeouts} timed out (> {args.timeout:.0f} s)" if timeouts else "")
-            + f"  [{time.perf_counter() - start:.0f} s]",
+            + f"  [{time.perf_counter() - start:.0f} s]"
+            + f"\n    {cpu_summary(CPU[first_cpu:])}; load average "
+            + " ".join(f"{x:.1f}" for x in os.getloadavg()),
             flush=True,
         )
 
@@ -421,12 +490,26 @@ def _measure(args) -> int:
         + f" (target < {args.target:.0f} ms: {'met' if worst < args.target else 'NOT met'}); load average "
         + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
+    print(f"all requests: {cpu_summary(CPU)}")
+    per_link = {}
+    for url, process, database in CPU:
+        per_link.setdefault(url, []).append(process + database)
+    slowest = sorted(per_link.items(), key=lambda item: percentile(item[1], 95), reverse=True)
+    print(f"slowest {min(args.worst, len(slowest))} links by CPU (process + database backend), p95:")
+    for url, values in slowest[: args.worst]:
+        print(f"  {percentile(values, 95):7.0f} ms  {_label(url)}")
+    if slowest:
+        worst_cpu = percentile(slowest[0][1], 95)
+        print(
+            f"slowest link CPU p95 {worst_cpu:.0f} ms (target < {args.target:.0f} ms: "
+            f"{'met' if worst_cpu < args.target else 'NOT met'})"
+        )
     return 0
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.database != "both":
+    if args.database != "both" or args.database_url:
         return run(args)
     # Django is set up once per process: one child process per database.
     argv = list(sys.argv[1:] if argv is None else argv)
