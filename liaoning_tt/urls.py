@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("liaoning_tt.api_urls")),
     re_path(r"^api/", core_api_views.not_found),  # unrouted API paths: JSON 404
     path("dashboard/", include("dashboards.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("core.urls")),  # the region picker's search
     path("", include("achievements.urls")),
 ]
