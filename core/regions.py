@@ -113,6 +113,11 @@ def known_prefecture(code: str) -> bool | None:
     return code[:4] in _prefectures()
 
 
+def all_divisions() -> list[Division]:
+    """Every division of the list, by code (the import template's dropdown of regions)."""
+    return list(_table().values())
+
+
 def provinces() -> list[Division]:
     return [d for d in _table().values() if d.level == PROVINCE]
 

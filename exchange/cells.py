@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core import regions
 from core.spreadsheets import neutralise, unneutralise  # noqa: F401 (re-exported)
 from core.validators import (
     normalize_credit_code,
@@ -85,11 +86,30 @@ def parse_credit_code(raw, column) -> str:
 
 def parse_region(raw, column) -> str:
     text = as_text(raw)
+    if len(text) > 6:
+        text = _region_from_choice(text)
     try:
         validate_region_code(text)
     except ValidationError as exc:
         raise CellError(_validation_message(exc)) from None
     return text
+
+
+def _region_from_choice(text: str) -> str:
+    """The code of a "code name" entry of the template's dropdown (``210200 辽宁省大连市``); the name
+    must be the division's (full or own) name, so that a code edited by hand without its name is
+    not read as another place."""
+    code, _sep, name = text.partition(" ")
+    name = name.strip()
+    division = regions.get(code) if name else None
+    if division is None or name not in (division.label, division.name):
+        if name and len(code) == 6 and code.isdigit():
+            raise CellError(
+                _("地区代码 %(code)s 与名称“%(name)s”不符：请从下拉列表中选择，或只填 6 位代码。")
+                % {"code": code, "name": name}
+            )
+        return text  # not a dropdown entry: the code check below says what is wrong
+    return code
 
 
 def parse_enum(raw, column) -> str:
@@ -202,8 +222,12 @@ def parse_patent_no(raw, column) -> str:
 
 
 def parse_cluster(raw, column) -> str:
-    # Whether the code is in the managed list is checked per row against the preloaded clusters.
-    return as_text(raw).upper()
+    # Whether the code is in the managed list is checked per row against the preloaded clusters. The
+    # template's dropdown gives "code name" (``A01 高档数控机床``): the code is read.
+    text = as_text(raw)
+    if " " in text:
+        text = text.partition(" ")[0]
+    return text.upper()
 
 
 PARSERS = {

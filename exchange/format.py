@@ -6,8 +6,10 @@ and the help sheet are all generated from it. Only additions are allowed (new op
 
 from __future__ import annotations
 
+import datetime
 import functools
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import models
 from django.utils import translation
@@ -153,6 +155,93 @@ TRANSFORMATIONS = Sheet(
 
 SHEETS = (UNITS, ACHIEVEMENTS, TRANSFORMATIONS)
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
+# Sheet (or CSV file) names the importer accepts: the English name of the format (data-spec) and the
+# Chinese title that the blank template and the Chinese exports use (the UI terms), folded.
+SHEET_ALIASES = {
+    **{s.name.casefold(): s.name for s in SHEETS},
+    **{s.title.casefold(): s.name for s in SHEETS},
+}
+# Sheets that are not data: the help sheet and the code lists of the dropdowns (ignored on import).
+HELP_SHEET = {"zh": "说明", "en": "help"}
+CODES_SHEET = "代码表"
+OTHER_TITLES = {"transferees": "受让方"}  # the preview's count of transferees, not a sheet of its own
+
+
+# The example row (row 2 of each sheet of the blank template). Its first cell starts with the
+# marker; the importer ignores a row that carries the marker and equals the example in every column
+# (and says so in the preview), and refuses one that carries the marker but was edited: real data
+# typed over the example is never dropped silently (docs/exchange-format.md, the example row).
+EXAMPLE_MARK = "【示例】"
+EXAMPLE_UNIT = "12210200000008801Y"
+EXAMPLES = {
+    "units": (f"{EXAMPLE_MARK}{EXAMPLE_UNIT}", "示例大学（请替换为本单位）", "university", "210200"),
+    "achievements": (
+        f"{EXAMPLE_MARK}CG-2024-001",
+        EXAMPLE_UNIT,
+        "一种高强度耐蚀船用钢板的制备方法",
+        "invention_patent",
+        "201310699744.2",
+        6,
+        "A01",
+        True,
+        datetime.date(2024, 3, 15),
+        datetime.date(2015, 6, 10),
+        True,
+        "active",
+        None,
+    ),
+    "transformations": (
+        f"{EXAMPLE_MARK}HT-2024-001",
+        EXAMPLE_UNIT,
+        "CG-2024-001",
+        "transfer",
+        "大连示例船舶装备有限公司",
+        "91210211000508801L",
+        "210211",
+        datetime.date(2024, 6, 18),
+        Decimal("1250000.00"),
+        Decimal("500000.00"),
+        "effective",
+    ),
+}
+
+
+def is_example_mark(cell) -> bool:
+    """The first cell of a row starts with the example marker (cheap for ordinary rows)."""
+    return cell.__class__ is str and "【" in cell and cell.strip().startswith(EXAMPLE_MARK)
+
+
+def canonical_sheet(name: str) -> str | None:
+    """The format's sheet name for a sheet or CSV file name in either language (``科技成果`` →
+    ``achievements``), or None for another sheet."""
+    return SHEET_ALIASES.get(_fold(name))
+
+
+def english_ui() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def sheet_label(name: str) -> str:
+    """A sheet named in the user's language: its Chinese title (单位), or in English its name in the
+    format (units). Problems and counts keep the format's name; this is how they are shown."""
+    sheet = SHEETS_BY_NAME.get(name)
+    title = sheet.title if sheet is not None else OTHER_TITLES.get(name)
+    if title is None:
+        return name
+    return name if english_ui() else title
+
+
+def column_label(sheet_name: str, header: str) -> str:
+    """A column of a problem or change shown in the user's language: the Chinese header, or in
+    English the column's key. ``header`` is how the file (or the importer) named it; a header the
+    format does not know is shown as written."""
+    if sheet_name not in SHEETS_BY_NAME or not header:
+        return header
+    key = header_map(sheet_name).get(_fold(header))
+    if key is None:
+        return header
+    sheet = SHEETS_BY_NAME[sheet_name]
+    return key if english_ui() else sheet.columns[sheet.index[key]].label
 
 
 def _fold(text: str) -> str:

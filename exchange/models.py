@@ -49,6 +49,7 @@ class ImportJob(models.Model):
     counts = models.JSONField(_("变更统计"), default=dict, blank=True)
     changes = models.JSONField(_("变更明细（示例）"), default=list, blank=True)
     errors = models.JSONField(_("问题列表"), default=list, blank=True)
+    examples = models.JSONField(_("已忽略的示例行"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("问题数"), default=0)
     progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     message = models.TextField(_("说明"), blank=True)

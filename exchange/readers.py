@@ -124,6 +124,27 @@ class Reader:
         self.close()
 
 
+def _by_sheet(found: dict[str, object]) -> dict[str, object]:
+    """The format's sheets among the names found (a workbook's sheets, CSV files by stem), each
+    under the format's name, whether it was named in English (``units``) or Chinese (``单位``). Two
+    names for one sheet are a file problem (which one holds the data?); other names are ignored."""
+    by_sheet: dict[str, object] = {}
+    named: dict[str, str] = {}
+    for name, value in found.items():
+        sheet = fmt.canonical_sheet(name)
+        if sheet is None:
+            continue
+        if sheet in by_sheet:
+            raise FileProblem(
+                _("文件中有两个“%(sheet)s”工作表（“%(first)s”和“%(second)s”）：请只保留一个。")
+                % {"sheet": fmt.sheet_label(sheet), "first": named[sheet], "second": name},
+                sheet,
+            )
+        by_sheet[sheet] = value
+        named[sheet] = name
+    return by_sheet
+
+
 class _StructureReader(ExcelReader):
     """openpyxl's workbook reader without the worksheets: the sheet paths, shared strings, date
     styles and epoch. (openpyxl's read-only mode would scan every sheet that has no ``<dimension>``
@@ -288,7 +309,7 @@ class XlsxReader(Reader):
             raise FileProblem(_("无法读取文件：文件已损坏或不是有效的 .xlsx 文件。")) from None
         self.structure = structure
         self.archive = structure.archive
-        self.paths = {name.strip().casefold(): path for name, path in structure.sheet_paths.items()}
+        self.paths = _by_sheet(structure.sheet_paths)
 
     def has_sheet(self, sheet_name):
         return sheet_name in self.paths
@@ -320,7 +341,7 @@ class OpenpyxlReader(Reader):
         XlsxReader(fileobj).close()  # the same archive checks
         fileobj.seek(0)
         self.workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-        self.names = {n.strip().casefold(): n for n in self.workbook.sheetnames}
+        self.names = _by_sheet({n: n for n in self.workbook.sheetnames})
 
     def has_sheet(self, sheet_name):
         return sheet_name in self.names
@@ -386,7 +407,7 @@ def _check_utf8(name: str, stream) -> None:
                     "文件“%(name)s”不是 UTF-8 编码（检测为 %(encoding)s）：请在 Excel 中选择“CSV UTF-8（逗号分隔）”另存为 UTF-8 后重新导入。"
                 )
                 % {"name": name, "encoding": encoding or _("未知编码")},
-                fmt.SHEETS_BY_NAME.get(Path(name).stem.casefold(), fmt.UNITS).name,
+                fmt.canonical_sheet(Path(name).stem) or fmt.UNITS.name,
             ) from None
     try:
         decoder.decode(b"", final=True)
@@ -399,9 +420,10 @@ def _check_utf8(name: str, stream) -> None:
 class CsvSetReader(Reader):
     """Three CSV files named after the sheets, in a zip archive or a folder."""
 
-    def __init__(self, opener: dict[str, callable], sizes: dict[str, int]):
+    def __init__(self, opener: dict[str, callable], sizes: dict[str, int], names: dict[str, str] | None = None):
         self.opener = opener  # sheet name -> callable returning a binary stream
         self.sizes = sizes
+        self.names = names or {}  # sheet name -> the file's own name (单位.csv), for messages
 
     @classmethod
     def from_zip(cls, fileobj):
@@ -410,7 +432,7 @@ class CsvSetReader(Reader):
         except (*ARCHIVE_ERRORS, ValueError):
             raise FileProblem(_("无法读取文件：压缩包已损坏或不是有效的 .zip 文件。")) from None
         check_archive(archive)
-        opener, sizes = {}, {}
+        found = {}
         for info in archive.infolist():
             if info.is_dir():
                 continue
@@ -418,24 +440,26 @@ class CsvSetReader(Reader):
             stem, ext = os.path.splitext(base)
             if ext.lower() != ".csv" or base.startswith("."):
                 continue
-            name = stem.strip().casefold()
-            if name in fmt.SHEETS_BY_NAME:
-                opener[name] = lambda info=info: archive.open(info)
-                sizes[name] = info.file_size
-        reader = cls(opener, sizes)
+            found[stem] = info
+        members = _by_sheet(found)
+        opener = {name: (lambda info=info: archive.open(info)) for name, info in members.items()}
+        sizes = {name: info.file_size for name, info in members.items()}
+        names = {name: os.path.basename(info.filename) for name, info in members.items()}
+        reader = cls(opener, sizes, names)
         reader.archive = archive
         return reader
 
     @classmethod
     def from_folder(cls, folder: Path):
-        opener, sizes = {}, {}
-        for path in Path(folder).iterdir():
-            if path.is_file() and path.suffix.lower() == ".csv":
-                name = path.stem.strip().casefold()
-                if name in fmt.SHEETS_BY_NAME:
-                    opener[name] = lambda path=path: open(path, "rb")  # noqa: SIM115
-                    sizes[name] = path.stat().st_size
-        return cls(opener, sizes)
+        found = {
+            path.stem: path
+            for path in sorted(Path(folder).iterdir())
+            if path.is_file() and path.suffix.lower() == ".csv" and not path.name.startswith(".")
+        }
+        members = _by_sheet(found)
+        opener = {name: (lambda path=path: open(path, "rb")) for name, path in members.items()}  # noqa: SIM115
+        sizes = {name: path.stat().st_size for name, path in members.items()}
+        return cls(opener, sizes, {name: path.name for name, path in members.items()})
 
     def has_sheet(self, sheet_name):
         return sheet_name in self.opener
@@ -453,7 +477,7 @@ class CsvSetReader(Reader):
         return total
 
     def rows(self, sheet_name):
-        name = f"{sheet_name}.csv"
+        name = self.names.get(sheet_name, f"{sheet_name}.csv")
         try:
             with self.opener[sheet_name]() as stream:
                 _check_utf8(name, stream)

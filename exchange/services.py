@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from achievements.models import Unit
+from achievements.models import Achievement, Unit
 from achievements.services import announce_change
 from notifications.services import notify
 
@@ -218,11 +218,37 @@ def import_job_create(*, user, uploaded_file) -> ImportJob:
 def _store_result(job: ImportJob, result: ImportResult) -> dict:
     return {
         "rows": result.rows,
-        "counts": result.counts,
-        "changes": result.changes,
+        # The warnings (exchange.duplicates: patent numbers other units hold) ride with the counts,
+        # under a key that is no sheet's name: {"count": all of them, "rows": the first few}.
+        "counts": {**result.counts, "warnings": {"count": result.warning_count, "rows": result.warnings}},
+        "changes": name_changes(result.changes),
         "errors": result.problems,
         "error_count": result.problem_count,
+        "examples": result.examples,
     }
+
+
+def name_changes(changes: list[dict]) -> list[dict]:
+    """Give each sampled contract its achievement's title (``achievement_title``) so that the
+    preview names records, not keys: from the file's own sampled achievements first, then from the
+    registry in one query. Contracts whose achievement is neither keep its ref only."""
+    titles = {c["key"]: c.get("title") for c in changes if c["sheet"] == "achievements"}
+    wanted = {
+        tuple(c["achievement"])
+        for c in changes
+        if c["sheet"] == "transformations" and c.get("achievement") and " / ".join(c["achievement"]) not in titles
+    }
+    if wanted:
+        found = Achievement.objects.filter(
+            unit__code__in={u for u, _r in wanted}, ref__in={r for _u, r in wanted}
+        ).values_list("unit__code", "ref", "title")
+        titles.update({f"{u} / {r}": t for u, r, t in found if (u, r) in wanted})
+    for change in changes:
+        if change["sheet"] == "transformations" and change.get("achievement"):
+            title = titles.get(" / ".join(change["achievement"]))
+            if title:
+                change["achievement_title"] = title
+    return changes
 
 
 def import_job_validate(*, job_id: int) -> None:

@@ -49,7 +49,8 @@ from achievements.models import (
 )
 
 from . import format as fmt
-from .cells import PARSERS, CellError, display
+from .cells import PARSERS, CellError, as_text, display
+from .duplicates import PatentCheck
 from .readers import FileProblem, Reader
 
 LOOKUP_CHUNK = 900  # keys per IN query (stays below SQLite's parameter limits)
@@ -113,6 +114,11 @@ class ImportResult:
     changes: list[dict] = field(default_factory=list)
     plan: Plan | None = None
     file_problem: str = ""  # the file as a whole cannot be read (corrupt, lying, encrypted, encoding)
+    examples: list[dict] = field(default_factory=list)  # the template's example rows ignored: sheet, row
+    # Accepted but worth a look (exchange.duplicates: a patent number other units hold): sheet, row,
+    # key, message; ``warning_count`` counts them all, the list keeps the first few.
+    warnings: list[dict] = field(default_factory=list)
+    warning_count: int = 0
 
     @property
     def valid(self) -> bool:
@@ -211,6 +217,7 @@ class Validator:
         self.changed: set = set()
         self.merged: set[int] = set()  # the chunk's achievements merged into another
         self.written_ids: dict[str, int] = {}  # writing pass: compact key -> id of an achievement
+        self.patents = PatentCheck(detailed=unit is None)  # the duplicate-patent rule (one module)
 
     # --- problems -------------------------------------------------------------------------------
 
@@ -256,7 +263,12 @@ class Validator:
         problem is still yielded (its key takes part in the duplicate and reference checks)."""
         if not self.reader.has_sheet(sheet.name):
             self.problem(
-                sheet.name, None, "", "", _("缺少工作表（或 CSV 文件）“%(name)s”。") % {"name": sheet.name}
+                sheet.name,
+                None,
+                "",
+                "",
+                _("缺少工作表“%(title)s”（或“%(name)s”，CSV 文件为 %(name)s.csv）。")
+                % {"title": sheet.title, "name": sheet.name},
             )
             return
         rows = iter(self.reader.rows(sheet.name))
@@ -272,10 +284,15 @@ class Validator:
         width = len(sheet.columns)
         name = sheet.name
         headers = self.headers[name]
+        # The column of the example marker (the sheet's first column: a unit's code, a ref).
+        marker = next((src for src, col_idx, _c, _p in mapping if col_idx == 0), -1)
         for row_no, raw in rows:
             self.read += 1
             if self.read % PROGRESS_STEP == 0:
                 self._report()
+            if 0 <= marker < len(raw) and fmt.is_example_mark(raw[marker]):
+                self._example_row(sheet, row_no, raw, mapping, marker)
+                continue
             values = [None] * width
             filled = [False] * width
             ok = True
@@ -304,6 +321,41 @@ class Validator:
                     ok = False
                     self.problem(name, row_no, headers[col_idx], "", _("必填项不能为空。"))
             yield row_no, values, ok
+
+    def _example_row(self, sheet: fmt.Sheet, row_no: int, raw: tuple, mapping, marker: int) -> None:
+        """A row marked as the template's example: ignored when every column read equals the
+        example (listed in ``result.examples``), else a problem: real data typed over the example
+        must not be dropped silently, and the marker must not become a key."""
+        example = fmt.EXAMPLES[sheet.name]
+        same = True
+        for src, col_idx, column, parser in mapping:
+            cell = raw[src] if src < len(raw) else None
+            if cell.__class__ is str:
+                cell = cell.strip() or None
+            if col_idx == 0:
+                value = None if cell is None else as_text(cell)
+            else:
+                try:
+                    value = None if cell is None else parser(cell, column)
+                except CellError:
+                    value = cell
+            if value != example[col_idx]:
+                same = False
+                break
+        if same:
+            self.result.examples.append({"sheet": sheet.name, "row": row_no})
+            return
+        key = sheet.columns[0]
+        self.problem(
+            sheet.name,
+            row_no,
+            self.column_header(sheet, key.key),
+            raw[marker],
+            _(
+                "这是模板的示例行（“%(column)s”以“%(mark)s”开头），但内容已被修改：如为真实数据，请把“%(column)s”改为真实的编号（去掉“%(mark)s”）；否则请删除此行。"
+            )
+            % {"column": fmt.column_label(sheet.name, key.key), "mark": fmt.EXAMPLE_MARK},
+        )
 
     def _map_header(self, sheet: fmt.Sheet, header: tuple, header_row: int = 1):
         known = fmt.header_map(sheet.name)
@@ -530,7 +582,7 @@ class Validator:
             row_no,
             self.column_header(sheet, "unit_code"),
             code,
-            _("完成单位代码在本文件的 units 表和库中都不存在。"),
+            _("完成单位代码在本文件的“%(sheet)s”表和库中都不存在。") % {"sheet": fmt.sheet_label(fmt.UNITS.name)},
         )
         return False
 
@@ -583,6 +635,7 @@ class Validator:
             for row_no, key, v, ok, _new in chunk
             if self._unit_known(sheet, row_no, key[0]) and ok
         }
+        self._check_patents(rows)
         new = {entry[1] for entry in chunk if entry[4]}
         lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids and (u, ref) not in new]
         fields = ("id", "unit_id", "ref", *(c.lookup for c in sheet.compared), "merged_into_id")
@@ -604,6 +657,15 @@ class Validator:
             plan.achievements_update,
             dates=("registered_on", "withdrawn_on"),
         )
+
+    def _check_patents(self, rows: dict) -> None:
+        """The duplicate-patent rule on a chunk's valid rows (``exchange.duplicates``): a refused
+        row is a problem on its patent number and leaves ``rows``; warnings go to the result."""
+        for key, row_no, v, message in self.patents.chunk(rows, self.plan.unit_ids):
+            self.field_problems(fmt.ACHIEVEMENTS, row_no, v, {"patent_no": message})
+            rows.pop(key, None)
+        self.result.warnings = self.patents.warnings
+        self.result.warning_count = self.patents.warning_count
 
     def _diff_transformations(self, chunk: list[tuple[int, tuple[str, str], tuple, bool]]) -> None:
         sheet = fmt.TRANSFORMATIONS
@@ -648,8 +710,8 @@ class Validator:
                     row_no,
                     self.column_header(sheet, "achievement_ref"),
                     ach_key[1],
-                    _("成果编号在本文件的 achievements 表和库中都找不到（完成单位 %(unit)s）。")
-                    % {"unit": key[0]},
+                    _("成果编号在本文件的“%(sheet)s”表和库中都找不到（完成单位 %(unit)s）。")
+                    % {"sheet": fmt.sheet_label(fmt.ACHIEVEMENTS.name), "unit": key[0]},
                 )
                 continue
             if not ok:
@@ -779,6 +841,7 @@ class Validator:
                         )
                         if o != n
                     ],
+                    title=name,
                 )
             else:
                 counts["transferees"]["unchanged"] += 1
@@ -876,9 +939,21 @@ class Validator:
                 (sheet.columns[sheet.index[f]].display_label(), display(o), display(v[sheet.index[f]]))
                 for f, o in old.items()
             ]
-        self._sample(sheet.name, row_no, action, " / ".join(key) if isinstance(key, tuple) else key, fields)
+        # What the preview names the record by (the contract's achievement title is looked up for
+        # the sample afterwards: exchange.services.name_changes).
+        extra = {}
+        if sheet is fmt.UNITS:
+            extra["title"] = v[U["name"]]
+        elif sheet is fmt.ACHIEVEMENTS:
+            extra["title"] = v[A["title"]]
+        else:
+            extra["achievement"] = [key[0], v[T["achievement_ref"]]]
+            extra["transferee"] = v[T["transferee_name"]]
+        self._sample(
+            sheet.name, row_no, action, " / ".join(key) if isinstance(key, tuple) else key, fields, **extra
+        )
 
-    def _sample(self, sheet_name: str, row_no: int, action: str, key: str, fields: list) -> None:
+    def _sample(self, sheet_name: str, row_no: int, action: str, key: str, fields: list, **extra) -> None:
         if self.change_samples[sheet_name] >= _preview_rows():
             return
         self.change_samples[sheet_name] += 1
@@ -889,6 +964,7 @@ class Validator:
                 "action": action,
                 "key": key,
                 "fields": [list(f) for f in fields],
+                **extra,
             }
         )
 

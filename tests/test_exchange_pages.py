@@ -185,14 +185,18 @@ def test_the_running_page_polls_the_status_endpoint(staff_client, staff_user, un
 # --- templates ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("style", "help_sheet"), [("zh", "说明"), ("en", "help")])
-def test_blank_templates_download_with_headers_and_a_help_sheet(staff_client, style, help_sheet):
+@pytest.mark.parametrize(
+    ("style", "sheets"),
+    [("zh", ["单位", "科技成果", "转化合同", "说明"]), ("en", ["units", "achievements", "transformations", "help"])],
+)
+def test_blank_templates_download_with_headers_and_a_help_sheet(staff_client, style, sheets):
     response = staff_client.get(reverse("exchange:template", args=[style]))
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert book.sheetnames == ["units", "achievements", "transformations", help_sheet]
+    assert book.sheetnames == [*sheets, "代码表"]  # the dropdowns' hidden code lists last
+    help_sheet = sheets[-1]
     expected = [c.label if style == "zh" else c.key for c in fmt.ACHIEVEMENTS.columns]
-    assert [c.value for c in book["achievements"][1]] == expected
+    assert [c.value for c in book[sheets[1]][1]] == expected
     help_text = " ".join(str(c.value) for row in book[help_sheet].iter_rows() for c in row if c.value)
     assert "invention_patent 发明专利" in help_text and "effective 有效" in help_text
 
@@ -247,10 +251,10 @@ def test_english_header_exports_reimport_to_no_change(staff_client, unit, other_
 def test_exported_cells_are_neutralised_against_formula_injection(staff_client, unit, other_unit):
     dangerous = registry(unit, other_unit)
     book = openpyxl.load_workbook(io.BytesIO(export_bytes(staff_client, "xlsx")))
-    titles = [row[2] for row in book["achievements"].iter_rows(min_row=2, values_only=True)]
+    titles = [row[2] for row in book["科技成果"].iter_rows(min_row=2, values_only=True)]
     assert "'" + dangerous.title in titles and dangerous.title not in titles
-    assert book["achievements"]["A1"].data_type == "s"
-    cells = [c for row in book["achievements"].iter_rows() for c in row]
+    assert book["科技成果"]["A1"].data_type == "s"
+    cells = [c for row in book["科技成果"].iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
 
     archive = zipfile.ZipFile(io.BytesIO(export_bytes(staff_client, "csv")))
@@ -269,14 +273,14 @@ def test_the_export_follows_the_list_filters_and_the_users_unit(unit_client, sta
     staff_client.force_login(staff_user)
     registry(unit, other_unit)
     own = openpyxl.load_workbook(io.BytesIO(export_bytes(unit_client, "xlsx")))
-    assert {row[1] for row in own["achievements"].iter_rows(min_row=2, values_only=True)} == {unit.code}
-    assert [row[0] for row in own["units"].iter_rows(min_row=2, values_only=True)] == [unit.code]
-    assert {row[1] for row in own["transformations"].iter_rows(min_row=2, values_only=True)} == {unit.code}
+    assert {row[1] for row in own["科技成果"].iter_rows(min_row=2, values_only=True)} == {unit.code}
+    assert [row[0] for row in own["单位"].iter_rows(min_row=2, values_only=True)] == [unit.code]
+    assert {row[1] for row in own["转化合同"].iter_rows(min_row=2, values_only=True)} == {unit.code}
 
     filtered = openpyxl.load_workbook(
         io.BytesIO(export_bytes(staff_client, "xlsx", f"?unit={other_unit.code}"))
     )
-    assert {row[1] for row in filtered["achievements"].iter_rows(min_row=2, values_only=True)} == {
+    assert {row[1] for row in filtered["科技成果"].iter_rows(min_row=2, values_only=True)} == {
         other_unit.code
     }
     assert Transformation.objects.count() == 5
