@@ -24,6 +24,8 @@ urlpatterns = [
     re_path(r"^api/", core_api_views.not_found),  # unrouted API paths: JSON 404
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
+    path("incentives/", include("incentives.urls")),
     path("", include("core.urls")),  # the region picker's search
     path("", include("achievements.urls")),
+    path("", include("pilots.urls")),
 ]

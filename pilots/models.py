@@ -115,7 +115,7 @@ class PilotBase(TimeStampedModel, SyntheticMixin, VersionedMixin):
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
 
     objects = PilotBaseQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[clusters, services])
+    history = HistoricalRecords()  # clusters and services: listed on the page (the history shows fields)
 
     class Meta:
         verbose_name = _("中试基地")
@@ -266,7 +266,7 @@ class PerformanceReport(TimeStampedModel, SyntheticMixin, PerformanceFigures):
     )
     accepted = models.BooleanField(_("已通过审核"), default=False, db_index=True)
 
-    history = HistoricalRecords(m2m_fields=[achievements])
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("绩效报告")

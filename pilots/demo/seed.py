@@ -1,0 +1,212 @@
+"""The pilot bases' part of ``seed_demo`` (core.registry.DemoSeeder): 36 synthetic bases whose 2024
+totals reproduce the source paper (data-spec §4: 36 bases, 1.66 million m², more than 10,000
+equipment items, nearly 2,000 staff, more than 100 million yuan of provincial funds), their funds,
+two years of performance reports (2023 accepted; 2024 mostly accepted, some still open), the
+department's ratings, both years evaluated, and requests in every state. Deterministic for a seed;
+idempotent. Everything is written through ``pilots.services`` as the system (``None``)."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+
+from achievements.choices import AchievementStatus, UnitType
+from achievements.models import Achievement, Cluster, Unit
+
+from .. import services
+from ..choices import Outcome
+from ..models import (
+    BaseEvaluation,
+    BaseFund,
+    BaseRating,
+    BaseStatusChange,
+    PerformanceReport,
+    PilotBase,
+    PilotRequest,
+    PilotService,
+)
+
+BASES = 36
+DESIGNATED_2023 = 14  # "14 bases were added in 2023 (36 in all)"
+TOTAL_AREA = Decimal("1660000.00")
+TOTAL_EQUIPMENT = 10_250
+TOTAL_STAFF = 1_985
+TOTAL_FUNDS = Decimal("103500000.00")
+FUND_YEARS = (2022, 2023, 2024)
+REPORT_YEARS = (2023, 2024)
+DEMO_OPERATOR = "大连理工大学"  # the demo unit login operates a base
+NAMES = (
+    "高端装备",
+    "精细化工",
+    "新材料",
+    "智能制造",
+    "海洋工程",
+    "生物医药",
+    "新能源",
+    "集成电路",
+    "先进钢铁",
+    "菱镁材料",
+    "农产品加工",
+    "轨道交通",
+)
+
+
+def _split(total, weights, places: int) -> list[Decimal]:
+    """``total`` split in proportion to ``weights``, rounded to ``places``; the last part takes the rest."""
+    quantum = Decimal(1).scaleb(-places)
+    whole = sum(weights)
+    parts = [(Decimal(total) * Decimal(w) / Decimal(whole)).quantize(quantum) for w in weights[:-1]]
+    return [*parts, Decimal(total) - sum(parts)]
+
+
+def counts() -> dict[str, int]:
+    return {
+        "PilotBase": PilotBase.objects.filter(synthetic=True).count(),
+        "PerformanceReport": PerformanceReport.objects.filter(synthetic=True).count(),
+        "PilotRequest": PilotRequest.objects.filter(synthetic=True).count(),
+    }
+
+
+@transaction.atomic
+def seed(seed: int) -> dict[str, int]:
+    if PilotBase.objects.filter(synthetic=True).exists():
+        return counts()
+    operators = list(
+        Unit.objects.filter(synthetic=True, type__in=(UnitType.UNIVERSITY, UnitType.INSTITUTE)).order_by(
+            "code"
+        )
+    )
+    if not operators:
+        return counts()
+    rng = random.Random(seed * 7919 + 11)
+    demo = [u for u in operators if u.name == DEMO_OPERATOR]
+    rng.shuffle(operators)
+    operators = (demo + [u for u in operators if u not in demo]) * 3
+    clusters = list(Cluster.objects.filter(is_active=True).order_by("code"))
+    services_ = list(PilotService.objects.filter(is_active=True))
+    area_w = [rng.uniform(0.4, 1.6) for _ in range(BASES)]
+    areas = _split(TOTAL_AREA, area_w, 2)
+    equipment = [int(x) for x in _split(TOTAL_EQUIPMENT, [rng.uniform(0.5, 1.5) for _ in range(BASES)], 0)]
+    staff = [int(x) for x in _split(TOTAL_STAFF, [rng.uniform(0.5, 1.5) for _ in range(BASES)], 0)]
+    bases = []
+    for n in range(BASES):
+        operator = operators[n]
+        city = operator.region[:4] + "00" if operator.region.startswith("21") else "210100"
+        designated = 2023 if n >= BASES - DESIGNATED_2023 else 2022
+        base = services.base_create(
+            acting_user=None,
+            synthetic=True,
+            code=f"LNZS-{n + 1:03d}",
+            name=f"辽宁省{NAMES[n % len(NAMES)]}中试基地（{operator.name}）",
+            operator=operator,
+            city=city,
+            designated_year=designated,
+            site_area_m2=areas[n],
+            equipment_count=equipment[n],
+            staff_count=staff[n],
+            contact_name="基地联系人",
+            contact_phone=f"024-2{n:03d}0000",
+            clusters=rng.sample(clusters, k=min(len(clusters), rng.randint(1, 3))),
+            services=rng.sample(services_, k=min(len(services_), rng.randint(2, 5))),
+        )
+        bases.append(base)
+    # funds: each base from its designation year, split to reach the total
+    slots = [(b, y) for b in bases for y in FUND_YEARS if y >= b.designated_year]
+    for (base, year), amount in zip(
+        slots, _split(TOTAL_FUNDS, [rng.uniform(0.5, 1.5) for _ in slots], 2), strict=True
+    ):
+        services.fund_record(
+            base=base, year=year, amount=amount, acting_user=None, note="省级中试基地建设资金", synthetic=True
+        )
+    achievements = list(
+        Achievement.objects.filter(synthetic=True, status=AchievementStatus.ACTIVE).order_by("pk")[:400]
+    )
+    for year in REPORT_YEARS:
+        for n, base in enumerate(bases):
+            if base.designated_year > year:
+                continue
+            served = rng.randint(5, 90)
+            report = services.report_save(
+                base=base,
+                year=year,
+                acting_user=None,
+                synthetic=True,
+                achievements=rng.sample(achievements, k=min(len(achievements), rng.randint(0, 3))),
+                pilot_tests=rng.randint(1, 30),
+                achievements_tested=rng.randint(1, 20),
+                enterprises_served=served,
+                enterprises_local=rng.randint(0, served),
+                revenue=Decimal(rng.randint(200_000, 20_000_000)),
+                equipment_utilisation=Decimal(rng.randint(20, 95)),
+                staff_year_end=base.staff_count,
+            )
+            # 2024: a few reports still under review (not accepted)
+            if year == 2023 or n % 6:
+                services.report_set_accepted(report=report, accepted=True, acting_user=None)
+            services.rating_save(
+                base=base,
+                year=year,
+                management=Decimal(rng.randint(40, 98)),
+                reputation=Decimal(rng.randint(40, 98)),
+                acting_user=None,
+                synthetic=True,
+            )
+        services.evaluate_year(year=year, acting_user=None)
+    _requests(rng, bases, achievements, services_)
+    return counts()
+
+
+def _requests(rng, bases, achievements, services_) -> None:
+    today = datetime.date.today()
+    for n, achievement in enumerate(achievements[:12]):
+        base = bases[n % len(bases)]
+        request = services.request_create(
+            achievement=achievement,
+            service=rng.choice(services_),
+            description="希望在中试基地完成工艺放大和小批量试制。",
+            acting_user=None,
+            synthetic=True,
+        )
+        if n % 6 == 0:
+            continue  # waiting for the requester to choose a base
+        request = services.request_send(request=request, base=base, acting_user=None)
+        step = n % 6
+        if step == 1:
+            continue
+        if step == 2:
+            services.request_answer(
+                request=request, accept=False, reason="本年度设备排期已满。", acting_user=None
+            )
+            continue
+        request = services.request_answer(request=request, accept=True, acting_user=None)
+        if step == 3:
+            continue
+        request = services.request_start(
+            request=request, on=today - datetime.timedelta(days=60), acting_user=None
+        )
+        if step == 4:
+            continue
+        services.request_complete(
+            request=request,
+            on=today - datetime.timedelta(days=5),
+            outcome=Outcome.SUCCESS,
+            note="达到预期指标。",
+            acting_user=None,
+        )
+
+
+@transaction.atomic
+def reset() -> None:
+    bases = PilotBase.objects.filter(synthetic=True)
+    PilotRequest.objects.filter(base__in=bases).delete()
+    PilotRequest.objects.filter(synthetic=True).delete()
+    PilotRequest.objects.filter(achievement__synthetic=True).delete()
+    BaseEvaluation.objects.filter(base__in=bases).delete()
+    PerformanceReport.objects.filter(base__in=bases).delete()
+    BaseFund.objects.filter(base__in=bases).delete()
+    BaseRating.objects.filter(base__in=bases).delete()
+    BaseStatusChange.objects.filter(base__in=bases).delete()
+    bases.delete()

@@ -1,0 +1,377 @@
+"""The pilot bases: register rules, status history and statistics, the evaluation against a
+hand-computed table, pilot-test requests (suggestions, steps, TRL raised through the registry),
+the API and the demo figures."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from accounts.services import user_create_staff, user_create_unit_user
+from achievements.models import Achievement
+from notifications.models import Notification
+from pilots import selectors, services
+from pilots.choices import Grade, RequestStatus
+from pilots.models import PilotService
+
+from .factories import AchievementFactory, UnitFactory, cluster
+from .pilot_factories import make_base, make_report
+
+pytestmark = pytest.mark.django_db
+
+
+# --- register -------------------------------------------------------------------------------------
+
+
+def test_large_figures_need_confirmation_and_negatives_are_refused(unit):
+    with pytest.raises(ValidationError) as exc:
+        make_base(unit, site_area_m2=Decimal("1000000.01"))
+    assert "site_area_m2" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        make_base(unit, staff_count=10_001)
+    assert "staff_count" in exc.value.message_dict
+    base = make_base(unit, site_area_m2=Decimal("1200000"), staff_count=10_001, confirmed_large=True)
+    assert base.site_area_m2 == Decimal("1200000")
+    with pytest.raises(ValidationError) as exc:
+        make_base(unit, site_area_m2=Decimal("-1"))
+    assert "site_area_m2" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        make_base(unit, equipment_count=-3)
+    assert "equipment_count" in exc.value.message_dict
+
+
+def test_operator_changes_only_own_base_and_only_capacities(unit, other_unit):
+    own = make_base(unit)
+    other = make_base(other_unit)
+    user = user_create_unit_user(username="op", password="pass-for-tests-1", unit=unit)
+    updated = services.base_update(base=own, acting_user=user, expected_version=own.version, staff_count=45)
+    assert updated.staff_count == 45 and updated.version == own.version + 1
+    with pytest.raises(PermissionDenied):
+        services.base_update(base=other, acting_user=user, staff_count=1)
+    with pytest.raises(ValidationError) as exc:
+        services.base_update(base=own, acting_user=user, name="改名")
+    assert "name" in exc.value.message_dict
+    with pytest.raises(PermissionDenied):
+        services.base_create(
+            acting_user=user,
+            code="X-1",
+            name="x",
+            operator=unit,
+            city="210100",
+            designated_year=2022,
+            site_area_m2=1,
+            equipment_count=1,
+            staff_count=1,
+        )
+
+
+def test_status_history_decides_the_yearly_statistics(unit, staff_user):
+    active = make_base(unit, site_area_m2=Decimal("100.50"), equipment_count=7, staff_count=3)
+    revoked = make_base(unit, site_area_m2=Decimal("900"), equipment_count=1, staff_count=1)
+    make_base(unit, designated_year=2024, site_area_m2=Decimal("5"), equipment_count=1, staff_count=1)
+    services.fund_record(base=active, year=2022, amount=Decimal("1000000"), acting_user=staff_user)
+    services.fund_record(base=active, year=2024, amount=Decimal("500000"), acting_user=staff_user)
+    services.base_set_status(
+        base=revoked,
+        acting_user=staff_user,
+        status="revoked",
+        effective_on=datetime.date(2024, 3, 1),
+        reason="考核不合格",
+    )
+    t2023 = selectors.pilot_totals(2023)
+    assert t2023["bases"] == 2 and t2023["site_area_m2"] == Decimal("1000.50")
+    assert t2023["provincial_funds"] == Decimal("1000000")
+    t2024 = selectors.pilot_totals(2024)
+    assert t2024["bases"] == 2  # revoked gone, the 2024 designation in
+    assert t2024["equipment_count"] == 8 and t2024["provincial_funds"] == Decimal("1500000")
+    assert list(revoked.status_changes.values_list("status", flat=True)) == ["active", "revoked"]
+    with pytest.raises(ValidationError):
+        services.base_set_status(
+            base=active,
+            acting_user=staff_user,
+            status="suspended",
+            effective_on=datetime.date(2024, 3, 1),
+            reason="",
+        )
+    with pytest.raises(ValidationError):
+        services.fund_record(base=active, year=2023, amount=Decimal("-1"), acting_user=staff_user)
+
+
+# --- evaluation against a hand-computed table -------------------------------------------------------
+
+# (figures of the base, of its report, rating) → expected (score, rank, grade), computed by hand with
+# the shipped rubric (pilots/rubric_defaults.py; docs/pilots.md shows the same table).
+HAND = {
+    "A": ((60000, 350, 60), (25, 70, 12_000_000, 60), (95, 92), ("100.00", 1, Grade.EXCELLENT)),
+    "D": ((60000, 350, 60), (25, 70, 12_000_000, 60), (95, 92), ("100.00", 1, Grade.EXCELLENT)),
+    "E": ((60000, 350, 60), (25, 70, 12_000_000, 60), (80, 92), ("96.00", 3, Grade.GOOD)),
+    "B": ((10000, 150, 30), (8, 35, 3_000_000, 30), (80, 70), ("65.00", 4, Grade.PASS)),
+    "C": ((3000, 50, 10), (2, 5, 500_000, 10), (None, None), ("15.00", 5, Grade.FAIL)),  # no rating: 0 + 0
+}
+
+
+def test_evaluation_matches_the_hand_computed_table(unit, staff_user):
+    bases = {}
+    for key, ((area, equipment, staff), (tests, served, revenue, year_end), (mgmt, rep), _e) in HAND.items():
+        base = make_base(
+            unit, code=f"HAND-{key}", site_area_m2=Decimal(area), equipment_count=equipment, staff_count=staff
+        )
+        make_report(
+            base,
+            2024,
+            pilot_tests=tests,
+            enterprises_served=served,
+            enterprises_local=0,
+            revenue=Decimal(revenue),
+            staff_year_end=year_end,
+        )
+        if mgmt is not None:
+            services.rating_save(
+                base=base, year=2024, management=mgmt, reputation=rep, acting_user=staff_user
+            )
+        bases[key] = base
+    make_report(make_base(unit, code="HAND-OPEN"), 2024, accepted=False)  # not accepted: not evaluated
+    done = services.evaluate_year(year=2024, acting_user=staff_user)
+    got = {e.base.code[5:]: (str(e.score), e.rank, e.grade) for e in done}
+    assert got == {key: row[3] for key, row in HAND.items()}
+    assert selectors.base_grades(2024) == {f"HAND-{k}": row[3][2] for k, row in HAND.items()}
+    b = next(e for e in done if e.base.code == "HAND-B")
+    lines = {line["code"]: (line["value"], line["band"], line["points"]) for line in b.lines}
+    assert lines["tests_per_staff"] == ("0.2667", "0.2000", "7.00")
+    assert lines["revenue"] == ("300.0000", "100.0000", "3.00")
+    assert lines["management"] == ("80.00", "75.0000", "16.00")
+    c = next(e for e in done if e.base.code == "HAND-C")
+    assert {line["code"]: line["points"] for line in c.lines}["management"] == "0.00"  # no rating
+    # running it again changes nothing
+    again = services.evaluate_year(year=2024, acting_user=staff_user)
+    assert sorted((e.base.code, e.score, e.grade) for e in again) == sorted(
+        (e.base.code, e.score, e.grade) for e in done
+    )
+
+
+def test_two_fail_years_put_a_base_on_the_watch_list(unit, staff_user):
+    weak = make_base(unit, code="WEAK-1", site_area_m2=Decimal(1), equipment_count=1, staff_count=1)
+    strong = make_base(
+        unit, code="STRONG-1", site_area_m2=Decimal(60000), equipment_count=400, staff_count=60
+    )
+    for year in (2023, 2024):
+        make_report(
+            weak, year, pilot_tests=0, enterprises_served=0, enterprises_local=0, revenue=0, staff_year_end=1
+        )
+        make_report(
+            strong,
+            year,
+            pilot_tests=30,
+            enterprises_served=80,
+            revenue=Decimal(20_000_000),
+            staff_year_end=60,
+        )
+        services.evaluate_year(year=year, acting_user=staff_user)
+    assert [e.base.code for e in selectors.watch_list(2024)] == ["WEAK-1"]
+    assert selectors.watch_list(2023) == []
+
+
+def test_rubric_is_data_edited_by_staff(unit, staff_user):
+    rubric = services.rubric_for_year(year=2024, acting_user=staff_user)
+    assert sum(i.weight for i in rubric.indicators.all()) == 100
+    indicator = rubric.indicators.get(code="pilot_tests")
+    with pytest.raises(ValidationError):
+        services.band_set(indicator=indicator, bands=[(0, 0), (5, 13)], acting_user=staff_user)
+    services.band_set(
+        indicator=indicator, bands=[(0, 0), (1, 12)], acting_user=staff_user, expected_version=rubric.version
+    )
+    rubric.refresh_from_db()
+    assert rubric.version == 2
+    copy = services.rubric_for_year(
+        year=2025 if datetime.date.today().year >= 2025 else 2024, acting_user=staff_user
+    )
+    assert copy.indicators.get(code="pilot_tests").bands.get(lower=1).points == 12
+    base = make_base(unit, code="ONE-TEST")
+    make_report(base, 2024, pilot_tests=1)
+    line = next(
+        ln
+        for ln in services.evaluate_year(year=2024, acting_user=staff_user)[0].lines
+        if ln["code"] == "pilot_tests"
+    )
+    assert line["points"] == "12.00"
+
+
+# --- requests ------------------------------------------------------------------------------------------
+
+
+def _request_setup(unit, other_unit):
+    achievement = AchievementFactory(unit=unit, cluster=cluster("A01"), trl=5)
+    requester = user_create_unit_user(username="req", password="pass-for-tests-1", unit=unit)
+    operator = user_create_unit_user(username="opr", password="pass-for-tests-1", unit=other_unit)
+    return achievement, requester, operator
+
+
+def test_suggestions_rank_bases_with_reasons(unit, other_unit):
+    achievement, requester, _op = _request_setup(unit, other_unit)
+    both = make_base(other_unit, code="BOTH", clusters=("A01",), services_=("pilot_test",), city="210200")
+    near = make_base(other_unit, code="NEAR", clusters=("A01",), services_=("testing",), city="210100")
+    make_base(other_unit, code="NONE", clusters=("B01",), services_=("testing",))
+    service = PilotService.objects.get(code="pilot_test")
+    request = services.request_create(
+        achievement=achievement, service=service, description="放大", acting_user=requester
+    )
+    ranked = selectors.suggestions(request)
+    assert [s["base"].code for s in ranked] == ["BOTH", "NEAR"]
+    assert [k for k, _v in ranked[0]["reasons"]] == ["cluster", "service"]
+    assert [k for k, _v in ranked[1]["reasons"]] == ["cluster", "city"]
+    assert both.pk != near.pk
+
+
+def test_request_flow_raises_trl_through_the_registry(unit, other_unit):
+    achievement, requester, operator = _request_setup(unit, other_unit)
+    base = make_base(other_unit, code="FLOW")
+    service = PilotService.objects.get(code="pilot_test")
+    request = services.request_create(
+        achievement=achievement, service=service, description="放大", acting_user=requester
+    )
+    request = services.request_send(request=request, base=base, acting_user=requester)
+    assert Notification.objects.filter(recipient=operator, event="pilot_request_sent").count() == 1
+    with pytest.raises(PermissionDenied):
+        services.request_answer(request=request, accept=True, acting_user=requester)
+    request = services.request_answer(request=request, accept=True, acting_user=operator)
+    assert Notification.objects.filter(recipient=requester, event="pilot_request_accepted").count() == 1
+    request = services.request_start(request=request, on=datetime.date.today(), acting_user=operator)
+    with pytest.raises(ValidationError) as exc:
+        services.request_complete(
+            request=request, on=datetime.date.today(), outcome="success", trl_after=4, acting_user=operator
+        )
+    assert "trl_after" in exc.value.message_dict
+    services.request_complete(
+        request=request, on=datetime.date.today(), outcome="success", trl_after=7, acting_user=operator
+    )
+    achievement = Achievement.objects.get(pk=achievement.pk)
+    assert achievement.trl == 7
+    assert "FLOW" not in achievement.history.first().history_change_reason  # names the base by name
+    assert base.name in achievement.history.first().history_change_reason
+    assert Notification.objects.filter(recipient=requester, event="pilot_request_completed").count() == 1
+
+
+def test_request_refusals(unit, other_unit):
+    achievement, requester, operator = _request_setup(unit, other_unit)
+    withdrawn = AchievementFactory(unit=unit, status="withdrawn", withdrawn_on=datetime.date(2024, 1, 2))
+    service = PilotService.objects.get(code="pilot_test")
+    with pytest.raises(ValidationError) as exc:
+        services.request_create(
+            achievement=withdrawn, service=service, description="x", acting_user=requester
+        )
+    assert "achievement" in exc.value.message_dict
+    foreign = AchievementFactory(unit=other_unit)
+    with pytest.raises(PermissionDenied):
+        services.request_create(achievement=foreign, service=service, description="x", acting_user=requester)
+    request = services.request_create(
+        achievement=achievement, service=service, description="x", acting_user=requester
+    )
+    base = make_base(other_unit, code="DECL")
+    services.request_send(request=request, base=base, acting_user=requester)
+    with pytest.raises(ValidationError) as exc:
+        services.request_answer(request=request, accept=False, acting_user=operator)
+    assert "reason" in exc.value.message_dict
+    request = services.request_answer(request=request, accept=False, reason="排期已满", acting_user=operator)
+    assert request.status == RequestStatus.DECLINED
+    with pytest.raises(ValidationError):
+        services.request_start(request=request, on=datetime.date.today(), acting_user=operator)
+
+
+def test_report_accepted_is_locked(unit):
+    base = make_base(unit)
+    make_report(base, 2024)
+    with pytest.raises(ValidationError) as exc:
+        services.report_save(base=base, year=2024, acting_user=None, pilot_tests=1)
+    assert "year" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        make_report(make_base(unit), 2024, enterprises_served=3, enterprises_local=4)
+    assert "enterprises_local" in exc.value.message_dict
+
+
+# --- pages and API ------------------------------------------------------------------------------------
+
+
+def test_pages_render_for_operator_and_staff(client, unit, other_unit, staff_user):
+    base = make_base(unit)
+    make_report(base, 2024)
+    services.evaluate_year(year=2024, acting_user=staff_user)
+    client.force_login(staff_user)
+    for name, args in (
+        ("pilots:base_list", []),
+        ("pilots:base_detail", [base.pk]),
+        ("pilots:base_edit", [base.pk]),
+        ("pilots:evaluation_list", []),
+        ("pilots:request_list", []),
+        ("pilots:request_queue", []),
+        ("pilots:report_list", []),
+    ):
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+    response = client.get(reverse("pilots:base_list") + "?city=210100&status=active")
+    assert base.name in response.content.decode()
+    operator = user_create_unit_user(username="op2", password="pass-for-tests-1", unit=unit)
+    outsider = user_create_unit_user(username="out2", password="pass-for-tests-1", unit=other_unit)
+    client.force_login(outsider)
+    assert client.get(reverse("pilots:base_edit", args=[base.pk])).status_code == 403
+    client.force_login(operator)
+    page = client.get(reverse("pilots:base_edit", args=[base.pk]))
+    assert page.status_code == 200 and 'name="name"' not in page.content.decode()
+    response = client.post(
+        reverse("pilots:base_edit", args=[base.pk]),
+        {
+            "version": base.version,
+            "site_area_m2": "2000000",
+            "equipment_count": 1,
+            "staff_count": 2,
+            "services": [s.pk for s in base.services.all()],
+        },
+    )
+    assert response.status_code == 400 and "确认数值无误" in response.content.decode()
+
+
+def test_api_answers_per_the_spec(client, unit, staff_user):
+    base = make_base(
+        unit, code="API-1", city="210200", clusters=("A01", "B02"), site_area_m2=Decimal("1234.5")
+    )
+    services.fund_record(base=base, year=2023, amount=Decimal("300000"), acting_user=staff_user)
+    client.force_login(staff_user)
+    item = client.get("/api/v1/pilot-bases/?city=210200").json()["results"][0]
+    assert {
+        k: item[k]
+        for k in ("code", "operator", "city", "clusters", "status", "site_area_m2", "provincial_funds")
+    } == {
+        "code": "API-1",
+        "operator": unit.code,
+        "city": "210200",
+        "clusters": ["A01", "B02"],
+        "status": "active",
+        "site_area_m2": "1234.50",
+        "provincial_funds": "300000.00",
+    }
+    stats = client.get("/api/v1/stats/pilots/?year=2024&cluster=B02").json()
+    assert (
+        stats["bases"] == 1
+        and stats["site_area_m2"] == "1234.50"
+        and stats["scope"] == {"city": None, "cluster": "B02"}
+    )
+    assert client.get("/api/v1/stats/pilots/?year=1984").status_code == 400
+    assert "city" in client.get("/api/v1/stats/pilots/?year=2024&city=110000").json().__str__()
+    client.logout()
+    assert client.get("/api/v1/stats/pilots/?year=2024").status_code == 401
+
+
+# --- demo -----------------------------------------------------------------------------------------------
+
+
+def test_demo_totals_reproduce_the_source_paper(demo_data, client):
+    client.force_login(user_create_staff(username="pilots_demo_staff", password="pass-for-tests-1"))
+    stats = client.get("/api/v1/stats/pilots/?year=2024").json()
+    assert stats["bases"] == 36
+    assert abs(Decimal(stats["site_area_m2"]) - Decimal("1660000")) <= Decimal("1660000") * Decimal("0.005")
+    assert stats["equipment_count"] > 10_000
+    assert 1_900 <= stats["staff_count"] <= 1_999
+    assert Decimal(stats["provincial_funds"]) > Decimal("100000000")
+    grades = selectors.base_grades(2024)
+    assert 0 < len(grades) < 36 and set(grades.values()) <= set(Grade.values)
+    assert len(selectors.base_grades(2023)) == 36  # 22 designated in 2022, 14 in 2023: all report for 2023
