@@ -31,8 +31,8 @@ class TransformationTable(Table):
     local = Column(_("本地转化"))
     mode = Column(_("转化方式"), order_by=("mode",))
     signed_on = Column(_("签订日期"), order_by=("signed_on",))
-    amount = Column(_("合同金额（万元）"), order_by=("amount",), css="num")
-    received = Column(_("到账金额（万元）"), order_by=("received",), css="num")
+    amount = Column(_("合同金额（元）"), order_by=("amount",), css="num")
+    received = Column(_("到账金额（元）"), order_by=("received",), css="num")
     status = Column(_("状态"), order_by=("status",))
 
     default_sort = "-signed_on"

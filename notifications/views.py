@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import numbers
 from core.ui.views import ListView, PageView
 
 from . import selectors, services
@@ -54,7 +55,7 @@ class NotificationMarkAllRead(PageView):
     def post(self, request, *args, **kwargs):
         count = services.notification_mark_all_read(acting_user=request.user)
         if count:
-            messages.success(request, _("已将 %(count)s 条通知标为已读。") % {"count": f"{count:,}"})
+            messages.success(request, _("已将 %(count)s 条通知标为已读。") % {"count": numbers.count(count)})
         return _back(request)
 
 

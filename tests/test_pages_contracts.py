@@ -2,6 +2,7 @@
 create/edit/cancel through the services with the transferee upserted, unit scoping, locking."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -63,13 +64,18 @@ def test_list_filters_by_year_local_mode_and_status(staff_client):
     assert refs(staff_client.get(LIST_URL, {"local": "false"})) == ["REMOTE"]
 
 
-def test_list_shows_amounts_in_wan_and_totals(staff_client):
+def test_list_shows_amounts_in_yuan_like_its_filter_and_totals_with_their_unit(staff_client):
+    """The rows in 元 with two decimals (as the amount filter reads them); the totals in 万元 below
+    1 亿元 (docs/numbers.md)."""
     TransformationFactory(amount=Decimal("1234567.00"), received=Decimal("10000.00"))
     TransformationFactory(amount=Decimal("100.00"))
-    html = staff_client.get(LIST_URL).content.decode()
-    assert "123.46" in html  # 1,234,567 yuan = 123.46 万元
-    assert "123.47" in html  # total 1,234,667 yuan
-    assert "1.00" in html  # received 10,000 yuan
+    response = staff_client.get(LIST_URL)
+    html = response.content.decode()
+    cells = re.findall(r'<td class="num">([^<]*)</td>', html)
+    assert {"1,234,567.00", "10,000.00", "100.00", "—"} <= set(cells)
+    assert "合同金额（元）" in html and "合同金额不低于（元）" in html
+    assert "合同金额 <strong>123.47 万元</strong>" in html  # total 1,234,667 yuan
+    assert "到账金额 <strong>1.00 万元</strong>" in html  # received 10,000 yuan
 
 
 def test_list_search_sort_and_htmx_partial(staff_client):
