@@ -517,6 +517,52 @@ def _admin_rows() -> dict[str, Row]:
 
 POLICY.update(_admin_rows())
 
+# --- incentives (records: tests/access_incentives.py) ------------------------------------------
+STAFF_ACT = page(own=403, staff=MOVED)  # staff-only acts: refused (403) before anything is looked up
+STAFF_OTHER = page(own=403, staff=405)
+POLICY.update(
+    {
+        "incentives:rule_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "incentives:rule_detail": Row("incentive_rule", {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "incentives:rule_preview": Row("incentive_rule", {"GET": page(own=403, staff=200)}, STAFF_OTHER),
+        "incentives:parameter_add": Row("incentive_rule", {"POST": STAFF_ACT}, STAFF_OTHER),
+        "incentives:rule_evaluate": Row("incentive_rule", {"POST": STAFF_ACT}, STAFF_OTHER),
+        "incentives:evaluate": Row(None, {"POST": STAFF_ACT}, STAFF_OTHER),
+        "incentives:award_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "incentives:award_export_xlsx": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "incentives:award_export_csv": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "incentives:award_decide": Row(None, {"POST": STAFF_ACT}, STAFF_OTHER),
+        # an empty upload is shown again with its message
+        "incentives:paid_import": Row(
+            None, {"GET": page(own=403, staff=200), "POST": page(own=403, staff=400)}, STAFF_OTHER
+        ),
+        "incentives:award_detail": Row("award_b", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "incentives:award_paid": Row("award_b", {"POST": STAFF_ACT}, STAFF_OTHER),
+        "incentives:beneficiary": Row(
+            None,
+            {"GET": record_page(own=200, staff=200)},
+            SIGNED_IN_405,
+            args=lambda d: ["transferee", d["award_b"].beneficiary_code],
+        ),
+        "incentives:listing_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "incentives:listing_export_xlsx": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "incentives:listing_detail": Row("listing_b", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "incentives:listing_justify": Row("listing_b", {"POST": record_page(own=MOVED, staff=MOVED)}, SIGNED_IN_405),
+        "incentives:listing_decide": Row("listing_b", {"POST": STAFF_ACT}, STAFF_OTHER),
+        # the published list: anyone, without login (pages ignore API tokens)
+        "incentives:public_list": Row(None, {"GET": everyone(200)}, EVERYONE_405),
+        "incentives:public_export_xlsx": Row(None, {"GET": everyone(200)}, EVERYONE_405),
+        "incentives:public_export_csv": Row(None, {"GET": everyone(200)}, EVERYONE_405),
+        "api:incentive-award-list": Row(None, {"GET": api(own=200, staff=200, write=False)}, api_missing),
+        "api:incentive-award-detail": Row(
+            "award_b", {"GET": api(own=200, staff=200, other=404, write=False)}, api_missing
+        ),
+        "api:use-before-transfer-list": Row(None, {"GET": api_public(200)}, api_public(405)),
+    }
+)
+# --- /incentives ---------------------------------------------------------------------------------
+
+
 # --- route discovery ---------------------------------------------------------------------------
 
 
@@ -717,6 +763,9 @@ def _build() -> Matrix:
         "ct_achievement": ContentType.objects.get_for_model(Achievement).pk,
         "upload": _template_upload(),
     }
+    from .access_incentives import build as build_incentives
+
+    build_incentives(objects)
     from django.contrib.auth.models import Group
 
     tokens = {

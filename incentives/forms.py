@@ -1,0 +1,69 @@
+"""Forms only shape input; the services validate and write."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from achievements.forms import DATE_HELP, LabelledErrorsMixin
+from core.params import last_year
+
+from .parameters import PARAMETERS
+
+
+def _parameter_choices():
+    return [(key, f"{key} · {spec.label}") for key, spec in PARAMETERS.items()]
+
+
+class ParameterChangeForm(LabelledErrorsMixin, forms.Form):
+    """A proposed dated value: previewed (GET) or saved (POST)."""
+
+    key = forms.ChoiceField(label=_("参数"), choices=_parameter_choices)
+    value = forms.CharField(
+        label=_("新取值"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        help_text=_("金额如 2000000.00；比例如 0.05；列表如 [\"transfer\", \"license\"]；"
+                    "公式如 {\"kind\": \"percent\", \"base\": \"received\", \"rate\": \"0.05\"}；留空表示取消该条件或上限。"),
+    )
+    valid_from = forms.DateField(label=_("起始日期"), help_text=_("新取值从这一天起适用；原有取值保留不变。"))
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class PreviewForm(ParameterChangeForm):
+    year = forms.IntegerField(label=_("评审年度"), min_value=1985, initial=last_year)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("key", "valid_from"):
+            self.fields[name].required = False
+
+
+class EvaluateForm(LabelledErrorsMixin, forms.Form):
+    year = forms.IntegerField(label=_("评审年度"), min_value=1985)
+
+
+class DecideForm(LabelledErrorsMixin, forms.Form):
+    award = forms.TypedMultipleChoiceField(label=_("奖补"), coerce=int, choices=())
+    decision = forms.ChoiceField(label=_("审批"), choices=[("approve", _("批准")), ("reject", _("不批准"))])
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = self.data.getlist("award") if hasattr(self.data, "getlist") else []
+        self.fields["award"].choices = [(i, i) for i in ids]
+
+
+class PaidForm(LabelledErrorsMixin, forms.Form):
+    paid_on = forms.DateField(label=_("支付日期"), help_text=DATE_HELP)
+
+
+class PaidImportForm(LabelledErrorsMixin, forms.Form):
+    file = forms.FileField(label=_("已支付清单（.xlsx）"), help_text=_("财务导出的表格，填写“支付日期”列后上传。"))
+
+
+class JustifyForm(LabelledErrorsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    justification = forms.CharField(label=_("未转化理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ListingDecideForm(LabelledErrorsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(label=_("审核"), choices=[("accept", _("接受理由")), ("reject", _("不接受"))])
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
