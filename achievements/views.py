@@ -154,8 +154,9 @@ class TransformationListView(RegistryListView):
         return selectors.transformation_list(user=self.request.user)
 
     def get_totals(self, rows):
-        # One aggregate gives the totals and the count the paginator would otherwise query again.
-        return rows.order_by().aggregate(count=Count("pk"), amount=Sum("amount"), received=Sum("received"))
+        # One aggregate gives the totals and the count the paginator would otherwise query again
+        # (over at most the count cap plus one rows: ``ListView.count_rows``).
+        return rows.aggregate(count=Count("pk"), amount=Sum("amount"), received=Sum("received"))
 
 
 # --- achievements ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -85,6 +86,7 @@ class ListView(PageView):
     page_sizes: tuple[int, ...] = (10, 25, 50, 100)
     default_page_size = 25
     page_size_param = "per_page"
+    count_param = "count"  # ?count=exact: count beyond the cap
     export_format: str | None = None
     export_name = ""  # file name stem of the exports
     export_url_names: dict[str, str] = {}  # format → URL name of this list's exports
@@ -101,9 +103,44 @@ class ListView(PageView):
         return set()
 
     def get_totals(self, rows) -> dict | None:
-        """Aggregates over all filtered rows (e.g. sums); a ``count`` in them spares the
-        paginator its own count query."""
+        """Aggregates over the filtered rows (e.g. sums); a ``count`` in them spares the list its
+        own count query. ``rows`` is unordered and, unless the exact count was asked for, limited to
+        ``count_cap + 1`` rows (aggregate it, do not reorder or slice it): when the count then
+        exceeds the cap, the sums are partial and the page does not show them."""
         return None
+
+    def count_limit(self) -> int:
+        """The capped count (docs/registry-pages.md, "Counts"): a list counts at most this many
+        rows unless the exact count is asked for (``?count=exact``, the last page, a page past the
+        cap); 0 counts every list exactly. ``settings.LIST_COUNT_CAP``, 10,000 by default."""
+        return getattr(settings, "LIST_COUNT_CAP", 10_000)
+
+    def count_rows(self, rows, *, exact: bool) -> tuple[dict, bool]:
+        """The list's totals (``get_totals``, always with ``count``) and whether they are exact.
+
+        Without ``exact`` the rows are counted (and summed) up to the cap plus one, in one query
+        (``SELECT COUNT(*), SUM(…) FROM (SELECT … LIMIT cap + 1)``): a province-wide list of a
+        million records no longer reads every matching row on each page. Beyond the cap the answer
+        is ``{"count": cap}`` and not exact, and the page says “超过 cap 条” with a link that
+        counts exactly."""
+        cap = 0 if exact else self.count_limit()
+        subject = rows.order_by()[: cap + 1] if cap else rows.order_by()
+        totals = dict(self.get_totals(subject) or {})
+        if totals.get("count") is None:
+            totals["count"] = subject.count()
+        if cap and totals["count"] > cap:
+            return {"count": cap}, False
+        return totals, True
+
+    def exact_count_wanted(self, number, size: int) -> bool:
+        """``?count=exact``, the last page, or a page past the capped count."""
+        if self.request.GET.get(self.count_param) == "exact" or number == "last":
+            return True
+        cap = self.count_limit()
+        try:
+            return bool(cap) and (int(number) - 1) * size >= cap
+        except (TypeError, ValueError):
+            return False
 
     def prepare_page(self, records):
         """The records of the page, before rendering (e.g. one query marking a property)."""
@@ -148,11 +185,13 @@ class ListView(PageView):
         ordered, sort = self.table_class.order(rows, request.GET.get("sort", ""))
         if self.export_format:
             return self.export(ordered, errors)
-        totals = self.get_totals(rows)
-        paginator = Paginator(ordered, self.page_size())
-        if totals and "count" in totals:
-            paginator.count = totals["count"]
         number = request.GET.get("page")
+        size = self.page_size()
+        totals, exact = self.count_rows(rows, exact=self.exact_count_wanted(number, size))
+        paginator = Paginator(ordered, size)
+        # Capped: more rows than the cap exist, so every page up to the cap is full and has a next
+        # one (a page past the cap counts exactly).
+        paginator.count = totals["count"] if exact else totals["count"] + size
         page = paginator.get_page(paginator.num_pages if number == "last" else number)
         page.object_list = self.prepare_page(self.page_records(page.object_list))
         table = self.table_class(request, sort=sort, records=page.object_list)
@@ -168,11 +207,14 @@ class ListView(PageView):
             extra_filters=filters.extra_filters(form, shown),
             table=table,
             page_obj=page,
-            page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            # A capped count knows no last page: no page numbers at the far end.
+            page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1 if exact else 0),
             sort=sort,
             per_page=paginator.per_page,
             page_sizes=self.page_sizes,
-            totals=totals,
+            totals=totals if exact else None,
+            count_capped=not exact,
+            count_cap=None if exact else totals["count"],
             export_urls=[(fmt, reverse(name)) for fmt, name in self.export_url_names.items()],
             list_title=self.title,
             search_placeholder=self.search_placeholder,
