@@ -81,6 +81,7 @@ class PanelContext:
     scope: Any
     summary: dict
     series: list
+    as_of: Any = None  # a date: the year is shown to date (its figures up to that day), else None
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from achievements.choices import UnitType
 from achievements.models import Cluster, Unit
 from core.validators import LIAONING_CITIES
+
+from . import periods
 
 YEARS_SHOWN = 15  # the year menu and the trend chart cover this many years up to the current one
 
@@ -14,6 +17,17 @@ YEARS_SHOWN = 15  # the year menu and the trend chart cover this many years up t
 def year_choices() -> list[int]:
     this_year = timezone.localdate().year
     return list(range(this_year, this_year - YEARS_SHOWN, -1))
+
+
+def year_label(year: int) -> str:
+    """ "2025年"; the current year, shown to date: "2026年（截至11月30日）"."""
+    text = gettext("%(year)s年") % {"year": year}
+    as_of = periods.to_date(year)
+    return (
+        text
+        if as_of is None
+        else gettext("%(year)s（%(period)s）") % {"year": text, "period": periods.label(as_of)}
+    )
 
 
 class DashboardFilterForm(forms.Form):
@@ -27,7 +41,7 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["year"].choices = [(y, _("%(year)s年") % {"year": y}) for y in year_choices()]
+        self.fields["year"].choices = [(y, year_label(y)) for y in year_choices()]
         self.fields["unit_type"].choices = [("", _("全部类型")), *UnitType.choices]
         self.fields["region"].choices = [("", _("全省")), *LIAONING_CITIES.items()]
         self.fields["cluster"].choices = [

@@ -2,13 +2,21 @@
 year-by-year trend, the breakdowns (no ranking of units or cities on one unit's page), and local
 versus out-of-province contracts. Another app adds a section by registering a panel of its own."""
 
+from django.utils.translation import gettext
+
 from core.registry import DashboardPanel, PanelContext, register
 
-from . import views
+from . import periods, views
 
 
 def trend(ctx: PanelContext) -> dict:
-    return views._trend_section(ctx.series, year=ctx.year, scope=ctx.scope)
+    section = views._trend_section(ctx.series, year=ctx.year, scope=ctx.scope)
+    if ctx.as_of is not None:  # the current year's point counts to date
+        section["note"] = gettext("%(year)s年的数字%(period)s；同比与上年同期比较。") % {
+            "year": ctx.year,
+            "period": periods.label(ctx.as_of),
+        }
+    return section
 
 
 def breakdown(spec):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -371,7 +371,9 @@ _TO_DATE_GROUPS = {
 }
 
 
-def _to_date_cells(*, years: list[int], until: datetime.date, scope: Scope, by: str | None = None) -> list[dict]:
+def _to_date_cells(
+    *, years: list[int], until: datetime.date, scope: Scope, by: str | None = None
+) -> list[dict]:
     """Cells like the snapshot's — ``{"year", "unit_id", "group", <columns>}`` per (year, unit, group of
     ``by``) — computed from the records of ``scope`` with every rule cut at ``until``'s month and day."""
     stock_groups, contract_groups = _TO_DATE_GROUPS[by]
@@ -431,7 +433,9 @@ def _to_date_row(cells: list[dict], year: int) -> dict:
     for name in catalogue.COLUMN_NAMES:
         row[f"x_prev_{name}"] = sum((c[name] for c in before), 0)
     contracts = catalogue.CONTRACTS_COLUMN
-    both = {c["unit_id"] for c in now if c[contracts] > 0} & {c["unit_id"] for c in before if c[contracts] > 0}
+    both = {c["unit_id"] for c in now if c[contracts] > 0} & {
+        c["unit_id"] for c in before if c[contracts] > 0
+    }
     row["same"] = {
         column: (
             sum((c[column] for c in now if c["unit_id"] in both), 0),
@@ -515,21 +519,69 @@ def _label(by: str, values: dict):
     return int(key), _("技术成熟度 %(level)s 级") % {"level": key}
 
 
-def stats_breakdown(*, year: int, by: str, scope: Scope) -> list[dict]:
+def _to_date_groups(cells: list[dict], by: str, year: int) -> list[dict]:
+    """To-date cells summed per value of ``by`` (rows as the snapshot path's, with the fields
+    ``_label`` reads): the unit's code, type or city, or the cell's group (cluster, TRL, ...)."""
+    unit_ids = {c["unit_id"] for c in cells}
+    units = {
+        u["id"]: u
+        for u in Unit.objects.filter(id__in=unit_ids).values("id", "code", "name", "type", "region")
+    }
+    clusters = {}
+    if by == "cluster":
+        ids = {c["group"] for c in cells if c["group"] is not None}
+        clusters = {c["id"]: c for c in Cluster.objects.filter(id__in=ids).values("id", "code", "name")}
+    groups: dict[object, list[dict]] = {}
+    for c in cells:
+        unit = units[c["unit_id"]]
+        key = {
+            "unit": unit["id"],
+            "unit_type": unit["type"],
+            "region": unit["region"][:4] + "00",
+        }.get(by, c["group"])
+        groups.setdefault(key, []).append(c)
+    rows = []
+    for key, members in groups.items():
+        row = _to_date_row(members, year)
+        if by == "unit":
+            row.update(unit__code=units[key]["code"], unit__name=units[key]["name"])
+        elif by == "unit_type":
+            row["unit_type"] = key
+        elif by == "region":
+            row["city"] = key
+        elif by == "cluster":
+            cluster = clusters.get(key) or {}
+            row.update(cluster__code=cluster.get("code"), cluster__name=cluster.get("name"))
+        else:
+            row["dim"] = key
+        rows.append(row)
+    return rows
+
+
+def stats_breakdown(*, year: int, by: str, scope: Scope, as_of: datetime.date | None = None) -> list[dict]:
     """Figures of one year in a scope, one row per value of ``by``, largest contract amount first.
 
     ``by`` is one of ``BREAKDOWN_DIMENSIONS``; by ``mode`` only the contract metrics are given.
-    Each row: ``{"key": ..., "label": ..., <metrics>}``.
+    Each row: ``{"key": ..., "label": ..., <metrics>}``. ``as_of``: year to date (see ``stats_summary``).
     """
     if by not in BREAKDOWN_DIMENSIONS:
         raise ScopeError("by", _("分组维度“%(value)s”无效。") % {"value": by})
     grain, fields, key = BREAKDOWN_DIMENSIONS[by]
     where = scope_q(scope)
     state = _state()
-    if state is None or state.version is None:
-        return []
     contract_only = by == "mode"  # contracts alone have a transformation mode
     names = catalogue.CONTRACT_METRICS if contract_only else catalogue.METRICS
+    if as_of is not None:
+        end = to_date_cutoff(year, as_of)
+
+        def compute_to_date():
+            cells = _to_date_cells(years=[year - 1, year], until=end, scope=scope, by=by)
+            return _to_date_groups(cells, by, year)
+
+        rows = _to_date_answer(state, f"breakdown:{year}:{end}:{by}:{scope}", compute_to_date)["value"]
+        return _breakdown_rows(rows, by, names)
+    if state is None or state.version is None:
+        return []
 
     def compute():
         cells = StatCell.objects.filter(where, version=state.version, grain=grain, year__in=[year - 1, year])
@@ -543,7 +595,10 @@ def stats_breakdown(*, year: int, by: str, scope: Scope) -> list[dict]:
             row["same"] = same.get((0 if row[key] is None else row[key], year), {})
         return rows
 
-    rows = _cached(state, f"breakdown:{year}:{by}:{scope}", compute)
+    return _breakdown_rows(_cached(state, f"breakdown:{year}:{by}:{scope}", compute), by, names)
+
+
+def _breakdown_rows(rows: list[dict], by: str, names) -> list[dict]:
     result = []
     for row in rows:
         if not (row["x_achievements"] or row["x_contracts"]):
@@ -559,10 +614,24 @@ def _reads_same_units(names) -> bool:
     return any(isinstance(m.aggregate, catalogue.Growth) and m.aggregate.same_units for m in metrics)
 
 
-def stats_timeseries(*, year_from: int, year_to: int, scope: Scope) -> list[dict]:
-    """One summary (without ``scope``/``computed_at``) per year from ``year_from`` to ``year_to``."""
+def stats_timeseries(
+    *, year_from: int, year_to: int, scope: Scope, as_of: datetime.date | None = None
+) -> list[dict]:
+    """One summary (without ``scope``/``computed_at``) per year from ``year_from`` to ``year_to``.
+
+    ``as_of``: every year to date — up to ``as_of``'s month and day in that year, growth against the
+    same period of the year before (see ``stats_summary``)."""
     where = scope_q(scope)
     state = _state()
+    if as_of is not None:
+        end = to_date_cutoff(year_to, as_of)
+
+        def compute_to_date():
+            cells = _to_date_cells(years=list(range(year_from - 1, year_to + 1)), until=end, scope=scope)
+            return {y: _to_date_row(cells, y) for y in range(year_from, year_to + 1)}
+
+        rows = _to_date_answer(state, f"timeseries:{year_from}:{year_to}:{end}:{scope}", compute_to_date)
+        return [{"year": y, **_figures(row, same=row["same"])} for y, row in rows["value"].items()]
     by_year, same = {}, {}
     if state is not None and state.version is not None:
 
@@ -615,13 +684,39 @@ def statistics_health() -> dict:
     }
 
 
+def default_year(scope: Scope | None = None) -> int:
+    """The year a dashboard or a figure card opens on: the latest complete year — the year before
+    the current one, or the latest earlier year with contracts in ``scope`` when that is older.
+
+    The current year is never the default, even once it has records: its figures are partial until
+    31 Dec (it can still be chosen, and is then shown as year to date, docs/dashboards.md)."""
+    last_complete = timezone.localdate().year - 1
+    state = _state()
+    if state is None or state.version is None:
+        return last_complete
+
+    def compute():
+        try:
+            where = scope_q(scope or Scope())
+        except ScopeError:
+            return {"year": None}
+        cells = StatCell.objects.filter(
+            where, version=state.version, grain=Grain.BASE, year__lte=last_complete, contracts__gt=0
+        )
+        return {"year": cells.aggregate(m=Max("year"))["m"]}
+
+    latest = _cached(state, f"default-year:{last_complete}:{scope}", compute)["year"]
+    return latest if latest is not None else last_complete
+
+
 # The figures a home page shows, by catalogue name.
 HEADLINE_METRICS = ("achievements", "convertible", "units")
 
 
 def headline_figures(user, *, year: int | None = None, metrics=HEADLINE_METRICS) -> dict | None:
-    """This year's headline figures for a user, from the snapshot exactly as the dashboard shows them:
-    the province for staff, their own unit for a unit user, ``None`` for anyone else.
+    """The headline figures of ``year`` (default: ``default_year``, the latest complete year) for a
+    user, from the snapshot exactly as the dashboard shows them: the province for staff, their own
+    unit for a unit user, ``None`` for anyone else.
 
     ``{"year": Y, "<metric>": {"value", "label", "definition", "url"}}`` for each of ``metrics``
     (default ``HEADLINE_METRICS``; labels and definitions lazy, the link the dashboard's drill-down)."""
@@ -633,7 +728,7 @@ def headline_figures(user, *, year: int | None = None, metrics=HEADLINE_METRICS)
         scope = Scope(unit=user.unit.code)
     else:
         return None
-    year = year or timezone.localdate().year
+    year = year or default_year(scope)
     summary = stats_summary(year=year, scope=scope)
     figures = {"year": year}
     for name in metrics:

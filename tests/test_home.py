@@ -215,6 +215,8 @@ def test_healthz_reports_the_registered_checks(client, extra):
 def world(unit, other_unit, staff_user, unit_user):
     mine = AchievementFactory(unit=unit, registered_on=datetime.date(THIS_YEAR - 1, 3, 1))
     AchievementFactory(unit=other_unit, registered_on=datetime.date(THIS_YEAR - 1, 3, 1))
+    # The figure cards show the latest complete year (last year), not today's partial one.
+    TransformationFactory(achievement=mine, signed_on=datetime.date(THIS_YEAR - 1, 6, 1))
     TransformationFactory(achievement=mine, signed_on=timezone.localdate())
     gone = AchievementFactory(unit=other_unit, title="近期撤回的测试成果")
     services.achievement_withdraw(
@@ -264,6 +266,7 @@ def test_staff_see_what_waits_for_review(client, staff_user, world):
     assert len(shown["recent_imports"]["data"]["jobs"]) == 3
     assert shown["registry"]["data"]["counts"] == {"total": 3, "active": 2, "units": 2}
     figures = shown["statistics"]["data"]["figures"]
+    assert figures["year"] == THIS_YEAR - 1  # the latest complete year, though this year has a contract
     assert figures["contracts"]["value"] == 1  # the province
     html = client.get("/").content.decode()
     assert "待处理的导入" in html and "近期撤回的成果" in html and "统计数据待更新" not in html
@@ -337,8 +340,9 @@ def test_the_home_page_reads_a_fixed_number_of_queries_per_role(client, staff_us
     # staff: session, user, the registry's counts, units, snapshot pointer (read again inside the
     # test's transaction; once a second per process otherwise), jobs waiting, withdrawn records,
     # the snapshot's status (pointer, schedule, dirty, failures), recent jobs. A unit user: session,
-    # user, counts, their unit, pointer, their jobs. The figures themselves come from the cache.
-    expected = {"anonymous": 0, "staff": 12, "unit": 6}[role]
+    # user, counts, their unit, pointer, their jobs. The figures themselves come from the cache;
+    # the pointer is read once more for the year they show (the latest complete year).
+    expected = {"anonymous": 0, "staff": 13, "unit": 7}[role]
     if role != "anonymous":
         client.force_login(staff_user if role == "staff" else unit_user)
     assert home_queries(client) == expected

@@ -333,3 +333,66 @@ def test_year_to_date_figures_and_same_period_growth_match_the_reference(registr
             whole = stats_summary(year=year, scope=Scope(), as_of=D(2024, 12, 31))
             assert drop_meta(whole) == drop_meta(stats_summary(year=year, scope=Scope()))
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    registry=registry_st, as_of=st.one_of(st.sampled_from(CUTOFFS), st.dates(D(2020, 1, 1), D(2024, 12, 31)))
+)
+def test_year_to_date_breakdowns_and_timeseries_match_the_reference(registry, as_of):
+    with transaction.atomic():
+        units, achievements, contracts = materialise(registry)
+        engine.recompute_full()
+        dims = {
+            "unit_type": lambda a: a["unit_type"],
+            "region": lambda a: a["region"][:4] + "00",
+            "cluster": lambda a: a["cluster"],
+            "unit": lambda a: a["unit"],
+            "trl": lambda a: a["trl"],
+            "ip_type": lambda a: a["ip_type"],
+        }
+        for year in (2021, 2023):
+            for by, value_of in dims.items():
+                rows = stats_breakdown(year=year, by=by, scope=Scope(), as_of=as_of)
+                for row in rows:
+                    expected = reference(
+                        year,
+                        achievements,
+                        contracts,
+                        lambda a, k=row["key"], f=value_of: f(a) == k,
+                        until=as_of,
+                    )
+                    assert {k: v for k, v in row.items() if k not in ("key", "label")} == expected, (by, row)
+                keys = {value_of(a) for a in achievements}
+                nonempty = {
+                    k
+                    for k in keys
+                    if (
+                        r := reference(
+                            year, achievements, contracts, lambda a, k=k, f=value_of: f(a) == k, until=as_of
+                        )
+                    )["achievements"]
+                    or r["contracts"]
+                }
+                assert {row["key"] for row in rows} == nonempty, by
+            for row in stats_breakdown(year=year, by="mode", scope=Scope(), as_of=as_of):
+                full = reference(
+                    year,
+                    achievements,
+                    contracts,
+                    lambda a: True,
+                    lambda c, m=row["key"]: c["mode"] == m,
+                    until=as_of,
+                )
+                assert {k: v for k, v in row.items() if k not in ("key", "label")} == {
+                    k: full[k] for k in row if k not in ("key", "label")
+                }
+        series = stats_timeseries(year_from=2019, year_to=2024, scope=Scope(region="210100"), as_of=as_of)
+        assert [s["year"] for s in series] == list(range(2019, 2025))
+        for s in series:
+            expected = reference(
+                s["year"], achievements, contracts, lambda a: a["region"].startswith("2101"), until=as_of
+            )
+            assert {k: v for k, v in s.items() if k != "year"} == expected, s["year"]
+        transaction.set_rollback(True)
