@@ -258,8 +258,10 @@ def write_template(target, style: str = ZH) -> None:
                 cell.number_format = "0.00"
                 worksheet.column_dimensions[letter].number_format = "0.00"
         worksheet.cell(row=2, column=1).comment = _note(
-            _("示例行：第一列以“%(mark)s”开头。原样保留时导入会忽略此行（预览中会注明）；"
-              "如改成真实数据，请把第一列改为真实编号，否则此行会被拒绝。也可以直接删除此行。")
+            _(
+                "示例行：第一列以“%(mark)s”开头。原样保留时导入会忽略此行（预览中会注明）；"
+                "如改成真实数据，请把第一列改为真实编号，否则此行会被拒绝。也可以直接删除此行。"
+            )
             % {"mark": fmt.EXAMPLE_MARK}
         )
     help_sheet = workbook.create_sheet(fmt.HELP_SHEET[style])
@@ -285,9 +287,11 @@ def write_template(target, style: str = ZH) -> None:
     append_row(
         help_sheet,
         [
-            _("每个工作表的第 2 行是示例行（第一列以“%(mark)s”开头，浅黄色）：原样保留时导入会忽略它；"
-              "请在其下方填写，或直接覆盖（此时须把第一列改为真实编号）。带下拉箭头的列请从列表中选择；"
-              "地区和产业集群的列表项为“代码 名称”，导入时按代码读取。")
+            _(
+                "每个工作表的第 2 行是示例行（第一列以“%(mark)s”开头，浅黄色）：原样保留时导入会忽略它；"
+                "请在其下方填写，或直接覆盖（此时须把第一列改为真实编号）。带下拉箭头的列请从列表中选择；"
+                "地区和产业集群的列表项为“代码 名称”，导入时按代码读取。"
+            )
             % {"mark": fmt.EXAMPLE_MARK}
         ],
     )
@@ -327,7 +331,9 @@ def column_note(column: fmt.Column, style: str) -> str:
     elif column.kind == fmt.CREDIT_CODE:
         lines.append(str(_("例如 91210211000508801L；请按文本输入，勿让 Excel 转成数字。")))
     elif column.kind == fmt.PATENT_NO:
-        lines.append(str(_("例如 ZL201310699744.2 或 201310699744.2；校验位须正确，第五位须与知识产权类型一致。")))
+        lines.append(
+            str(_("例如 ZL201310699744.2 或 201310699744.2；校验位须正确，第五位须与知识产权类型一致。"))
+        )
     return "\n".join(lines)
 
 
@@ -377,7 +383,9 @@ def _validation(column: fmt.Column, style: str, lists: dict) -> DataValidation |
         validation.errorStyle = "warning"
         validation.error = str(_("日期应在 1985-01-01 至今天之间，格式 YYYY-MM-DD。"))
     elif column.kind == fmt.DECIMAL:
-        validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+        validation = DataValidation(
+            type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+        )
         validation.errorStyle = "warning"
         validation.error = str(_("金额应为不小于 0 的数字（元），最多两位小数。"))
     else:
@@ -440,5 +448,7 @@ def _write_codes(worksheet, lists: dict) -> None:
     height = max(len(entry["values"]) for entry in columns)
     append_row(worksheet, [entry["title"] for entry in columns])
     for index in range(height):
-        append_row(worksheet, [entry["values"][index] if index < len(entry["values"]) else None for entry in columns])
+        append_row(
+            worksheet, [entry["values"][index] if index < len(entry["values"]) else None for entry in columns]
+        )
     worksheet.sheet_state = "hidden"

@@ -66,7 +66,9 @@ def change_rows(changes) -> list[dict]:
             column = _column(sheet, label)
             shown = column_label(sheet if sheet != "transferees" else "transformations", label)
             fields.append((shown, _value(column, old), _value(column, new)))
-        rows.append({**change, "sheet_label": sheet_label(sheet), "name": record_name(change), "fields": fields})
+        rows.append(
+            {**change, "sheet_label": sheet_label(sheet), "name": record_name(change), "fields": fields}
+        )
     return rows
 
 
@@ -88,7 +90,9 @@ def record_name(change: dict) -> str:
 
 
 def count_rows(counts: dict) -> list[dict]:
-    return [{"sheet": name, "title": sheet_label(name), **counts[name]} for name in SHEET_ORDER if name in counts]
+    return [
+        {"sheet": name, "title": sheet_label(name), **counts[name]} for name in SHEET_ORDER if name in counts
+    ]
 
 
 def example_rows(examples) -> list[dict]:

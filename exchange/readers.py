@@ -420,7 +420,9 @@ def _check_utf8(name: str, stream) -> None:
 class CsvSetReader(Reader):
     """Three CSV files named after the sheets, in a zip archive or a folder."""
 
-    def __init__(self, opener: dict[str, callable], sizes: dict[str, int], names: dict[str, str] | None = None):
+    def __init__(
+        self, opener: dict[str, callable], sizes: dict[str, int], names: dict[str, str] | None = None
+    ):
         self.opener = opener  # sheet name -> callable returning a binary stream
         self.sizes = sizes
         self.names = names or {}  # sheet name -> the file's own name (单位.csv), for messages

@@ -236,7 +236,9 @@ def name_changes(changes: list[dict]) -> list[dict]:
     wanted = {
         tuple(c["achievement"])
         for c in changes
-        if c["sheet"] == "transformations" and c.get("achievement") and " / ".join(c["achievement"]) not in titles
+        if c["sheet"] == "transformations"
+        and c.get("achievement")
+        and " / ".join(c["achievement"]) not in titles
     }
     if wanted:
         found = Achievement.objects.filter(

@@ -582,7 +582,8 @@ class Validator:
             row_no,
             self.column_header(sheet, "unit_code"),
             code,
-            _("完成单位代码在本文件的“%(sheet)s”表和库中都不存在。") % {"sheet": fmt.sheet_label(fmt.UNITS.name)},
+            _("完成单位代码在本文件的“%(sheet)s”表和库中都不存在。")
+            % {"sheet": fmt.sheet_label(fmt.UNITS.name)},
         )
         return False
 

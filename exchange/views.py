@@ -23,19 +23,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from achievements.filtersets import AchievementFilterSet
 from achievements.models import Achievement
 
-from . import export, services
+from . import export, presentation, services
 from .forms import ImportUploadForm
 from .models import ImportJob, ImportStatus
 from .tasks import import_apply_task, import_validate_task
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_PER_PAGE = 200
-SHEET_TITLES = {
-    "units": "单位",
-    "achievements": "科技成果",
-    "transformations": "转化合同",
-    "transferees": "受让方",
-}
 
 
 def exchange_user_required(view):
@@ -81,17 +75,14 @@ def import_upload(request):
 def import_job(request, pk: int):
     job = _job_for(request, pk)
     errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    counts = [
-        {"sheet": name, "title": _(SHEET_TITLES[name]), **job.counts[name]}
-        for name in SHEET_TITLES
-        if name in job.counts
-    ]
-    changes = [dict(change, title=_(SHEET_TITLES[change["sheet"]])) for change in job.changes]
+    errors.object_list = presentation.problem_rows(errors.object_list)
+    counts = presentation.count_rows(job.counts)
     context = {
         "job": job,
         "progress": services.import_job_progress(job),
         "counts": counts,
-        "changes": changes,
+        "changes": presentation.change_rows(job.changes),
+        "examples": presentation.example_rows(job.examples),
         "change_total": sum(c["add"] + c["update"] for c in counts),
         "errors": errors,
         "can_confirm": job.status == ImportStatus.PREVIEW_READY and job.confirmed_at is None,

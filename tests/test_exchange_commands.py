@@ -36,8 +36,12 @@ def test_import_command_exits_1_and_prints_every_problem(tmp_path, unit, capsys)
         call_command("import_registry", str(path))
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
-    assert "achievements\t2\tregistered_on\t2023/13/01\t" in err and "achievements\t2\ttrl\t12\t" in err
+    assert "科技成果\t2\t登记日期\t2023/13/01\t" in err and "科技成果\t2\t技术成熟度\t12\t" in err
     assert "2 problem(s); nothing was written." in err
+    with pytest.raises(SystemExit):
+        call_command("import_registry", str(path), language="en")
+    err = capsys.readouterr().err  # in English: the format's sheet names and column keys
+    assert "achievements\t2\tregistered_on\t2023/13/01\t" in err and "achievements\t2\ttrl\t12\t" in err
     assert not Achievement.objects.exists()
 
 

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from achievements.models import Unit
 from core.validators import normalize_credit_code
+from exchange.presentation import problem_rows
 from exchange.services import registry_import
 
 
@@ -41,10 +42,11 @@ class Command(BaseCommand):
                 self.stderr.write("the file cannot be read; nothing was written.")
                 raise SystemExit(1)
             if not result.valid:
-                for p in result.problems:
+                # Sheets and columns in the language of --language (exchange.presentation).
+                for p in problem_rows(result.problems):
                     row = p["row"] if p["row"] is not None else "-"
                     self.stderr.write(
-                        f"{p['sheet'] or '-'}\t{row}\t{p['column']}\t{p['value']}\t{p['message']}"
+                        f"{p['sheet_label'] or '-'}\t{row}\t{p['column_label']}\t{p['value']}\t{p['message']}"
                     )
                 if result.problem_count > len(result.problems):
                     self.stderr.write(f"... {result.problem_count - len(result.problems)} more")
