@@ -165,12 +165,13 @@ def generate(cursor, *, units: int, achievements: int, contracts: int, first_yea
                (ARRAY['invention_patent','utility_model','software','know_how','other'])[1 + i %% 5],
                'P' || i, 1 + (i * 7) %% 9, i %% 3 = 0, i %% 4 = 0, reg,
                CASE WHEN i %% 20 = 0 THEN 'withdrawn' ELSE 'active' END,
-               CASE WHEN i %% 20 = 0 THEN least(reg + (i %% 900), current_date) END,
+               CASE WHEN i %% 20 = 0 THEN reg + (i %% 900) %% (current_date - reg + 1) END,
                -- each unit works in three clusters; one achievement in ten has none
                CASE WHEN i %% 10 = 0 THEN NULL
                     ELSE (%(clusters)s::bigint[])[1 + ((i %% %(units)s) * 3 + i %% 3) %% cardinality(%(clusters)s::bigint[])] END,
                %(unit0)s + (i %% %(units)s)
-        FROM (SELECT i, least(make_date(%(first)s, 1, 1) + (hashint4(i) & 2147483647) %% %(days)s, current_date) AS reg
+        FROM (SELECT i, make_date(%(first)s, 1, 1)
+                        + (hashint4(i) & 2147483647) %% least(%(days)s, current_date - make_date(%(first)s, 1, 1) + 1) AS reg
               FROM generate_series(1, %(n)s) i) g
         """,
         {
@@ -190,8 +191,9 @@ def generate(cursor, *, units: int, achievements: int, contracts: int, first_yea
             amount, received, status, registration_no, achievement_id, transferee_id, unit_id)
         SELECT now(), now(), true, 1, 'HT' || j, (ARRAY['transfer','license','transfer','license','equity',
                'cooperation','self','other'])[1 + j %% 8],
-               least(greatest(a.registered_on - 200, make_date(%(first)s, 1, 1)) + (hashint4(j) & 2147483647) %% 1200,
-                     current_date),
+               -- 1200 days from 200 days before registration, folded into the days up to today (dates
+               -- after today are refused; clamping them to today put 12 %% of the contracts on one day)
+               base + (hashint4(j) & 2147483647) %% least(1200, current_date - base + 1),
                amt, CASE WHEN j %% 3 = 0 THEN NULL ELSE round(amt * 0.6, 2) END,
                CASE WHEN j %% 25 = 0 THEN 'cancelled' ELSE 'effective' END, '',
                a.id, %(t0)s + (j %% 5000), a.unit_id
@@ -199,6 +201,7 @@ def generate(cursor, *, units: int, achievements: int, contracts: int, first_yea
                      round(((hashint4(j + 11) & 2147483647) %% 5000000)::numeric / 10, 2) AS amt
               FROM generate_series(1, %(n)s) j) g
         JOIN achievements_achievement a ON a.id = g.aid
+        CROSS JOIN LATERAL (SELECT greatest(a.registered_on - 200, make_date(%(first)s, 1, 1)) AS base) b
         """,
         {"first": first_year, "t0": transferee0, "a0": a0, "a1": a1, "n": contracts},
     )
