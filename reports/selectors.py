@@ -182,3 +182,17 @@ def upcoming_deadline(user) -> dict | None:
         "overdue": timezone.localdate() > report.cycle.deadline and st in LATE_STATES,
         "days_left": (report.cycle.deadline - timezone.localdate()).days,
     }
+
+
+def filed_reports(*, year: int, unit_code: str | None = None):
+    """The current filed revision (submitted, resubmitted or accepted) of each unit's report of
+    ``year``; a correction still in draft leaves its accepted predecessor."""
+    reports = AnnualReport.objects.filter(year=year).exclude(status__in=(ReviewStatus.DRAFT, ReviewStatus.RETURNED))
+    if unit_code:
+        reports = reports.filter(unit__code=unit_code)
+    seen, result = set(), []
+    for report in reports.select_related("unit").order_by("unit_id", "-revision"):
+        if report.unit_id not in seen:
+            seen.add(report.unit_id)
+            result.append(report)
+    return result

@@ -51,16 +51,29 @@ class ReportList(ListView):
 def report_context(report, user) -> dict:
     return {
         "figure_rows": _figure_rows(report),
-        "sections": [
-            (title, [(report._meta.get_field(n).verbose_name, getattr(report, n), n) for n in names])
-            for _key, title, names in figures.SECTIONS
-        ],
+        "sections": _sections(report),
         "team_share": checks.team_share(report),
         "minimum_team_share": checks.minimum_team_share(report.year),
         "team_share_warning": checks.team_share_warning(report),
         "can_edit": policies.can_edit_report(user, report),
         **review_views.review_context(report, user),
     }
+
+
+def _sections(report):
+    sections = []
+    for key, title, names in figures.SECTIONS:
+        rows = [(report._meta.get_field(n).verbose_name, getattr(report, n), n) for n in names]
+        share = checks.team_share(report)
+        if key == "rewards" and share is not None:
+            minimum = checks.minimum_team_share(report.year)
+            rows.append((
+                _("现金奖励占转让、许可净收入比例"),
+                _("%(share)s（法定最低 %(minimum)s）") % {"share": f"{share * 100:.2f}%", "minimum": f"{minimum * 100:.0f}%"},
+                "team_share",
+            ))
+        sections.append((title, rows))
+    return sections
 
 
 def _figure_rows(report):

@@ -58,3 +58,12 @@ def can_revise(document, user) -> bool:
 
 def waiting(document) -> bool:
     return document.status in WAITING_STATES
+
+
+# Who may take each transition (the method names of ``ReviewedDocument``).
+TRANSITION_POLICIES = {
+    "submit": can_submit,
+    "resubmit": can_submit,
+    "return_for_changes": can_review,
+    "accept": can_review,
+}

@@ -105,6 +105,10 @@ def document_transition(
     comments = [(key, text.strip()) for key, text in comments if text and text.strip()]
     with transaction.atomic():
         current = _locked(document)
+        if not policies.TRANSITION_POLICIES[action](current, acting_user):
+            # Asked first so that a caller without the right learns that (403), whatever the state;
+            # the transition asks again itself.
+            raise PermissionDenied(_("您无权对该文档执行“%(action)s”。") % {"action": ReviewAction(action).label})
         _check_version(current, expected_version)
         labels = current.review_field_labels()
         if action == ReviewAction.RETURN:

@@ -30,12 +30,7 @@ SOURCES = {
     ReviewAction.RETURN: (ReviewStatus.SUBMITTED, ReviewStatus.RESUBMITTED),
     ReviewAction.ACCEPT: (ReviewStatus.SUBMITTED, ReviewStatus.RESUBMITTED),
 }
-PERMISSIONS = {
-    ReviewAction.SUBMIT: policies.can_submit,
-    ReviewAction.RESUBMIT: policies.can_submit,
-    ReviewAction.RETURN: policies.can_review,
-    ReviewAction.ACCEPT: policies.can_review,
-}
+PERMISSIONS = policies.TRANSITION_POLICIES
 
 
 def available_actions(document, user) -> list[str]:

@@ -1,0 +1,108 @@
+"""The dashboard's annual-reports section (core.registry.DashboardPanel): per unit, the contract
+amount it reported beside the registry's (the report's prefilled block), for the reports of the
+year shown that were filed (submitted, resubmitted or accepted); large differences are flagged.
+On one unit's dashboard only that unit's row."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from core.registry import DashboardPanel, PanelContext, register
+
+from . import figures, selectors
+
+# A difference is large from 10 % of the registry's amount (or any amount when the registry has none).
+LARGE_DIFFERENCE = Decimal("0.10")
+LIMIT = 20
+
+
+def comparison_rows(*, year: int, unit_code: str | None = None) -> list[dict]:
+    rows = []
+    for report in selectors.filed_reports(year=year, unit_code=unit_code):
+        registry = figures.block_total(report.registry or {}, figures.MODES)
+        reported = figures.block_total(report.reported or {}, figures.MODES)
+        diff = reported["amount"] - registry["amount"]
+        base = registry["amount"]
+        ratio = None if not base else (diff / base)
+        large = (abs(ratio) >= LARGE_DIFFERENCE) if ratio is not None else bool(diff)
+        rows.append({
+            "report": report,
+            "registry": registry,
+            "reported": reported,
+            "difference": diff,
+            "ratio": ratio,
+            "large": large,
+        })
+    rows.sort(key=lambda r: (-abs(r["difference"]), r["report"].unit.name))
+    return rows
+
+
+def _wan(value: Decimal) -> str:
+    return f"{(value / Decimal(10000)).quantize(Decimal('0.01'))}"
+
+
+def _unit(code: str):
+    try:
+        from core import numbers  # the dashboard's chart units, where present
+    except ImportError:  # pragma: no cover
+        return gettext("万元")
+    return numbers.chart_unit(code) if hasattr(numbers, "chart_unit") else gettext("万元")
+
+
+def build(ctx: PanelContext) -> dict | None:
+    rows = comparison_rows(year=ctx.year, unit_code=getattr(ctx.scope, "unit", None))
+    if not rows:
+        return None
+    shown = rows[:LIMIT]
+    table_rows = []
+    for row in shown:
+        flag = gettext("差异较大") if row["large"] else ""
+        table_rows.append({
+            "label": row["report"].unit.name,
+            "cells": [
+                {"text": _wan(row["registry"]["amount"]), "url": "", "kind": "wan"},
+                {"text": _wan(row["reported"]["amount"]), "url": row["report"].get_absolute_url(), "kind": "wan"},
+                {"text": f"{_wan(row['difference'])} {flag}".strip(), "url": "", "kind": "wan"},
+            ],
+        })
+    large = sum(1 for row in rows if row["large"])
+    return {
+        "id": "annual_reports",
+        "title": _("年度报告：填报数与成果库数据"),
+        "table": {
+            "header": [gettext("成果库合同金额（万元）"), gettext("填报合同金额（万元）"), gettext("差额（万元）")],
+            "rows": table_rows,
+        },
+        "note": gettext("已提交或已通过的年度报告 %(n)s 份，其中填报合同金额与成果库相差 10%% 以上的 %(large)s 份。")
+        % {"n": len(rows), "large": large},
+        "definitions": [
+            {
+                "label": gettext("成果库数据"),
+                "text": gettext("报告开启或刷新时从成果库读取：该单位该年度签订的有效转化合同（与统计接口按转化方式分组的结果相同）。"),
+            },
+            {
+                "label": gettext("差异较大"),
+                "text": gettext("填报合同金额与成果库合同金额之差达到成果库金额的 10%（成果库为 0 时任何差额）。"),
+            },
+        ],
+        "chart": {
+            "id": "annual_reports",
+            "kind": "hbar",
+            "categories": [row["report"].unit.name for row in shown],
+            "series": [
+                {
+                    "name": name,
+                    "unit": _unit("wan"),
+                    "data": [{"value": float(row[key]["amount"] / 10000), "url": row["report"].get_absolute_url()}
+                             for row in shown],
+                }
+                for name, key in ((gettext("成果库"), "registry"), (gettext("填报"), "reported"))
+            ],
+        },
+    }
+
+
+register(DashboardPanel("annual_reports", order=95, build=build))
