@@ -128,3 +128,10 @@ def test_the_capped_count_reads_at_most_cap_plus_one_rows(staff_client, cap, sev
         staff_client.get(ACHIEVEMENTS)
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts and all(f"LIMIT {cap + 1}" in sql for sql in counts), counts
+
+
+def test_an_unknown_count_value_is_named(staff_client, cap, seven):
+    response = staff_client.get(ACHIEVEMENTS, {"count": "all"})
+    assert response.status_code == 400
+    assert "<code>count</code>" in response.content.decode()
+    assert response.context["page_obj"].object_list == []

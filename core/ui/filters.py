@@ -79,6 +79,9 @@ def parameter_errors(filterset, params, *, sorts, page_sizes, page_size_param) -
         errors.append(
             (page_size_param, _("每页条数"), [_("每页条数应为 %(sizes)s 之一。") % {"sizes": listed}])
         )
+    count = params.get("count", "")
+    if count and count != "exact":
+        errors.append(("count", _("计数"), [_("计数参数只能为 exact（精确计数）。")]))
     page = params.get("page", "")
     if page and page != "last":
         try:
