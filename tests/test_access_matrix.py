@@ -766,6 +766,7 @@ def _build() -> Matrix:
     from .access_incentives import build as build_incentives
 
     build_incentives(objects)
+    build_reports(objects)  # annual reports (tests/access_reports.py)
     from django.contrib.auth.models import Group
 
     tokens = {
@@ -1050,6 +1051,89 @@ def _page_body(key: str, d) -> dict:
     body.setdefault("reason", REASON)
     body.setdefault("confirm", "1")
     return body
+
+
+# --- annual reports (records and bodies: tests/access_reports.py) ---------------------------------
+# Unit B has a draft (2023), a submitted (2022), a returned (2021) and an accepted (2020) report.
+# A draft is its unit's alone: staff get 404 on it like another unit. Staff review (return,
+# accept: 403 for the unit); the unit files (submit, resubmit, revise: 403 for staff).
+from .access_reports import API_BODIES as REPORT_API_BODIES  # noqa: E402
+from .access_reports import PAGE_BODIES as REPORT_PAGE_BODIES  # noqa: E402
+from .access_reports import build as build_reports  # noqa: E402
+
+PAGE_BODIES.update(REPORT_PAGE_BODIES)
+API_BODIES.update(REPORT_API_BODIES)
+_R_STAFF_PAGE = page(own=403, staff=200)
+_R_YEAR = {"args": lambda d: [2023]}
+_R_DRAFT_ACT = page(own=MOVED, other=404, staff=404)
+_R_DRAFT_PAGE = page(own=200, other=404, staff=404)
+POLICY.update(
+    {
+        "reports:report_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "reports:cycle_list": Row(None, {"GET": _R_STAFF_PAGE, "POST": page(own=403, staff=MOVED)}, STAFF_OTHER),
+        "reports:cycle_detail": Row(None, {"GET": _R_STAFF_PAGE}, STAFF_OTHER, **_R_YEAR),
+        "reports:cycle_remind": Row(None, {"POST": page(own=403, staff=MOVED)}, STAFF_OTHER, **_R_YEAR),
+        "reports:cycle_export": Row(None, {"GET": _R_STAFF_PAGE}, STAFF_OTHER, **_R_YEAR),
+        "reports:report_detail": Row("report_b_submitted", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "reports:report_print": Row("report_b_submitted", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "reports:report_xlsx": Row("report_b_submitted", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "reports:report_revisions": Row("report_b_submitted", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "reports:report_diff": Row("report_b_submitted", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "reports:report_edit": Row("report_b_draft", {"GET": _R_DRAFT_PAGE, "POST": _R_DRAFT_ACT}, FORM_OTHER_METHODS),
+        "reports:report_refresh": Row("report_b_draft", {"POST": _R_DRAFT_ACT}, SIGNED_IN_405),
+        "reports:report_submit": Row("report_b_draft", {"GET": _R_DRAFT_PAGE, "POST": _R_DRAFT_ACT}, FORM_OTHER_METHODS),
+        "reports:report_resubmit": Row(
+            "report_b_returned",
+            {"GET": record_page(own=200, staff=403), "POST": record_page(own=MOVED, staff=403)},
+            FORM_OTHER_METHODS,
+        ),
+        "reports:report_return_for_changes": Row(
+            "report_b_submitted",
+            {"GET": record_page(own=403, staff=200), "POST": record_page(own=403, staff=MOVED)},
+            FORM_OTHER_METHODS,
+        ),
+        "reports:report_accept": Row(
+            "report_b_submitted",
+            {"GET": record_page(own=403, staff=200), "POST": record_page(own=403, staff=MOVED)},
+            FORM_OTHER_METHODS,
+        ),
+        "reports:report_revise": Row(
+            "report_b_accepted",
+            {"GET": record_page(own=200, staff=403), "POST": record_page(own=MOVED, staff=403)},
+            FORM_OTHER_METHODS,
+        ),
+        # unit B has its 2023 report (400: no second one), unit A creates its own, staff file nothing
+        "api:annualreport-list": Row(
+            None,
+            {"GET": api(own=200, staff=200, write=False), "POST": api(own=400, other=201, staff=403, write=True)},
+            api_missing,
+        ),
+        "api:annualreport-detail": Row(
+            "report_b_draft",
+            {"GET": api(own=200, other=404, staff=404, write=False), "PATCH": api(own=200, other=404, staff=404, write=True)},
+            api_missing,
+        ),
+        "api:annualreport-refresh": Row(
+            "report_b_draft", {"POST": api(own=200, other=404, staff=404, write=True)}, api_missing
+        ),
+        "api:annualreport-submit": Row(
+            "report_b_draft", {"POST": api(own=200, other=404, staff=404, write=True)}, api_missing
+        ),
+        "api:annualreport-resubmit": Row(
+            "report_b_returned", {"POST": api(own=200, other=404, staff=403, write=True)}, api_missing
+        ),
+        "api:annualreport-return-for-changes": Row(
+            "report_b_submitted", {"POST": api(own=403, other=404, staff=200, write=True)}, api_missing
+        ),
+        "api:annualreport-accept": Row(
+            "report_b_submitted", {"POST": api(own=403, other=404, staff=200, write=True)}, api_missing
+        ),
+        "api:annualreport-revise": Row(
+            "report_b_accepted", {"POST": api(own=201, other=404, staff=403, write=True)}, api_missing
+        ),
+    }
+)
+# --- /annual reports ------------------------------------------------------------------------------
 
 
 # --- snapshots ---------------------------------------------------------------------------------
