@@ -5,7 +5,8 @@ malformed or out of range is a form error naming the parameter (400 in the API a
 error shown on the page), never a 500 and never silently ignored.
 
 - years: whole numbers from 1985 (docs/metrics.md, "Dates everywhere") to the current year;
-- dates: ``YYYY-MM-DD`` from 1985-01-01 to the last day of the current year;
+- dates: ``YYYY-MM-DD`` from 1985-01-01 to the last day of the current year (a cut-off date,
+  ``UpToTodayDateField``: to today);
 - yes/no: ``true``/``false`` (also ``1``/``0``, ``yes``/``no``, ``是``/``否``); anything else is an error;
 - numbers: bounded per parameter (``IntegerFilter`` and ``DecimalFilter`` take ``min_value`` and
   ``max_value``).
@@ -64,17 +65,27 @@ class BoundedDateField(forms.DateField):
         except OverflowError as exc:  # e.g. a year beyond 9999 in a typed value
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
+    def last(self) -> datetime.date:
+        return datetime.date(last_year(), 12, 31)
+
     def validate(self, value):
         super().validate(value)
         if value in self.empty_values:
             return
-        last = datetime.date(last_year(), 12, 31)
+        last = self.last()
         if not FIRST_DATE <= value <= last:
             raise forms.ValidationError(
                 self.error_messages["range"],
                 code="range",
                 params={"first": FIRST_DATE.isoformat(), "last": last.isoformat()},
             )
+
+
+class UpToTodayDateField(BoundedDateField):
+    """``YYYY-MM-DD`` from 1985-01-01 to today (a cut-off such as the statistics' ``as_of``)."""
+
+    def last(self) -> datetime.date:
+        return timezone.localdate()
 
 
 class StrictBooleanField(forms.NullBooleanField):

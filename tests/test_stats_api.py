@@ -324,7 +324,10 @@ def test_the_schema_types_every_metric_by_its_kind(staff_client):
         for entry in CATALOGUE:
             assert properties[entry.name]["type"] == expected[entry.kind], (name, entry.name)
             assert bool(properties[entry.name].get("nullable")) == entry.nullable, (name, entry.name)
-    assert set(schemas["StatsSummary"]["properties"]) == set(SPEC_FIELDS + ADDED_FIELDS)
+    # and the echo of a year-to-date answer (period=ytd; tests/test_stats_to_date.py)
+    assert set(schemas["StatsSummary"]["properties"]) == set(
+        SPEC_FIELDS + ADDED_FIELDS + ["period", "as_of", "through"]
+    )
 
 
 def test_export_headers_follow_the_language_of_the_request(staff_client, registry):

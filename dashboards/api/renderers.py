@@ -23,6 +23,9 @@ _HEADERS = {
     "region": _("地区代码"),
     "cluster": _("产业集群"),
     "computed_at": _("计算时间"),
+    "period": _("统计期间"),
+    "as_of": _("截止日期（as_of）"),
+    "through": _("计入至"),
     **METRIC_LABELS,
 }
 

@@ -5,9 +5,11 @@ callers get 401). Answers carry an ETag and Last-Modified from the snapshot, so 
 with If-None-Match / If-Modified-Since gets 304 until the statistics job commits a new snapshot.
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.text import format_lazy
@@ -21,6 +23,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from achievements.choices import UnitType
+from core.params import UpToTodayDateField
 
 from ..catalogue import (
     ADDED_METRICS,
@@ -34,6 +37,7 @@ from ..catalogue import (
 from ..selectors import (
     BREAKDOWN_DIMENSIONS,
     EARLIEST_YEAR,
+    PERIODS,
     Scope,
     ScopeError,
     snapshot_marker,
@@ -41,6 +45,7 @@ from ..selectors import (
     stats_breakdown,
     stats_summary,
     stats_timeseries,
+    to_date_cutoff,
 )
 from .renderers import CSVRenderer, XLSXRenderer
 
@@ -71,6 +76,35 @@ def _year(request, name: str, *, required: bool = True) -> int | None:
             {name: [_("年份应在%(first)s年至%(last)s年之间。") % {"first": EARLIEST_YEAR, "last": last}]}
         )
     return value
+
+
+def _as_of(request) -> datetime.date | None:
+    """``period`` and ``as_of`` (docs/metrics.md, "Year to date"): the ``as_of`` date (default
+    today) of ``period=ytd``; None for the whole year (``period=year``, the default)."""
+    params = request.query_params
+    period = params.get("period") or "year"
+    if period not in PERIODS:
+        raise exceptions.ValidationError(
+            {"period": [_("统计期间应为以下之一：%(choices)s。") % {"choices": ", ".join(PERIODS)}]}
+        )
+    raw = params.get("as_of")
+    if period != "ytd":
+        if raw not in (None, ""):
+            raise exceptions.ValidationError({"as_of": [_("as_of 只能与 period=ytd 一起使用。")]})
+        return None
+    if raw in (None, ""):
+        return timezone.localdate()
+    try:
+        return UpToTodayDateField().clean(raw)
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError({"as_of": exc.messages}) from exc
+
+
+def _period_fields(as_of: datetime.date | None, answer: dict) -> dict:
+    """The echo of a year-to-date answer: ``period``, ``as_of`` and ``through`` as ISO dates."""
+    if as_of is None:
+        return {}
+    return {"period": "ytd", "as_of": as_of.isoformat(), "through": answer["through"].isoformat()}
 
 
 def _scope(request) -> Scope:
@@ -108,6 +142,25 @@ SCOPE_PARAMETERS = [
         "format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"], description="导出格式（默认 json）"
     ),
 ]
+PERIOD_PARAMETERS = [
+    OpenApiParameter(
+        "period",
+        OpenApiTypes.STR,
+        enum=list(PERIODS),
+        description=(
+            "统计期间：year（默认，整年）或 ytd（年初至今：每个指标只计到所选年份中与 as_of 相同的月日，"
+            "同比与上年1月1日至同一月日比较）"
+        ),
+    ),
+    OpenApiParameter(
+        "as_of",
+        OpenApiTypes.DATE,
+        description=(
+            "period=ytd 的截止日期（YYYY-MM-DD，1985-01-01 至今天，默认今天）；取其月日用于所选年份，"
+            "所得截止日期不得晚于今天"
+        ),
+    ),
+]
 YEAR_SCHEMA = {"type": "integer", "minimum": EARLIEST_YEAR}  # the maximum is the current year
 YEAR_PARAMETER = OpenApiParameter(
     "year", YEAR_SCHEMA, required=True, description=f"统计年份，{EARLIEST_YEAR} 至今年"
@@ -139,6 +192,19 @@ def _figure_fields(names=METRICS, *, contract_metrics_only: bool = False) -> dic
 
 
 _FIGURE_FIELDS = _figure_fields()
+
+
+def _period_echo_fields() -> dict:
+    """The fields a year-to-date answer adds (``period=ytd``)."""
+    return {
+        "period": serializers.ChoiceField(choices=["ytd"], required=False, help_text="period=ytd 时：ytd"),
+        "as_of": serializers.DateField(required=False, help_text="period=ytd 时：所用的 as_of 日期"),
+        "through": serializers.DateField(
+            required=False, help_text="period=ytd 时：所选年份中计入的最后一天（as_of 的月日）"
+        ),
+    }
+
+
 XLSX_MEDIA_TYPE = XLSXRenderer.media_type
 ScopeSerializer = inline_serializer(
     name="StatsScope",
@@ -154,6 +220,7 @@ SummarySerializer = inline_serializer(
         **_figure_fields(SPEC_METRICS),
         "computed_at": serializers.DateTimeField(allow_null=True, help_text="快照计算时间（北京时间）"),
         **_figure_fields(ADDED_METRICS),  # the additions, after the reference fields (docs/metrics.md)
+        **_period_echo_fields(),
     },
 )
 BreakdownRowsSerializer = inline_serializer(
@@ -173,6 +240,7 @@ BreakdownSerializer = inline_serializer(
         "scope": ScopeSerializer,
         "computed_at": serializers.DateTimeField(allow_null=True),
         "results": BreakdownRowsSerializer,
+        **_period_echo_fields(),
     },
 )
 TimeseriesPointsSerializer = inline_serializer(
@@ -186,6 +254,7 @@ TimeseriesSerializer = inline_serializer(
         "scope": ScopeSerializer,
         "computed_at": serializers.DateTimeField(allow_null=True),
         "results": TimeseriesPointsSerializer,
+        **_period_echo_fields(),
     },
 )
 
@@ -219,8 +288,13 @@ class StatsAPIView(APIView):
         revision, computed_at = snapshot_marker()
         fmt = getattr(request.accepted_renderer, "format", "json")
         tag_source = f"{revision}|{computed_at}|{request.get_full_path()}|{request.user.pk}|{fmt}"
+        to_date = bool(request.query_params.get("period"))
+        if to_date:  # as_of defaults to today: the same URL answers differently tomorrow
+            tag_source += f"|{timezone.localdate()}"
         etag = '"' + hashlib.sha256(tag_source.encode()).hexdigest()[:32] + '"'
-        last_modified = int(computed_at.timestamp()) if computed_at else None
+        # A year-to-date answer is computed from the records, not read from the snapshot: no
+        # Last-Modified (If-None-Match still answers 304 until the next snapshot or the next day).
+        last_modified = int(computed_at.timestamp()) if computed_at and not to_date else None
         if self._not_modified(request, etag, last_modified):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
@@ -290,7 +364,7 @@ class SummaryView(StatsAPIView):
             "无记录的年份返回0和空比率。比率为保留4位小数（四舍五入）的小数，金额为保留2位小数的字符串（元）。"
             "?format=csv 或 xlsx 导出。"
         ),
-        parameters=[YEAR_PARAMETER, *SCOPE_PARAMETERS],
+        parameters=[YEAR_PARAMETER, *SCOPE_PARAMETERS, *PERIOD_PARAMETERS],
         responses={
             (200, "application/json"): SummarySerializer,
             (200, "text/csv"): OpenApiTypes.STR,
@@ -303,9 +377,11 @@ class SummaryView(StatsAPIView):
 
     def compute(self, request, computed_at):
         year = _year(request, "year")
-        summary = stats_summary(year=year, scope=_scope(request))
+        as_of = _as_of(request)
+        summary = stats_summary(year=year, scope=_scope(request), as_of=as_of)
         summary["computed_at"] = _iso(summary["computed_at"])
-        self.export_name = f"stats-summary-{year}"
+        summary.update(_period_fields(as_of, summary))
+        self.export_name = f"stats-summary-{year}" + (f"-ytd-{summary['through']}" if as_of else "")
         return summary
 
 
@@ -323,6 +399,7 @@ class BreakdownView(StatsAPIView):
             YEAR_PARAMETER,
             OpenApiParameter("by", OpenApiTypes.STR, required=True, enum=list(BREAKDOWN_DIMENSIONS)),
             *SCOPE_PARAMETERS,
+            *PERIOD_PARAMETERS,
         ],
         responses={
             (200, "application/json"): BreakdownSerializer,
@@ -365,16 +442,20 @@ class BreakdownView(StatsAPIView):
                     ]
                 }
             )
+        as_of = _as_of(request)
         scope = _scope(request)
-        rows = stats_breakdown(year=year, by=by, scope=scope)
-        self.export_name = f"stats-breakdown-{by}-{year}"
-        return {
+        rows = stats_breakdown(year=year, by=by, scope=scope, as_of=as_of)
+        self.export_name = f"stats-breakdown-{by}-{year}" + ("-ytd" if as_of else "")
+        answer = {
             "year": year,
             "by": by,
             "scope": scope.as_dict(),
             "computed_at": _iso(computed_at),
             "results": rows,
         }
+        if as_of is not None:
+            answer.update(_period_fields(as_of, {"through": to_date_cutoff(year, as_of)}))
+        return answer
 
 
 class TimeseriesView(StatsAPIView):
@@ -386,6 +467,7 @@ class TimeseriesView(StatsAPIView):
             OpenApiParameter("from", YEAR_SCHEMA, required=True, description="起始年份"),
             OpenApiParameter("to", YEAR_SCHEMA, required=True, description="截止年份（不早于起始年份）"),
             *SCOPE_PARAMETERS,
+            *PERIOD_PARAMETERS,
         ],
         responses={
             (200, "application/json"): TimeseriesSerializer,
@@ -416,12 +498,16 @@ class TimeseriesView(StatsAPIView):
         year_from, year_to = _year(request, "from"), _year(request, "to")
         if year_from > year_to:
             raise exceptions.ValidationError({"from": [_("起始年份不能晚于截止年份。")]})
+        as_of = _as_of(request)
         scope = _scope(request)
-        self.export_name = f"stats-timeseries-{year_from}-{year_to}"
-        return {
+        self.export_name = f"stats-timeseries-{year_from}-{year_to}" + ("-ytd" if as_of else "")
+        answer = {
             "from": year_from,
             "to": year_to,
             "scope": scope.as_dict(),
             "computed_at": _iso(computed_at),
-            "results": stats_timeseries(year_from=year_from, year_to=year_to, scope=scope),
+            "results": stats_timeseries(year_from=year_from, year_to=year_to, scope=scope, as_of=as_of),
         }
+        if as_of is not None:
+            answer.update(_period_fields(as_of, {"through": to_date_cutoff(year_to, as_of)}))
+        return answer
