@@ -3,7 +3,7 @@ the ``?sort=`` whitelist, the cells and the export columns.
 
     class ContractTable(Table):
         ref = Column(_("合同编号"), order_by=("ref",), link=True)
-        amount = Column(_("合同金额（万元）"), order_by=("amount",), css="num")
+        amount = Column(_("合同金额（元）"), order_by=("amount",), css="num", number="yuan")
         default_sort = "-signed_on"
         row_template = "achievements/_transformation_rows.html"   # optional
 
@@ -11,7 +11,9 @@ A column with ``order_by`` is sortable by its key (``?sort=amount``, ``?sort=-am
 primary key is always the last sort key, so pages never overlap. Rows are drawn by ``row_template``
 (one template loop, the fastest) or, without one, cell by cell from each column's ``accessor`` (or
 a ``render_<key>(record)`` method of the table). Exports use ``export_columns`` (label, accessor or
-callable), by default every column with an accessor.
+callable), by default every column with an accessor. A column with ``number`` writes its generic
+cells with that helper of ``core.numbers`` (``count``, ``yuan``, ``wan``, ``money``, ``percent``,
+``growth``, ``points``; docs/numbers.md); exports keep the raw number.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from typing import Any, ClassVar
 
 from django.utils.html import format_html, format_html_join
 
+from core import numbers
+
+NUMBER_FORMATS = ("count", "yuan", "wan", "money", "percent", "growth", "points")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -30,6 +36,11 @@ class Column:
     css: str = ""
     accessor: str | Callable | None = None  # dotted path or callable (generic cells and exports)
     link: bool = False  # generic cells: link the value to the record's page
+    number: str | None = None  # generic cells: the core.numbers helper that writes the value
+
+    def __post_init__(self):
+        if self.number is not None and self.number not in NUMBER_FORMATS:
+            raise ValueError(f"Column number={self.number!r}: one of {', '.join(NUMBER_FORMATS)}")
 
 
 def resolve(record, accessor):
@@ -135,6 +146,8 @@ class Table:
                 value = render(record)
             else:
                 value = resolve(record, column.accessor or key)
+                if column.number:
+                    value = getattr(numbers, column.number)(value)
                 value = "—" if value in (None, "") else value
                 if column.link:
                     value = format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
