@@ -18,14 +18,10 @@ class IncentivesConfig(AppConfig):
     @staticmethod
     def _plug_art45():
         """The annual reports check the research team's share against the Law Art. 45 minimum
-        (docs/reports.md, "Art. 45 hook"): the minimum comes from the shipped check rule's dated
-        parameters (``services.art45_minimum_share``). The reports app cannot import this one."""
-        try:
-            from reports import checks
-        except ImportError:
-            return
-        hook = getattr(checks, "set_minimum_team_share", None) or getattr(checks, "register_minimum_share", None)
-        if hook is not None:
-            from .services import art45_minimum_share
+        (``reports.checks``, "Art. 45 hook"): the minimum comes from the shipped check rule's dated
+        parameter (``services.art45_report_minimum``). The reports app cannot import this one."""
+        from reports.checks import set_team_share_provider
 
-            hook(art45_minimum_share)
+        from .services import art45_report_minimum
+
+        set_team_share_provider(art45_report_minimum)

@@ -590,6 +590,15 @@ def art45_minimum_share(mode: str, on: datetime.date) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def art45_report_minimum(year: int) -> Decimal | None:
+    """The minimum team share of transfers and licences for the annual reports of ``year``: the
+    value in force on 31 December of that year (the reports' Art. 45 hook; ``None``: no rule)."""
+    try:
+        return art45_minimum_share("transfer", reference_date(int(year)))
+    except (ValueError, OverflowError):
+        return None
+
+
 # --- use before transfer ---------------------------------------------------------------------------------
 
 

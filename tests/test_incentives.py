@@ -456,3 +456,13 @@ def test_dashboard_panel_counts_and_drilldown(staff_client, staff_user):
     drill = staff_client.get(row["cells"][0]["url"])
     assert drill.status_code == 200 and c2.transferee.name in drill.content.decode()
     assert staff_client.get(reverse("dashboards:dashboard") + f"?year={YEAR}").status_code == 200
+
+
+def test_annual_reports_read_the_minimum_team_share_from_the_rule(staff_user):
+    from reports.checks import minimum_team_share
+
+    assert minimum_team_share(2023) == D("0.5")
+    services.parameter_add(rule=Rule.objects.get(code="art45_team_share"), key="team_share_transfer_license",
+                           value="0.6", valid_from=datetime.date(2024, 1, 1), acting_user=staff_user)
+    assert minimum_team_share(2023) == D("0.5")
+    assert minimum_team_share(2024) == D("0.6")
