@@ -66,6 +66,7 @@ ALL_LINKS = [
     ("/dashboard/", "数据看板"),
     ("/achievements/", "成果"),
     ("/contracts/", "转化合同"),
+    ("/reports/", "年度报告"),
     ("/exchange/import/", "导入"),
     ("/admin/", "管理后台"),
 ]
@@ -74,7 +75,7 @@ ALL_LINKS = [
 def test_the_navigation_per_role_keeps_the_links_labels_and_order(client, staff_user, unit_user):
     assert nav_links(client.get("/")) == ALL_LINKS[:1]
     client.force_login(unit_user)
-    assert nav_links(client.get("/")) == ALL_LINKS[:5]  # no admin
+    assert nav_links(client.get("/")) == ALL_LINKS[:6]  # no admin
     client.force_login(staff_user)
     assert nav_links(client.get("/")) == ALL_LINKS
 
@@ -132,13 +133,19 @@ def test_the_api_root_lists_the_registered_routes_in_order(staff_client):
         "transformations",
         "stats",
         "stats_summary",
+        "reports",
         "notifications",
         "schema",
         "docs",
         "redoc",
     ]
     routes = [route.urlconf for route in registry.api_routes()]
-    assert routes == ["achievements.api.urls", "dashboards.api.urls", "notifications.api.urls"]
+    assert routes == [
+        "achievements.api.urls",
+        "dashboards.api.urls",
+        "reports.api.urls",
+        "notifications.api.urls",
+    ]
 
 
 # --- dashboard panels ---------------------------------------------------------------------------
@@ -342,7 +349,7 @@ def test_the_home_page_reads_a_fixed_number_of_queries_per_role(client, staff_us
     # the snapshot's status (pointer, schedule, dirty, failures), recent jobs. A unit user: session,
     # user, counts, their unit, pointer, their jobs. The figures themselves come from the cache;
     # the pointer is read once more for the year they show (the latest complete year).
-    expected = {"anonymous": 0, "staff": 13, "unit": 7}[role]
+    expected = {"anonymous": 0, "staff": 14, "unit": 8}[role]  # reports: one query each
     if role != "anonymous":
         client.force_login(staff_user if role == "staff" else unit_user)
     assert home_queries(client) == expected
