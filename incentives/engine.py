@@ -19,6 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from core import numbers
+
 from .parameters import BASE_NAMES_ZH, GRADE_NAMES_ZH
 
 FEN = Decimal("0.01")
@@ -65,8 +67,8 @@ class Outcome:
 
 
 def money(value: Decimal) -> str:
-    """Chinese number formatting: thousands separated by commas, two decimals."""
-    return f"{value:,.2f}"
+    """Yuan with thousands separators and two decimals (core.numbers.yuan, docs/numbers.md)."""
+    return numbers.yuan(value)
 
 
 def percent(rate: Decimal) -> str:

@@ -4,10 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from core.ui.tables import Column, Table
 
 
-def _money(value):
-    return None if value is None else f"{value:,.2f}"
-
-
 class AwardTable(Table):
     select = Column(_("选择"))
     id = Column(_("编号"), order_by=("pk",), accessor="pk", link=True)
@@ -15,8 +11,8 @@ class AwardTable(Table):
     year = Column(_("年度"), order_by=("year",), accessor="year")
     subject = Column(_("评审对象"), accessor=lambda a: a.contract.ref if a.contract_id else a.pilot_base_code)
     beneficiary = Column(_("受益方"), order_by=("beneficiary_name",), accessor="beneficiary_name")
-    base = Column(_("计算基数（元）"), css="num", accessor=lambda a: _money(a.base))
-    amount = Column(_("奖补金额（元）"), order_by=("amount",), css="num", accessor=lambda a: _money(a.amount))
+    base = Column(_("计算基数（元）"), css="num", accessor="base", number="yuan")
+    amount = Column(_("奖补金额（元）"), order_by=("amount",), css="num", accessor="amount", number="yuan")
     status = Column(_("状态"), order_by=("status",), accessor="get_status_display")
 
     default_sort = "-year"
