@@ -79,9 +79,9 @@ class RuleDetail(DetailView):
             parameter_rows=rows,
             current={k: parameters.display(v) for k, v in current.items()},
             can_manage=policies.can_manage(self.request.user),
-            change_form=ParameterChangeForm(initial={"valid_from": today}),
-            preview_form=PreviewForm(initial={"year": today.year - 1}),
-            evaluate_form=EvaluateForm(initial={"year": today.year - 1}),
+            change_form=ParameterChangeForm(initial={"valid_from": today}, auto_id="param_%s"),
+            preview_form=PreviewForm(initial={"year": today.year - 1}, auto_id="preview_%s"),
+            evaluate_form=EvaluateForm(initial={"year": today.year - 1}, auto_id="evaluate_%s"),
         )
         return context
 

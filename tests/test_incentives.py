@@ -466,3 +466,16 @@ def test_annual_reports_read_the_minimum_team_share_from_the_rule(staff_user):
                            value="0.6", valid_from=datetime.date(2024, 1, 1), acting_user=staff_user)
     assert minimum_team_share(2023) == D("0.5")
     assert minimum_team_share(2024) == D("0.6")
+
+
+def test_demo_seeder_is_idempotent_and_resets():
+    from incentives import demo
+
+    last_year = datetime.date.today().year - 1
+    c = contract(signed=datetime.date(last_year, 5, 1), synthetic=True)
+    first = demo.seed(1)
+    assert first["incentive awards"] == 1 and Award.objects.get().contract_id == c.pk
+    assert demo.seed(1) == first
+    assert Award.objects.get().version == 1
+    demo.reset()
+    assert not Award.objects.exists() and not Listing.objects.exists()
