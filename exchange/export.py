@@ -281,7 +281,8 @@ def write_template(target, style: str = ZH) -> None:
         for column in sheet.columns:
             required = _("必填") if column.required else (_(column.note) if column.note else _("选填"))
             append_row(
-                help_sheet, [sheet.name, column.key, column.label, required, fmt.column_format(column)]
+                help_sheet,
+                [sheet_title(sheet, style), column.key, column.label, required, fmt.column_format(column)],
             )
     append_row(help_sheet, [])
     append_row(

@@ -155,7 +155,7 @@ TRANSFORMATIONS = Sheet(
 
 SHEETS = (UNITS, ACHIEVEMENTS, TRANSFORMATIONS)
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
-# Sheet (or CSV file) names the importer accepts: the English name of the format (data-spec) and the
+# Sheet (or CSV file) names the importer accepts: the English name of the format (the contract) and the
 # Chinese title that the blank template and the Chinese exports use (the UI terms), folded.
 SHEET_ALIASES = {
     **{s.name.casefold(): s.name for s in SHEETS},

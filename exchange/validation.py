@@ -290,9 +290,11 @@ class Validator:
             self.read += 1
             if self.read % PROGRESS_STEP == 0:
                 self._report()
-            if 0 <= marker < len(raw) and fmt.is_example_mark(raw[marker]):
-                self._example_row(sheet, row_no, raw, mapping, marker)
-                continue
+            if 0 <= marker < len(raw):
+                first = raw[marker]  # (inlined test: this runs for every row)
+                if first.__class__ is str and "【" in first and fmt.is_example_mark(first):
+                    self._example_row(sheet, row_no, raw, mapping, marker)
+                    continue
             values = [None] * width
             filled = [False] * width
             ok = True
