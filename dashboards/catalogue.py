@@ -23,7 +23,7 @@ forced to text here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -226,7 +226,7 @@ class Metric:
     tile: Promise | None = None  # the dashboard shows a headline tile with this label
     column: Promise | None = None  # header in the dashboard's tables (default: the label)
     trend: bool = False  # a column of the dashboard's year-by-year table
-    count_unit: Promise = field(default_factory=lambda: _("项"))  # the unit shown on a count tile
+    count_unit: str = "achievement"  # the noun of a count (core.numbers.WORDS: 项, achievement(s))
     example: object = None  # the value in the API's example answer
 
     @property
@@ -251,6 +251,7 @@ def _effective_only(definition):
 
 
 STOCK_DOC = "achievements of S registered on or before 31 Dec Y and not withdrawn on or before 31 Dec Y"
+STOCK_LABEL = _("科技成果存量")  # the term's label in the definitions box (it is no metric)
 STOCK_DEFINITION = _(
     "存量：登记日期不晚于当年12月31日、且在当年12月31日（含）之前未撤回的科技成果（统计范围内）。"
 )
@@ -338,7 +339,7 @@ CATALOGUE = (
         tile=_("转化合同"),
         column=_("转化合同"),
         trend=True,
-        count_unit=_("份"),
+        count_unit="contract",
         example=8100,
     ),
     Metric(
@@ -445,7 +446,7 @@ CATALOGUE = (
         drilldown=LOCAL_CONTRACTS_OF_YEAR,
         contract_only=True,
         addition=True,
-        count_unit=_("份"),
+        count_unit="contract",
         example=3645,
     ),
     Metric(

@@ -1,6 +1,7 @@
-"""The statistics' cards on the home page (core.registry.HomeCard): this year's figures (the province
-for staff, their own unit for a unit user), read from the snapshot by the public selectors exactly as
-the dashboard shows them; and, for staff, figures that wait for a recompute or could not be built."""
+"""The statistics' cards on the home page (core.registry.HomeCard): the figures of the latest
+complete year (``selectors.default_year``, as the dashboard opens on; the province for staff, their
+own unit for a unit user), read from the snapshot by the public selectors exactly as the dashboard
+shows them; and, for staff, figures that wait for a recompute or could not be built."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -13,11 +14,11 @@ from .catalogue import Kind
 
 STAFF_METRICS = ("convertible", "transformed", "contracts", "amount")
 UNIT_METRICS = ("convertible", "transformed", "contracts", "amount", "received")
-_SHOWN_AS = {Kind.COUNT: "count", Kind.AMOUNT: "yi", Kind.RATE: "rate", Kind.GROWTH: "growth"}
+_SHOWN_AS = {Kind.COUNT: "count", Kind.AMOUNT: "money", Kind.RATE: "rate", Kind.GROWTH: "growth"}
 
 
 def figures_context(request) -> dict | None:
-    from .views import fmt  # the dashboard's own formatting
+    from .views import fmt, unit_of  # the dashboard's own formatting (core.numbers)
 
     user = request.user
     metrics = STAFF_METRICS if user.is_staff else UNIT_METRICS
@@ -35,7 +36,7 @@ def figures_context(request) -> dict | None:
                 "label": entry.tile or entry.label,
                 "value": fmt(figure["value"], shown_as),
                 "raw": figure["value"],
-                "unit": {"yi": _("亿元"), "count": entry.count_unit}.get(shown_as, ""),
+                "unit": unit_of(figure["value"], shown_as, entry.count_unit),
                 "url": figure["url"],
                 "definition": figure["definition"],
             }
@@ -55,7 +56,7 @@ def status_context(request) -> dict | None:
 register(
     HomeCard(
         "statistics",
-        _("本年统计"),
+        _("年度统计"),
         "dashboards/home/figures.html",
         order=20,
         context=figures_context,

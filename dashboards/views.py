@@ -8,7 +8,7 @@ the same data as ECharts charts.
 """
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -19,23 +19,23 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from achievements.choices import TRL_LEVELS, IPType, TransformationMode, UnitType
+from core import numbers
 from core.registry import PanelContext, dashboard_panels
 from core.validators import LIAONING_CITIES
 
-from . import catalogue, selectors
+from . import catalogue, periods, selectors
 from .catalogue import METRIC_DEFINITIONS, METRIC_LABELS, TILE_METRICS, TREND_METRICS, Kind, growth_of
 from .drilldown import local_url, metric_url, row_url
 from .forms import DashboardFilterForm, year_choices
 
 TREND_YEARS = 10
 TOP_UNITS = 20
-WAN = Decimal(10_000)
-YI = Decimal(100_000_000)
 
 # Tiles, table columns, units and definitions come from the metric catalogue. A metric's kind
-# decides how it is shown: counts as they are, amounts in 亿元 on tiles ("yi") and 万元 in tables
-# ("wan"), rates in percent, growth in signed percent.
-_TILE_KINDS = {Kind.COUNT: "count", Kind.AMOUNT: "yi", Kind.RATE: "rate", Kind.GROWTH: "growth"}
+# decides how it is shown (docs/numbers.md): counts as they are, amounts on tiles in 万元 below
+# 1 亿元 and 亿元 above ("money") and in 万元 in tables ("wan"), rates in percent, growth in signed
+# percent.
+_TILE_KINDS = {Kind.COUNT: "count", Kind.AMOUNT: "money", Kind.RATE: "rate", Kind.GROWTH: "growth"}
 _TABLE_KINDS = {**_TILE_KINDS, Kind.AMOUNT: "wan"}
 
 
@@ -101,48 +101,44 @@ TREND_COLUMNS = TREND_METRICS
 
 
 def _decimal(value) -> Decimal:
-    return Decimal(str(value or 0))
-
-
-def _round(value: Decimal, places: str = "0.01") -> Decimal:
-    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
-
-
-def to_wan(value) -> Decimal:
-    return _round(_decimal(value) / WAN)
-
-
-def to_yi(value) -> Decimal:
-    return _round(_decimal(value) / YI)
+    return numbers.to_decimal(value) or Decimal(0)
 
 
 def fmt(value, kind: str) -> str:
-    """Display text: counts with thousands separators (as Chinese statistical tables print them,
-    whatever the locale's format), amounts in 万元 or 亿元, rates in percent."""
+    """Display text of a figure (``core.numbers``, docs/numbers.md): counts with thousands
+    separators, amounts in 万元 (tables, ``wan``) or with the unit their size calls for (tiles,
+    ``money``: the number only, the unit is :func:`unit_of`), rates in percent with one decimal,
+    growth signed."""
     if kind == "rate":
-        if value is None:
-            return "—"
-        return f"{_round(_decimal(value) * 100)}%"
+        return numbers.percent(value)
     if kind == "growth":
-        if value is None:
-            return "—"
-        signed = _signed(_round(_decimal(value) * 100))
-        return f"{signed['sign']}{signed['value']}%"
+        return numbers.growth(value)
     if kind == "wan":
-        return f"{to_wan(value):,.2f}"
+        return numbers.wan(value or 0)
     if kind == "yi":
-        return f"{to_yi(value):,.2f}"
-    return f"{int(value or 0):,}"
+        return numbers.yi(value or 0)
+    if kind == "money":
+        return numbers.money_parts(value or 0)[0]
+    return numbers.count(value or 0)
+
+
+def unit_of(value, kind: str, count_unit: str = "item") -> str:
+    """The unit written after a tile's figure: 万元 or 亿元 by size, the noun of a count in the
+    plural ``value`` calls for; nothing for rates."""
+    if kind == "money":
+        return numbers.money_parts(value or 0)[1]
+    if kind == "count":
+        return numbers.count_noun(value or 0, count_unit)
+    return ""
 
 
 def chart_value(value, kind: str):
-    """The number a chart plots (JSON-safe)."""
+    """The number a chart plots (JSON-safe), in the unit ``kind`` names (``static/js/numbers.js``
+    writes it with that unit)."""
     if kind in ("rate", "growth"):
-        return None if value is None else float(_round(_decimal(value) * 100))
-    if kind == "wan":
-        return float(to_wan(value))
-    if kind == "yi":
-        return float(to_yi(value))
+        return None if value is None else float(numbers.rounded(_decimal(value) * 100, 1))
+    if kind in ("yuan", "wan", "yi"):
+        return float(numbers.in_unit(value or 0, kind))
     return int(value or 0)
 
 
@@ -151,8 +147,8 @@ def change(current, previous, kind: str, engine_yoy=None) -> dict | None:
     if kind == "rate":
         if current is None or previous is None:
             return None
-        points = _round((_decimal(current) - _decimal(previous)) * 100)
-        return {"text": gettext("%(sign)s%(value)s 个百分点") % _signed(points), "sign": _sign(points)}
+        delta = _decimal(current) - _decimal(previous)
+        return {"text": numbers.points(delta), "sign": numbers.sign(delta)}
     if engine_yoy is not None:
         ratio = _decimal(engine_yoy)
     else:
@@ -160,17 +156,7 @@ def change(current, previous, kind: str, engine_yoy=None) -> dict | None:
         if previous == 0:
             return None
         ratio = _decimal(current) / previous - 1
-    percent = _round(ratio * 100, "0.1")
-    signed = _signed(percent)
-    return {"text": f"{signed['sign']}{signed['value']}%", "sign": _sign(percent)}
-
-
-def _sign(value: Decimal) -> str:
-    return "up" if value > 0 else "down" if value < 0 else "flat"
-
-
-def _signed(value: Decimal) -> dict:
-    return {"sign": "+" if value > 0 else "", "value": value}
+    return {"text": numbers.growth(ratio), "sign": numbers.sign(ratio)}
 
 
 def _computed_at(value):
@@ -232,13 +218,30 @@ def _table(rows, metrics, *, year, scope, by=None, label_key="label") -> dict:
     return {"header": header, "rows": body}
 
 
+def _chart_unit(metric: str, rows) -> str:
+    """The one unit of a metric's values in a chart: amounts in 万元, or 亿元 when the largest is
+    at or above 1 亿元; rates in percent; counts as they are."""
+    kind = _column(metric)[1]
+    if kind == "wan":
+        return numbers.chart_money_unit(row.get(metric) for row in rows)
+    return "percent" if kind in ("rate", "growth") else "count"
+
+
+def _series_name(metric: str) -> str:
+    """A series' name: the tile's words for an amount (its unit is on the axis and every label;
+    the table header's names 万元), the table header otherwise."""
+    entry = catalogue.metric(metric)
+    return str(entry.tile or entry.label) if entry.kind == Kind.AMOUNT else str(_column(metric)[0])
+
+
 def _series(rows, metric, *, year, scope, by) -> dict:
-    header, kind = _column(metric)
+    unit = _chart_unit(metric, rows)
     return {
-        "name": str(header),
+        "name": _series_name(metric),
+        "unit": numbers.chart_unit(unit, catalogue.metric(metric).count_unit),
         "data": [
             {
-                "value": chart_value(row.get(metric), kind),
+                "value": chart_value(row.get(metric), unit),
                 "url": row_url(metric, year=year, scope=scope, by=by, key=row["key"]),
             }
             for row in rows
@@ -282,15 +285,15 @@ def _trend_section(series_rows, *, year, scope) -> dict:
         row["label"] = gettext("%(year)s年") % {"year": row["year"]}
 
     def series(metric, chart_type, axis):
-        kind = _column(metric)[1] if metric != "amount" else "yi"
-        name = str(_column(metric)[0]) if metric != "amount" else gettext("合同金额（亿元）")
+        unit = _chart_unit(metric, rows)
         return {
-            "name": name,
+            "name": _series_name(metric),
             "type": chart_type,
             "axis": axis,
+            "unit": numbers.chart_unit(unit, catalogue.metric(metric).count_unit),
             "data": [
                 {
-                    "value": chart_value(row.get(metric), kind),
+                    "value": chart_value(row.get(metric), unit),
                     "url": metric_url(metric, year=row["year"], scope=scope),
                 }
                 for row in rows
@@ -306,7 +309,7 @@ def _trend_section(series_rows, *, year, scope) -> dict:
             "id": "trend",
             "kind": "trend",
             "categories": [row["label"] for row in rows],
-            "axes": [gettext("项"), gettext("亿元")],
+            "axes": [gettext("项"), numbers.unit_caption(_chart_unit("amount", rows))],
             "series": [
                 series("transformed", "bar", 0),
                 series("contracts", "bar", 0),
@@ -346,6 +349,7 @@ def _local_section(summary, *, year, scope) -> dict:
         }
         for label, n, a, local in parts
     ]
+    pie_unit = numbers.chart_money_unit(a for _label, _n, a, _local in parts)
     return {
         "id": "local",
         "title": _("本地与省外转化"),
@@ -359,11 +363,12 @@ def _local_section(summary, *, year, scope) -> dict:
             "categories": [p[0] for p in parts],
             "series": [
                 {
-                    "name": gettext("合同金额（万元）"),
+                    "name": _series_name("amount"),
+                    "unit": numbers.chart_unit(pie_unit),
                     "data": [
                         {
                             "name": label,
-                            "value": chart_value(a, "wan"),
+                            "value": chart_value(a, pie_unit),
                             "url": local_url("amount", year=year, scope=scope, local=local),
                         }
                         for label, _n, a, local in parts
@@ -375,7 +380,9 @@ def _local_section(summary, *, year, scope) -> dict:
 
 
 def _definitions(metrics) -> list[dict]:
-    return [{"label": METRIC_LABELS.get(m, m), "text": METRIC_DEFINITIONS.get(m, "")} for m in metrics]
+    """Label and 计算口径 of each metric (and of the term "stock"), translated when shown."""
+    labels = {"stock": catalogue.STOCK_LABEL, **METRIC_LABELS}
+    return [{"label": labels[m], "text": METRIC_DEFINITIONS.get(m, "")} for m in metrics]
 
 
 def _tiles(summary, previous, province, *, year, scope) -> list[dict]:
@@ -399,12 +406,13 @@ def _tiles(summary, previous, province, *, year, scope) -> list[dict]:
                 "kind": kind,
                 "label": entry.tile,
                 "value": fmt(value, kind),
-                "unit": {"yi": gettext("亿元"), "count": entry.count_unit}.get(kind, ""),
+                "unit": unit_of(value, kind, entry.count_unit),
                 "yoy": yoy,
                 "has_yoy": entry.kind != Kind.GROWTH,
                 "url": metric_url(name, year=year, scope=scope),
                 "definition": entry.definition,
                 "province": fmt(province.get(name), kind) if province is not None else None,
+                "province_unit": unit_of(province.get(name), kind, entry.count_unit) if province is not None else "",
             }
         )
     return tiles
@@ -447,22 +455,29 @@ def dashboard(request):
     series_rows = selectors.stats_timeseries(year_from=years[-1], year_to=years[0], scope=scope)
     year = form.value("year")
     if year is None:
-        year = _default_year(series_rows, years[0])
+        year = selectors.default_year(scope)  # the latest complete year, never the current one
         data["year"] = str(year)  # the menu shows the year the page shows
         form.fields["year"].initial = year
-    summary = selectors.stats_summary(year=year, scope=scope)
-    # The previous year (for year-on-year changes) is in the time series unless the year is its first.
-    previous = next((row for row in series_rows if row["year"] == year - 1), None)
-    if previous is None:
-        previous = selectors.stats_summary(year=year - 1, scope=scope)
+    # The current year is shown to date: its figures up to today, growth against the same period.
+    as_of = periods.to_date(year)
+    summary = selectors.stats_summary(year=year, scope=scope, as_of=as_of)
+    if as_of is not None:
+        previous = selectors.stats_summary(year=year - 1, scope=scope, as_of=as_of)
+        point = {"year": year, **{name: summary[name] for name in catalogue.METRICS}}
+        series_rows = [point if row["year"] == year else row for row in series_rows]
+    else:
+        # The previous year (for year-on-year changes) is in the time series unless the year is its first.
+        previous = next((row for row in series_rows if row["year"] == year - 1), None)
+        if previous is None:
+            previous = selectors.stats_summary(year=year - 1, scope=scope)
     province = None
     if scope.unit:
         # The unit's figures next to the province's (same year and cluster) for comparison.
         province_scope = selectors.Scope(unit=None, unit_type=None, region=None, cluster=scope.cluster)
-        province = selectors.stats_summary(year=year, scope=province_scope)
+        province = selectors.stats_summary(year=year, scope=province_scope, as_of=as_of)
 
     # The sections are the registered panels (core.registry.DashboardPanel; this app's: panels.py).
-    panel_context = PanelContext(year=year, scope=scope, summary=summary, series=series_rows)
+    panel_context = PanelContext(year=year, scope=scope, summary=summary, series=series_rows, as_of=as_of)
     sections = []
     for panel in dashboard_panels():
         built = panel.build(panel_context)
@@ -476,6 +491,8 @@ def dashboard(request):
     context = {
         "form": form,
         "year": year,
+        "as_of": as_of,
+        "period_label": periods.label(as_of) if as_of else None,
         "scope": scope,
         "scope_label": _scope_label(scope, unit_name),
         "is_unit_scope": bool(scope.unit),
@@ -491,11 +508,3 @@ def dashboard(request):
         "invalid_filters": form.invalid_filters(),
     }
     return render(request, "dashboards/dashboard.html", context)
-
-
-def _default_year(series_rows, this_year: int) -> int:
-    """The latest year with contracts in scope (the current year is often still empty)."""
-    for row in reversed(series_rows):
-        if row.get("contracts"):
-            return row["year"]
-    return this_year

@@ -3,7 +3,7 @@ same records, unit scoping, the no-JavaScript tables, the print layout and a bou
 
 import datetime
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -144,11 +144,14 @@ def test_tiles_show_the_snapshot_summary(staff_client, registry):
     assert tiles["convertible"]["value"] == "2"
     assert tiles["transformed"]["value"] == "2"
     assert tiles["contracts"]["value"] == "3"
-    assert tiles["amount"]["value"] == "0.07"  # 6,500,000 yuan in 亿元
-    assert tiles["local_rate_amount"]["value"] == f"{Decimal(str(summary['local_rate_amount'])) * 100:.2f}%"
+    # 6,500,000 yuan: below 1 亿元, so in 万元 with its unit (docs/numbers.md).
+    assert (tiles["amount"]["value"], tiles["amount"]["unit"]) == ("650.00", "万元")
+    assert tiles["contracts"]["unit"] == "份"
+    local_rate = (Decimal(str(summary["local_rate_amount"])) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert tiles["local_rate_amount"]["value"] == f"{local_rate}%"
     # Year on year: 2 transformed against 1 in 2022, 6.5 million against 0.3 million.
     assert tiles["transformed"]["yoy"] == {"text": "+100.0%", "sign": "up"}
-    assert tiles["amount"]["yoy"]["text"] == "+2066.7%"
+    assert tiles["amount"]["yoy"]["text"] == "+2,066.7%"
     html = response.content.decode()
     assert "计算口径" in html
     assert str(selectors.METRIC_DEFINITIONS["transformed"]) in html
@@ -326,7 +329,10 @@ QUERY_BUDGET = 48
         ("4026000000.00", "yi", "40.26"),
         ("123456789.00", "wan", "12,345.68"),
         ("50.00", "wan", "0.01"),  # half-up
-        (0.401, "rate", "40.10%"),
+        (0.401, "rate", "40.1%"),
+        (0.40149, "rate", "40.1%"),
+        ("650000000", "money", "6.50"),
+        ("6500000", "money", "650.00"),
         (None, "rate", "—"),
     ],
 )
@@ -342,7 +348,8 @@ def test_year_on_year_change_is_relative_for_counts_and_in_points_for_rates():
     assert change(156, 100, "count") == {"text": "+56.0%", "sign": "up"}
     assert change(90, 100, "count") == {"text": "-10.0%", "sign": "down"}
     assert change(5, 0, "count") is None
-    assert change(0.4010, 0.3800, "rate") == {"text": "+2.10 个百分点", "sign": "up"}
+    assert change(0.4010, 0.3800, "rate") == {"text": "+2.1 个百分点", "sign": "up"}
+    assert change(0.3800, 0.4010, "rate") == {"text": "-2.1 个百分点", "sign": "down"}
     assert change(0.5, None, "rate") is None
     assert change("4026000000.00", "1", "yi", engine_yoy=0.9) == {"text": "+90.0%", "sign": "up"}
 
@@ -352,12 +359,13 @@ def test_the_catalogue_metrics_added_later_have_tiles_and_trend_columns(staff_cl
     response = staff_client.get(URL, {"year": 2023})
     tiles = {t["metric"]: t for t in response.context["tiles"]}
     # 2,000,000 received of 6,500,000 signed.
-    assert tiles["received_rate"]["value"] == "30.77%"
+    assert tiles["received_rate"]["value"] == "30.8%"
     _count, totals = list_total(staff_client, tiles["received_rate"]["url"])
-    assert f"{totals['received'] / totals['amount'] * 100:.2f}%" == tiles["received_rate"]["value"]
+    rate = (totals["received"] / totals["amount"] * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert f"{rate}%" == tiles["received_rate"]["value"]
     # Only the university signed in both 2022 and 2023: 1,500,000 against 300,000; one achievement each.
-    assert tiles["yoy_amount_same_units"]["value"] == "+400.00%"
-    assert tiles["yoy_transformed_same_units"]["value"] == "0.00%"
+    assert tiles["yoy_amount_same_units"]["value"] == "+400.0%"
+    assert tiles["yoy_transformed_same_units"]["value"] == "0.0%"
     assert tiles["yoy_amount_same_units"]["url"] is None and not tiles["yoy_amount_same_units"]["has_yoy"]
     html = response.content.decode()
     assert str(catalogue.metric("yoy_amount_same_units").definition) in html
@@ -365,5 +373,5 @@ def test_the_catalogue_metrics_added_later_have_tiles_and_trend_columns(staff_cl
     header = [str(h) for h in trend["table"]["header"]]
     row_2023 = next(r for r in trend["table"]["rows"] if r["label"] == "2023年")
     cells = {c["metric"]: c["text"] for c in row_2023["cells"]}
-    assert cells["yoy_amount_same_units"] == "+400.00%" and cells["received_rate"] == "30.77%"
+    assert cells["yoy_amount_same_units"] == "+400.0%" and cells["received_rate"] == "30.8%"
     assert str(catalogue.metric("received_rate").column_label) in header

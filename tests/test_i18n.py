@@ -192,7 +192,8 @@ def test_the_dashboard_speaks_english(english, staff_user, records):
         "仅统计状态",
     ):
         assert label not in html, label
-    assert "100M yuan" in html  # the tiles' unit, from the view code
+    assert "× 10,000 yuan" in html  # the amount tile's unit (core.numbers, docs/numbers.md)
+    assert "100M yuan" not in html
     assert " Only contracts with status" in html  # definitions are translated when shown, not at import
 
 

@@ -1,10 +1,13 @@
 /* Draws the dashboard's charts with ECharts from the data the server rendered into
    <script id="dashboard-data" type="application/json">. The same figures are in the tables on
-   the page (the no-JavaScript view); a click on a bar or slice opens its drill-down list. */
+   the page (the no-JavaScript view); a click on a bar or slice opens its drill-down list. Every
+   value, label, tooltip and axis is written by static/js/numbers.js (window.LnNumbers) in the unit
+   the server gives each series (core.numbers.chart_unit; docs/numbers.md). */
 (function () {
   "use strict";
   var dataEl = document.getElementById("dashboard-data");
-  if (!dataEl || typeof window.echarts === "undefined") return;
+  if (!dataEl || typeof window.echarts === "undefined" || typeof window.LnNumbers === "undefined") return;
+  var N = window.LnNumbers;
   var specs = JSON.parse(dataEl.textContent);
   var root = document.getElementById("dashboard");
   var printMode = root.classList.contains("print-layout");
@@ -27,7 +30,11 @@
         data: s.data,
         barMaxWidth: 28,
         itemStyle: { color: PALETTE[i % PALETTE.length] },
-        label: { show: horizontal, position: "right", color: TEXT, fontSize: 11 },
+        label: {
+          show: horizontal, position: "right", color: TEXT, fontSize: 11,
+          formatter: function (p) { return N.withUnit(p.value, s.unit); },
+        },
+        tooltip: { valueFormatter: function (v) { return N.withUnit(v, s.unit); } },
         cursor: "pointer",
         smooth: false,
         symbolSize: 7,
@@ -47,7 +54,12 @@
       base.series = [{
         name: spec.series[0].name, type: "pie", radius: ["38%", "65%"], center: ["50%", "45%"],
         data: spec.series[0].data,
-        label: { formatter: "{b}\n{d}%", color: TEXT },
+        label: { formatter: function (p) { return p.name + "\n" + N.share(p.percent); }, color: TEXT },
+        tooltip: {
+          formatter: function (p) {
+            return p.marker + p.name + ": " + N.withUnit(p.value, spec.series[0].unit) + " (" + N.share(p.percent) + ")";
+          },
+        },
         color: ["#b71c1c", "#9e9e9e"],
       }];
       return base;
@@ -58,10 +70,15 @@
     base.grid = { left: 8, right: horizontal ? 56 : 16, top: spec.series.length > 1 ? 32 : 12, bottom: 8, containLabel: true };
     var categoryAxis = { type: "category", data: spec.categories, axisLabel: axisLabel(!horizontal && many ? 30 : 0),
                          axisTick: { alignWithLabel: true } };
-    var valueAxis = { type: "value", splitLine: { lineStyle: { color: "#eee" } }, axisLabel: { color: "#666" } };
+    var valueAxis = { type: "value", splitLine: { lineStyle: { color: "#eee" } },
+                      axisLabel: { color: "#666", formatter: N.axis } };
     if (horizontal) {
       categoryAxis.inverse = true; // largest first, top to bottom
       categoryAxis.axisLabel.width = 130;
+      // The unit on the value axis: the caption of the (one) series' unit.
+      valueAxis.name = spec.series[0].unit ? spec.series[0].unit.caption : "";
+      valueAxis.nameLocation = "end";
+      valueAxis.nameTextStyle = { color: "#666", align: "right", verticalAlign: "top", padding: [8, 0, 0, 0] };
       base.xAxis = valueAxis;
       base.yAxis = categoryAxis;
     } else {
@@ -71,7 +88,7 @@
           return Object.assign({}, valueAxis, { name: name, splitLine: { show: i === 0, lineStyle: { color: "#eee" } } });
         });
       } else {
-        base.yAxis = valueAxis;
+        base.yAxis = Object.assign({}, valueAxis, { name: spec.series[0].unit ? spec.series[0].unit.caption : "" });
       }
     }
     base.series = barSeries(spec, horizontal);

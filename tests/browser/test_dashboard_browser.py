@@ -2,6 +2,7 @@
 same figure as the statistics API, and a click on a bar opens the list with the same count."""
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from playwright.sync_api import expect
 
@@ -35,9 +36,8 @@ def test_tile_matches_the_api_and_a_bar_click_opens_the_matching_list(
     summary = api.json()
     expect(page.get_by_test_id("tile-contracts")).to_have_text(f"{summary['contracts']:,}")
     expect(page.get_by_test_id("tile-transformed")).to_have_text(f"{summary['transformed']:,}")
-    expect(page.get_by_test_id("tile-local_rate_amount")).to_have_text(
-        f"{summary['local_rate_amount'] * 100:.2f}%"
-    )
+    local_rate = (Decimal(str(summary["local_rate_amount"])) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    expect(page.get_by_test_id("tile-local_rate_amount")).to_have_text(f"{local_rate}%")
     # The charts are drawn by ECharts as SVG, and the tables fold away behind "数据表".
     assert page.evaluate("() => typeof echarts") == "object"
     expect(page.locator("#chart-cluster svg")).to_be_visible()
@@ -116,3 +116,28 @@ def test_print_layout_makes_an_a4_pdf(browser_page, live_server, staff_user, uni
     assert 1 <= pages <= 6, pages
     settle(page)
     print(f"printable dashboard: {pdf}")
+
+
+def test_chart_labels_and_axes_carry_their_units(browser_page, live_server, staff_user, unit):
+    """static/js/numbers.js writes every bar label with the unit the server sent (docs/numbers.md):
+    the cities' contract amounts in 万元 (all below 1 亿元 here), the clusters' counts with 项."""
+    build_registry(unit)
+    recompute()
+    page = browser_page
+    open_dashboard(page, live_server)
+    expected = page.evaluate(
+        """() => {
+            const option = window.dashboardCharts.region.getOption();
+            const series = option.series[0];
+            const top = series.data[0].value;
+            return {top: top, axis: option.xAxis[0].name,
+                    label: series.label.formatter({value: top}), count: window.dashboardCharts.cluster
+                      .getOption().series[0].label.formatter({value: 2})};
+        }"""
+    )
+    assert expected["axis"] == "万元"
+    assert expected["label"] == f"{expected['top']:,.2f} 万元"
+    assert expected["count"] == "2 项"
+    # The label is drawn in the chart's SVG as it is formatted.
+    expect(page.locator("#chart-region svg")).to_contain_text(expected["label"])
+    settle(page)
