@@ -8,6 +8,7 @@
   policy check, and the statistics announcement, e.g. when a transferee moves region).
 """
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
@@ -19,6 +20,7 @@ from core import regions
 from core.ui.widgets import RegionPicker
 
 from . import services
+from .forms import FORMAT_HELP_TEXTS, change_reason_field
 from .models import Achievement, Cluster, Transferee, Transformation, Unit
 
 
@@ -67,6 +69,21 @@ def _shortened(text: str, chars: int = ADMIN_TITLE_CHARS):
     return format_html('<span title="{}">{}</span>', text, Truncator(text).chars(chars))
 
 
+class MasterDataAdminForm(forms.ModelForm):
+    """Units and transferees in the admin: the formats said under the fields, and the optional
+    reason of a change (修改原因) that the service keeps in the history."""
+
+    change_reason = change_reason_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("code", "region"):
+            if name in self.fields:
+                self.fields[name].help_text = FORMAT_HELP_TEXTS[name]
+        if self.instance.pk is None:
+            del self.fields["change_reason"]
+
+
 def _service_saved(obj, saved) -> None:
     """Let the admin's messages and redirect see the record the service wrote."""
     obj.pk = saved.pk
@@ -78,11 +95,17 @@ class UnitAdmin(RegionPickerAdminMixin, NoDeleteHistoryAdmin):
     list_display = ["name", "code", "type", "region_name", "synthetic"]
     list_filter = ["type", "synthetic"]
     search_fields = ["name", "code", "region"]
+    form = MasterDataAdminForm
 
     def save_model(self, request, obj, form, change):
         if change:
-            fields = {name: form.cleaned_data[name] for name in form.changed_data}
-            saved = services.unit_update(unit=obj, acting_user=request.user, **fields)
+            fields = {name: form.cleaned_data[name] for name in form.changed_data if name != "change_reason"}
+            saved = services.unit_update(
+                unit=obj,
+                acting_user=request.user,
+                change_reason=form.cleaned_data.get("change_reason", ""),
+                **fields,
+            )
         else:
             fields = {name: form.cleaned_data[name] for name in form.cleaned_data}
             saved = services.unit_create(acting_user=request.user, **fields)
@@ -161,13 +184,19 @@ class TransfereeAdmin(RegionPickerAdminMixin, NoDeleteHistoryAdmin):
     list_filter = ["is_local"]
     search_fields = ["name", "code", "region"]
 
+    form = MasterDataAdminForm
+
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []  # the credit code never changes
 
     def save_model(self, request, obj, form, change):
         code = Transferee.objects.values_list("code", flat=True).get(pk=obj.pk) if change else obj.code
         saved = services.transferee_upsert(
-            code=code, name=obj.name, region=obj.region, acting_user=request.user
+            code=code,
+            name=obj.name,
+            region=obj.region,
+            acting_user=request.user,
+            change_reason=form.cleaned_data.get("change_reason", ""),
         )
         _service_saved(obj, saved)
 

@@ -16,13 +16,74 @@ from core.ui.forms import PleaseChooseMixin
 from core.ui.widgets import DateInput, LookupInput, RegionPicker
 from core.validators import (
     normalize_credit_code,
+    normalize_patent_no,
     validate_credit_code,
     validate_region_code,
 )
 
-from .models import Achievement, Cluster, Transferee, Transformation, Unit
+from .models import (
+    DUPLICATE_PATENT,
+    Achievement,
+    Cluster,
+    Transferee,
+    Transformation,
+    Unit,
+    patent_clashes,
+    patent_holders,
+)
+from .services import CHANGE_REASON_MAX_LENGTH
 
 LABEL_SEPARATOR = "："
+
+# Help texts of the fields that have a format (dates, amounts, codes, numbers): one wording per
+# format, used by every form of the registry and the admin (docs/help.md).
+DATE_HELP = _("格式：年-月-日，例如 2024-05-12；应在1985-01-01至今天之间。")
+AMOUNT_HELP = _("单位：元（不是万元），最多两位小数，例如 1500000.00 表示150万元。")
+CREDIT_CODE_HELP = _("18位统一社会信用代码（数字和大写字母），例如 91210200MA0QC1XX3G；空格和小写字母会自动整理。")
+REGION_HELP = _("按名称或6位行政区划代码（GB/T 2260）查找，例如 210200 大连市。")
+FORMAT_HELP_TEXTS = {
+    "ref": _("本单位内唯一的成果编号，例如 CG20230158。"),
+    "contract_ref": _("本单位内唯一的合同编号，例如 HT20230012。"),
+    "patent_no": _(
+        "专利类成果必填：12位数字加“.”和1位校验位，例如 201310699744.2（2003年以前为8位）；"
+        "可带 ZL/CN 前缀，保存时自动去掉。同一单位内不能重复。"
+    ),
+    "trl": _("技术成熟度等级1—9：1 基本原理，4 实验室验证，6 相关环境中的样机验证，9 实际应用。"),
+    "registered_on": DATE_HELP,
+    "ip_granted_on": _("格式：年-月-日；不能早于1985年4月1日（专利法施行日），不能晚于今天。"),
+    "withdrawn_on": DATE_HELP,
+    "signed_on": DATE_HELP,
+    "amount": AMOUNT_HELP,
+    "received": _("单位：元，最多两位小数；不能大于合同金额。尚未到账可留空。"),
+    "registration_no": _("技术合同认定登记的16位数字登记号；尚未登记可留空。"),
+    "code": CREDIT_CODE_HELP,
+    "region": REGION_HELP,
+    "keywords": _("以逗号或空格分隔，例如 铝合金, 热处理"),
+}
+
+
+def other_units_message(others, *, detailed: bool) -> str:
+    """The warning for a patent number other units hold (pages; the API and the import say the
+    same in their own words)."""
+    if detailed:
+        records = "；".join(f"{h.ref}“{h.title}”" for h in others[:5])
+        return _("其他单位已登记相同专利号的成果（%(records)s）。如为共有专利，请勾选下方的确认后再保存。") % {
+            "records": records
+        }
+    return _("其他单位已登记相同专利号的成果（%(n)d 条）。如为共有专利，请勾选下方的确认后再保存。") % {
+        "n": len(others)
+    }
+
+
+def change_reason_field():
+    """The optional reason of an edit (修改原因), kept in the record's history after 修改."""
+    return forms.CharField(
+        label=_("修改原因"),
+        required=False,
+        max_length=CHANGE_REASON_MAX_LENGTH,
+        strip=True,
+        help_text=_("选填，最多90个字，例如“更正专利号录入错误”；记入修改记录，显示在记录页面的修改记录中。"),
+    )
 
 
 def _named(label, message) -> str:
@@ -114,9 +175,19 @@ class VersionField(forms.IntegerField):
 
 class AchievementForm(LabelledErrorsMixin, forms.ModelForm):
     """Create or edit an achievement. Unit users get no unit field (their own unit is fixed) and
-    no "convertible" field (the department keeps that list)."""
+    no "convertible" field (the department keeps that list).
+
+    Duplicate patent numbers (``models.patent_clashes``): the same number in the unit is the
+    model's error, and the form keeps the record it names (``duplicate_of``) for a link; a number
+    other units have registered (a co-owned patent) is accepted once the user ticks
+    ``confirm_duplicate``, which the form shows with the records (``other_holders``) only then."""
 
     version = VersionField(required=False)
+    confirm_duplicate = forms.BooleanField(
+        label=_("确认登记：该专利为共有专利，其他单位已登记的是同一专利"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = Achievement
@@ -135,11 +206,20 @@ class AchievementForm(LabelledErrorsMixin, forms.ModelForm):
             "convertible",
         ]
         widgets = {"registered_on": DateInput(), "ip_granted_on": DateInput()}
+        help_texts = {
+            name: text
+            for name, text in FORMAT_HELP_TEXTS.items()
+            if name in ("ref", "patent_no", "trl", "registered_on", "ip_granted_on", "keywords")
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.is_edit = self.instance.pk is not None
+        self.duplicate_of = None  # the same unit's record with this patent number (model error)
+        self.other_holders = []  # other units' records with it (confirmation asked)
+        if self.is_edit:
+            self.fields["change_reason"] = change_reason_field()
         self._original_unit_id = self.instance.unit_id
         if not user.is_staff:
             del self.fields["unit"]
@@ -173,7 +253,36 @@ class AchievementForm(LabelledErrorsMixin, forms.ModelForm):
             clash = Achievement.objects.filter(unit=unit, ref=ref).exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("ref", _("本单位已有相同成果编号的成果。"))
+        self._check_other_units(unit, cleaned)
         return cleaned
+
+    def _check_other_units(self, unit, cleaned) -> None:
+        """Ask for confirmation when the patent number is new to this record and other units
+        already hold it (the same unit's clash is the model's error)."""
+        number = normalize_patent_no(cleaned.get("patent_no") or "")
+        if unit is None or not number or "patent_no" in self._errors:
+            return
+        if self.is_edit and number == self.instance.patent_no:
+            return
+        same, others = patent_clashes(
+            pk=self.instance.pk,
+            unit_id=unit.pk,
+            patent_no=number,
+            status=self.instance.status,
+            holders=patent_holders([number]),
+        )
+        self.other_holders = others
+        if same or not others or cleaned.get("confirm_duplicate"):
+            return
+        self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+        # A unit user may not see other units' records: they learn how many, staff which ones.
+        self.add_error(None, other_units_message(others, detailed=self.user.is_staff))
+
+    def _update_errors(self, errors):
+        for error in getattr(errors, "error_dict", {}).get("patent_no", []):
+            if getattr(error, "code", None) == DUPLICATE_PATENT:
+                self.duplicate_of = error.params
+        super()._update_errors(errors)
 
     def service_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
@@ -195,7 +304,7 @@ def reason_field(label, help_text):
 
 class WithdrawForm(LabelledErrorsMixin, forms.Form):
     model_for_labels = Achievement
-    withdrawn_on = forms.DateField(label=_("撤回日期"), widget=DateInput())
+    withdrawn_on = forms.DateField(label=_("撤回日期"), widget=DateInput(), help_text=DATE_HELP)
     reason = reason_field(_("撤回原因"), _("必填，将记入修改记录并显示在成果页面上。"))
     version = VersionField()
 
@@ -256,7 +365,9 @@ class TransformationForm(LabelledErrorsMixin, forms.ModelForm):
         max_length=40,
         validators=[validate_credit_code],
         widget=LookupInput("achievements:transferee_search"),
-        help_text=_("18位；输入至少2位可从库中已有的受让方中选择。"),
+        help_text=_(
+            "18位统一社会信用代码，例如 91210200MA0QC1XX3G；输入至少2位可从库中已有的受让方中选择。"
+        ),
     )
     transferee_name = forms.CharField(
         label=_("受让方名称"),
@@ -284,6 +395,10 @@ class TransformationForm(LabelledErrorsMixin, forms.ModelForm):
         model = Transformation
         fields = ["ref", "mode", "signed_on", "amount", "received", "registration_no"]
         widgets = {"signed_on": DateInput()}
+        help_texts = {
+            "ref": FORMAT_HELP_TEXTS["contract_ref"],
+            **{name: FORMAT_HELP_TEXTS[name] for name in ("signed_on", "amount", "received", "registration_no")},
+        }
 
     field_order = [
         "ref",
@@ -310,6 +425,7 @@ class TransformationForm(LabelledErrorsMixin, forms.ModelForm):
             self.initial.setdefault("transferee_region", transferee.region)
             self.fields["version"].required = True
             self.fields["version"].initial = self.instance.version
+            self.fields["change_reason"] = change_reason_field()
         else:
             del self.fields["version"]
 

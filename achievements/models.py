@@ -6,6 +6,7 @@ constraint cannot express (check characters, cross-record rules). Writes go thro
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -274,8 +275,82 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
             ip_granted_on=self.ip_granted_on,
         )
         clean_record_dates(self, errors, "registered_on", "ip_granted_on", "withdrawn_on")
+        if "patent_no" not in errors and self.patent_no and self.unit_id:
+            same_unit, _other_units = patent_clashes(
+                pk=self.pk,
+                unit_id=self.unit_id,
+                patent_no=self.patent_no,
+                status=self.status,
+                holders=patent_holders([self.patent_no]),
+            )
+            if same_unit:
+                errors["patent_no"] = duplicate_patent_error(same_unit[0])
         if errors:
             raise ValidationError(errors)
+
+
+# --- duplicate patent numbers (docs/registry-pages.md, "Duplicates") ----------------------------
+
+DUPLICATE_PATENT = "duplicate_patent"  # the code of the same-unit error (forms link the record)
+
+
+@dataclass(frozen=True)
+class PatentHolder:
+    """An active achievement holding a patent number (what the duplicate rule needs of it)."""
+
+    pk: int
+    unit_id: int
+    ref: str
+    title: str
+
+    @property
+    def url(self) -> str:
+        return reverse("achievements:achievement_detail", args=[self.pk])
+
+
+def patent_holders(patent_nos) -> dict[str, list[PatentHolder]]:
+    """The active achievements holding each of ``patent_nos`` (normalised numbers): one query per
+    thousand numbers (the ``patent_no`` index)."""
+    numbers = sorted({n for n in patent_nos if n})
+    found: dict[str, list[PatentHolder]] = {}
+    for start in range(0, len(numbers), 1000):
+        rows = (
+            Achievement.objects.filter(patent_no__in=numbers[start : start + 1000], status=AchievementStatus.ACTIVE)
+            .order_by("pk")
+            .values_list("patent_no", "pk", "unit_id", "ref", "title")
+        )
+        for number, *holder in rows:
+            found.setdefault(number, []).append(PatentHolder(*holder))
+    return found
+
+
+def patent_clashes(
+    *, pk, unit_id, patent_no: str, status: str, holders: dict
+) -> tuple[list[PatentHolder], list[PatentHolder]]:
+    """The one statement of the duplicate rule: (same unit, other units) — the other active
+    achievements with the same patent number as an active achievement of ``unit_id``.
+
+    The same number twice in one unit is refused (``Achievement.clean()``, so the pages, the API
+    and the services; the import asks this function row by row with the holders of a chunk). In
+    other units it is allowed — co-owned patents are registered by each owner — but the pages ask
+    for confirmation and the API and the import report it as a warning. Withdrawn records (merged
+    duplicates among them) do not count."""
+    if not patent_no or status != AchievementStatus.ACTIVE:
+        return [], []
+    same, other = [], []
+    for holder in holders.get(patent_no, ()):
+        if pk is not None and holder.pk == pk:
+            continue
+        (same if holder.unit_id == unit_id else other).append(holder)
+    return same, other
+
+
+def duplicate_patent_error(holder: PatentHolder) -> ValidationError:
+    return ValidationError(
+        _("本单位已登记相同专利号的成果 %(ref)s“%(title)s”（%(url)s），不能重复登记；如确为重复，请在该成果页面合并。"),
+        code=DUPLICATE_PATENT,
+        params={"ref": holder.ref, "title": holder.title, "url": holder.url, "pk": holder.pk},
+    )
 
 
 def achievement_rule_errors(

@@ -82,6 +82,29 @@ def announce_change(
     )
 
 
+# The history keeps a reason of at most 100 characters (simple_history's column): an edit's own
+# reason (修改原因) leaves room for the prefix the service adds ("修改：").
+CHANGE_REASON_MAX_LENGTH = 90
+
+
+def edit_reason(change_reason: str | None = "", *, base: str | None = None) -> str:
+    """The history reason of an edit: ``base`` (default 修改), followed by the reason the user gave
+    for the change (修改原因, optional) when there is one. A reason longer than
+    ``CHANGE_REASON_MAX_LENGTH`` is refused naming the field ``change_reason``."""
+    base = base or _("修改")
+    change_reason = " ".join((change_reason or "").split())
+    if not change_reason:
+        return base
+    if len(change_reason) > CHANGE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "change_reason": _("修改原因最多 %(max)d 个字（当前 %(n)d 个）。")
+                % {"max": CHANGE_REASON_MAX_LENGTH, "n": len(change_reason)}
+            }
+        )
+    return _("%(base)s：%(reason)s") % {"base": base, "reason": change_reason}
+
+
 def _save(instance, *, acting_user, reason: str) -> None:
     instance._history_user = acting_user
     instance.full_clean()
@@ -142,11 +165,22 @@ def achievement_create(*, acting_user, **fields) -> Achievement:
 
 
 def _versioned_update(
-    model, *, pk: int, acting_user, expected_version, reason: str, fields: dict, years_of, check=None
+    model,
+    *,
+    pk: int,
+    acting_user,
+    expected_version,
+    reason: str,
+    fields: dict,
+    years_of,
+    check=None,
+    change_reason: str = "",
 ):
     """Lock the row, refuse a stale version, check the policy (``check(current)``), apply
-    ``fields``, validate, save with a history reason, and announce the units and years the record
-    counted in before and after the change."""
+    ``fields``, validate, save with a history reason (``reason`` or 修改, with the user's
+    ``change_reason`` after it), and announce the units and years the record counted in before and
+    after the change."""
+    history_reason = edit_reason(change_reason, base=reason or None)
     current = _lock(model, pk)
     _check_version(current, expected_version)
     if check is not None:
@@ -159,15 +193,24 @@ def _versioned_update(
     current.full_clean(exclude=["version"])
     current.save()
     current.refresh_from_db()
-    update_change_reason(current, reason or _("修改"))
+    update_change_reason(current, history_reason)
     announce_change(unit_ids={old_unit, current.unit_id}, years=old_years | years_of(current))
     return current
 
 
 @transaction.atomic
 def achievement_update(
-    *, achievement: Achievement, acting_user, expected_version: int | None = None, reason: str = "", **fields
+    *,
+    achievement: Achievement,
+    acting_user,
+    expected_version: int | None = None,
+    reason: str = "",
+    change_reason: str = "",
+    **fields,
 ) -> Achievement:
+    """Edit an achievement. ``reason``: the history reason a curation act sets (撤回…, default
+    修改); ``change_reason``: the reason the user gave for the edit (修改原因, optional), kept after
+    it in the history."""
     def check(current: Achievement) -> None:
         _require_unit(acting_user, current.unit_id)
         policies.raise_problems(
@@ -185,6 +228,7 @@ def achievement_update(
         fields=fields,
         years_of=lambda a: _years_of(a.registered_on, a.withdrawn_on),
         check=check,
+        change_reason=change_reason,
     )
 
 
@@ -321,7 +365,9 @@ def transferee_usage(transferee_id: int, unit_id: int | None) -> tuple[bool, boo
 
 
 @transaction.atomic
-def transferee_upsert(*, code: str, name: str = "", region: str = "", acting_user=None) -> Transferee:
+def transferee_upsert(
+    *, code: str, name: str = "", region: str = "", acting_user=None, change_reason: str = ""
+) -> Transferee:
     """The transferee with this credit code: linked as it is, created, or brought up to date.
 
     A blank name or region keeps the stored value (linking an existing transferee by its code). A
@@ -348,7 +394,7 @@ def transferee_upsert(*, code: str, name: str = "", region: str = "", acting_use
             raise ValidationError({field: message})
     region_changed = transferee.region != region
     transferee.name, transferee.region = name, region
-    _save(transferee, acting_user=acting_user, reason=_("修改"))
+    _save(transferee, acting_user=acting_user, reason=edit_reason(change_reason))
     if region_changed:
         # The region decides whether its contracts are local: every unit with one, in its year.
         announce_change(transferee_ids=[transferee.pk])
@@ -366,7 +412,13 @@ def transformation_create(*, acting_user, achievement: Achievement, **fields) ->
 
 @transaction.atomic
 def transformation_update(
-    *, contract: Transformation, acting_user, expected_version: int | None = None, reason: str = "", **fields
+    *,
+    contract: Transformation,
+    acting_user,
+    expected_version: int | None = None,
+    reason: str = "",
+    change_reason: str = "",
+    **fields,
 ) -> Transformation:
     # A contract belongs to its achievement's unit: moving it to another achievement moves the unit.
     if "achievement" in fields:
@@ -394,6 +446,7 @@ def transformation_update(
         fields=fields,
         years_of=lambda c: _years_of(c.signed_on),
         check=check,
+        change_reason=change_reason,
     )
 
 
@@ -424,13 +477,14 @@ def unit_create(*, acting_user, **fields) -> Unit:
 
 
 @transaction.atomic
-def unit_update(*, unit: Unit, acting_user, **fields) -> Unit:
+def unit_update(*, unit: Unit, acting_user, change_reason: str = "", **fields) -> Unit:
     policies.require(policies.can_edit_units(acting_user), policies.MSG_UNITS)
+    history_reason = edit_reason(change_reason)
     current = _lock(Unit, unit.pk)
     old_unit_data = (current.type, current.region)
     for name, value in fields.items():
         setattr(current, name, value)
-    _save(current, acting_user=acting_user, reason=_("修改"))
+    _save(current, acting_user=acting_user, reason=history_reason)
     if old_unit_data != (current.type, current.region):
         # Type and region change the scopes every year of this unit's figures fall in.
         announce_change(unit_ids=[current.pk], years=set())

@@ -30,7 +30,7 @@ from core.ui.history import last_status_change
 from core.ui.views import ActionView, ButtonActionView, DetailView, EditView, ListView, PageView
 from core.ui.widgets import RegionPicker, fill_attributes
 
-from . import policies, selectors, services
+from . import duplicates, policies, selectors, services
 from .choices import AchievementStatus, TransformationStatus
 from .filtersets import AchievementFilterSet, TransformationFilterSet
 from .forms import (
@@ -215,6 +215,7 @@ class AchievementEditView(EditView):
             achievement=achievement,
             acting_user=self.request.user,
             expected_version=form.cleaned_data["version"],
+            change_reason=form.cleaned_data.get("change_reason", ""),
             **form.service_fields(),
         )
 
@@ -320,6 +321,9 @@ class AchievementMergeView(ActionView):
     def get_form(self, data, keep):
         return MergeForm(data, keep=keep)
 
+    def get_context_data(self, keep, context):
+        return {**context, "candidates": duplicates.likely_duplicates(keep)}
+
     def perform(self, keep, data):
         services.achievement_merge(
             keep=keep,
@@ -382,8 +386,11 @@ class TransformationEditView(EditView):
 
     def save(self, form, contract):
         user = self.request.user
+        change_reason = form.cleaned_data.get("change_reason", "")
         with transaction.atomic():
-            transferee = services.transferee_upsert(acting_user=user, **form.transferee_fields())
+            transferee = services.transferee_upsert(
+                acting_user=user, change_reason=change_reason, **form.transferee_fields()
+            )
             fields = form.service_fields()
             if contract is None:
                 return services.transformation_create(
@@ -393,6 +400,7 @@ class TransformationEditView(EditView):
                 contract=contract,
                 acting_user=user,
                 expected_version=form.cleaned_data["version"],
+                change_reason=change_reason,
                 transferee=transferee,
                 **fields,
             )

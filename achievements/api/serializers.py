@@ -10,11 +10,16 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from core.api.serializers import CurrentUnitDefault, ServiceModelSerializer, VersionedSerializerMixin
+from core.api.serializers import (
+    ChangeReasonSerializerMixin,
+    CurrentUnitDefault,
+    ServiceModelSerializer,
+    VersionedSerializerMixin,
+)
 from core.validators import normalize_credit_code, validate_credit_code
 
 from .. import services
-from ..models import Achievement, Cluster, Transferee, Transformation, Unit
+from ..models import Achievement, Cluster, Transferee, Transformation, Unit, patent_clashes, patent_holders
 
 
 class CreditCodeField(serializers.CharField):
@@ -86,7 +91,7 @@ class NestedTransfereeSerializer(serializers.ModelSerializer):
         ),
     ]
 )
-class UnitSerializer(ServiceModelSerializer):
+class UnitSerializer(ChangeReasonSerializerMixin, ServiceModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:unit-detail")
     code = CreditCodeField(
         max_length=18, validators=[validate_credit_code, UniqueValidator(queryset=Unit.objects.all())]
@@ -94,16 +99,31 @@ class UnitSerializer(ServiceModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["id", "url", "code", "name", "type", "region", "synthetic", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "url",
+            "code",
+            "name",
+            "type",
+            "region",
+            "synthetic",
+            "created_at",
+            "updated_at",
+            "change_reason",
+        ]
         read_only_fields = ["synthetic", "created_at", "updated_at"]
 
     def create(self, validated_data):
+        self.pop_change_reason(validated_data)
         with self.service_errors():
             return services.unit_create(acting_user=self.request_user, **validated_data)
 
     def update(self, instance, validated_data):
+        reason = self.pop_change_reason(validated_data)
         with self.service_errors():
-            return services.unit_update(unit=instance, acting_user=self.request_user, **validated_data)
+            return services.unit_update(
+                unit=instance, acting_user=self.request_user, change_reason=reason, **validated_data
+            )
 
 
 # --- achievements ----------------------------------------------------------------------------
@@ -166,7 +186,7 @@ ACHIEVEMENT_EXAMPLE = {
         ),
     ]
 )
-class AchievementSerializer(VersionedSerializerMixin, ServiceModelSerializer):
+class AchievementSerializer(ChangeReasonSerializerMixin, VersionedSerializerMixin, ServiceModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:achievement-detail")
     unit_code = serializers.SlugRelatedField(
         source="unit",
@@ -183,6 +203,7 @@ class AchievementSerializer(VersionedSerializerMixin, ServiceModelSerializer):
         required=False,
         help_text=_("产业集群代码，例如 A01"),
     )
+    warnings = serializers.SerializerMethodField()
 
     error_field_names = {"unit": "unit_code"}
 
@@ -211,6 +232,8 @@ class AchievementSerializer(VersionedSerializerMixin, ServiceModelSerializer):
             "synthetic",
             "created_at",
             "updated_at",
+            "change_reason",
+            "warnings",
         ]
         read_only_fields = ["status", "withdrawn_on", "merged_into", "synthetic", "created_at", "updated_at"]
         # (unit, ref) uniqueness is checked by the model's full_clean in the service.
@@ -229,21 +252,60 @@ class AchievementSerializer(VersionedSerializerMixin, ServiceModelSerializer):
             raise serializers.ValidationError({"unit_code": [_("请填写完成单位代码（unit_code）。")]})
         return attrs
 
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "只在登记或修改的响应中出现内容：例如其他单位已登记相同专利号（共有专利，已接受）。",
+        }
+    )
+    def get_warnings(self, achievement) -> list[str]:
+        return getattr(achievement, "api_warnings", [])
+
+    def _warn_other_units(self, achievement, old_patent_no=None) -> None:
+        """A patent number other units hold is accepted (co-owned patents), with a warning in the
+        answer; a unit user learns how many records, staff which (docs/api.md, "Duplicates")."""
+        if not achievement.patent_no or achievement.patent_no == old_patent_no:
+            return
+        _same, others = patent_clashes(
+            pk=achievement.pk,
+            unit_id=achievement.unit_id,
+            patent_no=achievement.patent_no,
+            status=achievement.status,
+            holders=patent_holders([achievement.patent_no]),
+        )
+        if not others:
+            return
+        if self.user_unit_id is None:
+            records = "; ".join(f"{h.ref} (id {h.pk})" for h in others[:5])
+            message = _("其他单位已登记相同专利号的成果：%(records)s（已接受：共有专利）。") % {"records": records}
+        else:
+            message = _("其他单位已登记相同专利号的成果 %(n)d 条（已接受：共有专利）。") % {"n": len(others)}
+        achievement.api_warnings = [str(message)]
+
     def create(self, validated_data):
         validated_data.pop("version", None)
+        self.pop_change_reason(validated_data)
         with self.service_errors():
-            return services.achievement_create(acting_user=self.request_user, **validated_data)
+            achievement = services.achievement_create(acting_user=self.request_user, **validated_data)
+        self._warn_other_units(achievement)
+        return achievement
 
     def update(self, instance, validated_data):
         version = self.pop_expected_version(validated_data)
+        reason = self.pop_change_reason(validated_data)
         validated_data.pop("unit", None)
+        old_patent_no = instance.patent_no
         with self.service_errors():
-            return services.achievement_update(
+            achievement = services.achievement_update(
                 achievement=instance,
                 acting_user=self.request_user,
                 expected_version=version,
+                change_reason=reason,
                 **validated_data,
             )
+        self._warn_other_units(achievement, old_patent_no)
+        return achievement
 
 
 class AchievementWithdrawSerializer(serializers.Serializer):
@@ -281,7 +343,7 @@ class AchievementWithdrawSerializer(serializers.Serializer):
         ),
     ]
 )
-class TransfereeSerializer(ServiceModelSerializer):
+class TransfereeSerializer(ChangeReasonSerializerMixin, ServiceModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:transferee-detail")
     code = CreditCodeField(
         max_length=18,
@@ -291,7 +353,18 @@ class TransfereeSerializer(ServiceModelSerializer):
 
     class Meta:
         model = Transferee
-        fields = ["id", "url", "code", "name", "region", "is_local", "synthetic", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "url",
+            "code",
+            "name",
+            "region",
+            "is_local",
+            "synthetic",
+            "created_at",
+            "updated_at",
+            "change_reason",
+        ]
         read_only_fields = ["is_local", "synthetic", "created_at", "updated_at"]
 
     def validate_code(self, code):
@@ -300,11 +373,19 @@ class TransfereeSerializer(ServiceModelSerializer):
         return code
 
     def create(self, validated_data):
+        self.pop_change_reason(validated_data)
         with self.service_errors():
             return services.transferee_upsert(acting_user=self.request_user, **validated_data)
 
     def update(self, instance, validated_data):
-        data = {"name": instance.name, "region": instance.region, **validated_data, "code": instance.code}
+        reason = self.pop_change_reason(validated_data)
+        data = {
+            "name": instance.name,
+            "region": instance.region,
+            **validated_data,
+            "code": instance.code,
+            "change_reason": reason,
+        }
         with self.service_errors():
             return services.transferee_upsert(acting_user=self.request_user, **data)
 
@@ -385,7 +466,7 @@ CONTRACT_EXAMPLE = {
         ),
     ]
 )
-class TransformationSerializer(VersionedSerializerMixin, ServiceModelSerializer):
+class TransformationSerializer(ChangeReasonSerializerMixin, VersionedSerializerMixin, ServiceModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:transformation-detail")
     unit_code = serializers.SlugRelatedField(
         source="unit",
@@ -429,6 +510,7 @@ class TransformationSerializer(VersionedSerializerMixin, ServiceModelSerializer)
             "synthetic",
             "created_at",
             "updated_at",
+            "change_reason",
         ]
         read_only_fields = ["status", "synthetic", "created_at", "updated_at"]
         validators = []
@@ -479,7 +561,7 @@ class TransformationSerializer(VersionedSerializerMixin, ServiceModelSerializer)
                 raise serializers.ValidationError({"achievement": [message]})
         return attrs
 
-    def _transferee(self, data, current: Transferee | None = None):
+    def _transferee(self, data, current: Transferee | None = None, change_reason: str = ""):
         """Upsert the transferee on its code; fields a partial update leaves out keep their values."""
         if current is not None and data.get("code", current.code) == current.code:
             data = {"code": current.code, "name": current.name, "region": current.region, **data}
@@ -489,11 +571,13 @@ class TransformationSerializer(VersionedSerializerMixin, ServiceModelSerializer)
                 code=data.get("code", ""),
                 name=data.get("name", ""),
                 region=data.get("region", ""),
+                change_reason=change_reason,
             )
 
     @transaction.atomic
     def create(self, validated_data):
         validated_data.pop("version", None)
+        self.pop_change_reason(validated_data)
         validated_data["transferee"] = self._transferee(validated_data.pop("transferee"))
         achievement = validated_data.pop("achievement")
         with self.service_errors():
@@ -504,13 +588,18 @@ class TransformationSerializer(VersionedSerializerMixin, ServiceModelSerializer)
     @transaction.atomic
     def update(self, instance, validated_data):
         version = self.pop_expected_version(validated_data)
+        reason = self.pop_change_reason(validated_data)
         if "transferee" in validated_data:
             validated_data["transferee"] = self._transferee(
-                validated_data.pop("transferee"), current=instance.transferee
+                validated_data.pop("transferee"), current=instance.transferee, change_reason=reason
             )
         with self.service_errors():
             return services.transformation_update(
-                contract=instance, acting_user=self.request_user, expected_version=version, **validated_data
+                contract=instance,
+                acting_user=self.request_user,
+                expected_version=version,
+                change_reason=reason,
+                **validated_data,
             )
 
 

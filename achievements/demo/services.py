@@ -1,9 +1,11 @@
 """Writes of the demo data: seed, reset, demo logins.
 
 The generator's plan is inserted with plain multi-row inserts inside one transaction (see
-``_insert``). Like ``bulk_create`` this bypasses ``simple_history``: synthetic records start without a history entry (edits made later
-through the services are recorded as usual). Every generated Unit, Achievement, Transferee and
-Transformation has ``synthetic=True``.
+``_insert``). Like ``bulk_create`` this bypasses ``simple_history``; each record then gets its
+creation history entry (``+``, reason ``DEMO_HISTORY_REASON``) from one ``INSERT … SELECT`` per table
+(``core.history.insert_creation_history``), so that the first edit of a demo record shows old → new.
+Every generated Unit, Achievement, Transferee and Transformation has ``synthetic=True`` (their
+history rows too, so ``demo_reset`` removes them).
 """
 
 import io
@@ -19,12 +21,14 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import user_create_staff, user_create_unit_user
 from core import registry
+from core.history import insert_creation_history
 
 from ..models import Achievement, Cluster, Transferee, Transformation, Unit
 from .generator import DEFAULT_SEED, build_plan, digest_rows, unit_codes
 
 INSERT_CHUNK = 1000
 SYNTHETIC_MODELS = (Unit, Achievement, Transferee, Transformation)
+DEMO_HISTORY_REASON = "演示数据生成"  # the history reason of every generated record (data, not translated)
 
 
 class DemoDataError(Exception):
@@ -255,6 +259,16 @@ def _write_plan(seed: int) -> None:
             for i, c in enumerate(plan.transformations)
         ],
     )
+    for model, first, count in (
+        (Unit, unit_id, len(plan.units)),
+        (Achievement, achievement_id, len(plan.achievements)),
+        (Transferee, transferee_id, len(plan.transferees)),
+        (Transformation, transformation_id, len(plan.transformations)),
+    ):
+        if count:
+            insert_creation_history(
+                model, first_id=first, last_id=first + count - 1, reason=DEMO_HISTORY_REASON
+            )
 
 
 def _demo_user(login: DemoLogin) -> User | None:

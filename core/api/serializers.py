@@ -59,6 +59,22 @@ class ServiceModelSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({prefix: detail} if prefix else detail) from exc
 
 
+class ChangeReasonSerializerMixin(serializers.Serializer):
+    """``change_reason``: the optional reason of an update (修改原因), written to the record's
+    history after 修改 by the service (which also checks its length); ignored on create. List it in
+    ``Meta.fields`` and hand ``pop_change_reason(validated_data)`` to the service."""
+
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text=_("修改原因（选填，最多90个字），记入修改记录；仅在修改时使用。"),
+    )
+
+    def pop_change_reason(self, validated_data) -> str:
+        return validated_data.pop("change_reason", "")
+
+
 class VersionedSerializerMixin(serializers.Serializer):
     """Optimistic locking: an update must send back the ``version`` the client read.
 

@@ -1,0 +1,90 @@
+"""Likely duplicates of an achievement, for the merge page (docs/registry-pages.md, "Duplicates").
+
+Staff merge duplicates of one unit (``services.achievement_merge``); the merge page lists the
+active records of the same unit that look like the one kept:
+
+- the same patent number (which the registry refuses for new records of a unit, but older or
+  withdrawn-and-restored data may still hold), or
+- a very similar title: equal once normalised (letter case, spaces and punctuation removed), or a
+  ``difflib`` similarity ratio of at least ``TITLE_RATIO``.
+
+Cheap on both databases: one query for the id and title of the unit's active records whose title
+length is within ``LENGTH_SPREAD`` of the kept title's (two titles whose lengths differ more cannot
+reach the ratio), then ``difflib``'s upper bounds (``real_quick_ratio``, ``quick_ratio``) before
+the exact ratio, so most candidates cost a few microseconds; the records found are loaded at the end.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db.models.functions import Length
+
+from .choices import AchievementStatus
+from .models import Achievement
+
+TITLE_RATIO = 0.85
+# ratio = 2·matches / (len a + len b) ≤ 2·min / (min + max): below TITLE_RATIO once
+# max > min · (2 − r) / r, i.e. about 1.35 × for r = 0.85.
+LENGTH_SPREAD = (2 - TITLE_RATIO) / TITLE_RATIO
+LIMIT = 20
+
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise_title(title: str) -> str:
+    """Letter case, full-width forms, spaces and punctuation do not make two titles different."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", title or "").casefold())
+
+
+@dataclass(frozen=True)
+class Candidate:
+    achievement: Achievement
+    same_patent: bool
+    similarity: float  # 0..1, title similarity (1.0: equal once normalised)
+
+
+def likely_duplicates(keep: Achievement, *, limit: int = LIMIT) -> list[Candidate]:
+    """The active records of ``keep``'s unit that are likely duplicates of it, the most likely first
+    (same patent number, then by title similarity). Three queries at most: the same patent number,
+    the titles in the length window (id and title only), the records found."""
+    title = normalise_title(keep.title)
+    length = len(keep.title or "")
+    base = Achievement.objects.filter(unit_id=keep.unit_id, status=AchievementStatus.ACTIVE).exclude(pk=keep.pk)
+    scores: dict[int, tuple[bool, float]] = {}  # pk -> (same patent number, title similarity)
+    if keep.patent_no:
+        for pk, other in base.filter(patent_no=keep.patent_no).values_list("pk", "title"):
+            scores[pk] = (True, _ratio(title, normalise_title(other)))
+    if title:
+        window = base.annotate(title_length=Length("title")).filter(
+            title_length__gte=int(length / (1 + LENGTH_SPREAD)),
+            title_length__lte=int(length * (1 + LENGTH_SPREAD)) + 1,
+        )
+        matcher = difflib.SequenceMatcher(autojunk=False)
+        matcher.set_seq2(title)  # difflib caches details of the second sequence
+        for pk, other in window.values_list("pk", "title"):
+            if pk in scores:
+                continue
+            other = normalise_title(other)
+            if other == title:
+                scores[pk] = (False, 1.0)
+                continue
+            matcher.set_seq1(other)
+            if (
+                matcher.real_quick_ratio() >= TITLE_RATIO
+                and matcher.quick_ratio() >= TITLE_RATIO
+                and matcher.ratio() >= TITLE_RATIO
+            ):
+                scores[pk] = (False, matcher.ratio())
+    ranked = sorted(scores.items(), key=lambda item: (not item[1][0], -item[1][1], item[0]))[:limit]
+    records = Achievement.objects.in_bulk([pk for pk, _score in ranked])
+    return [Candidate(records[pk], same, similarity) for pk, (same, similarity) in ranked if pk in records]
+
+
+def _ratio(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()

@@ -1,0 +1,219 @@
+"""History that explains: demo and imported records have a creation entry, so their first edit
+shows old → new; edits carry an optional reason (修改原因) from the page, the API and the admin,
+kept in the history and shown on the record's page."""
+
+import pytest
+from django.db.models import Count
+from django.urls import reverse
+
+from accounts.models import User
+from achievements import services
+from achievements.demo.services import DEMO_HISTORY_REASON, SYNTHETIC_MODELS
+from achievements.models import Achievement, Transformation, Unit
+from core.history import insert_creation_history
+from core.ui.history import history_entries
+from exchange.services import registry_import
+
+from .factories import AchievementFactory, TransformationFactory
+from .test_exchange_import import achievement_row, contract_row, unit_row, workbook
+
+# --- demo data ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo_data")
+def test_every_demo_record_has_one_creation_entry_copying_it():
+    for model in SYNTHETIC_MODELS:
+        records = model.objects.filter(synthetic=True)
+        history = model.history.filter(synthetic=True)
+        assert history.count() == records.count() > 0, model.__name__
+        assert set(history.values_list("history_type", "history_change_reason", "history_user")) == {
+            ("+", DEMO_HISTORY_REASON, None)
+        }
+        assert not history.values("id").annotate(n=Count("history_id")).filter(n__gt=1).exists()
+    # The entry is a copy of the record (spot check of every tracked column of a few records).
+    for record in Achievement.objects.filter(synthetic=True).order_by("?")[:5]:
+        entry = record.history.get()
+        for field in Achievement.history.model._meta.concrete_fields:
+            if not field.attname.startswith("history_"):
+                assert getattr(entry, field.attname) == getattr(record, field.attname), field.attname
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo_data")
+def test_the_first_edit_of_a_demo_record_shows_old_and_new():
+    staff_user = User.objects.get(username="staff")  # the demo data's staff login
+    achievement = Achievement.objects.filter(synthetic=True, status="active").order_by("pk").first()
+    old_trl = achievement.trl
+    new_trl = 9 if old_trl != 9 else 8
+    services.achievement_update(
+        achievement=achievement,
+        acting_user=staff_user,
+        expected_version=achievement.version,
+        change_reason="中试完成，成熟度提高",
+        trl=new_trl,
+    )
+    latest, creation = history_entries(Achievement.objects.get(pk=achievement.pk))
+    assert creation.reason == DEMO_HISTORY_REASON and creation.changes == []
+    assert latest.reason == "修改：中试完成，成熟度提高"
+    assert [(c.label, c.old, c.new) for c in latest.changes] == [
+        ("技术成熟度", str(dict(Achievement._meta.get_field("trl").flatchoices)[old_trl]),
+         str(dict(Achievement._meta.get_field("trl").flatchoices)[new_trl])),
+    ]
+
+
+@pytest.mark.django_db
+def test_creation_entries_are_written_once_for_records_without_one(unit):
+    with_history = AchievementFactory(unit=unit)  # saved through the ORM: has its entry
+    bare = AchievementFactory(unit=unit)
+    bare.history.all().delete()
+    low, high = sorted([with_history.pk, bare.pk])
+    assert insert_creation_history(Achievement, first_id=low, last_id=high, reason="补录") == 1
+    assert insert_creation_history(Achievement, first_id=low, last_id=high, reason="补录") == 0
+    assert bare.history.get().history_change_reason == "补录"
+    assert with_history.history.count() == 1
+
+
+# --- imported records -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_first_edit_of_an_imported_record_shows_old_and_new(tmp_path, unit, staff_user):
+    path = workbook(
+        tmp_path,
+        units=[unit_row(unit)],
+        achievements=[achievement_row(unit.code)],
+        contracts=[contract_row(unit.code)],
+    )
+    assert registry_import(source=path, acting_user=staff_user, reason="批量导入").valid
+    contract = Transformation.objects.get(unit=unit, ref="HT-1")
+    services.transformation_update(
+        contract=contract,
+        acting_user=staff_user,
+        expected_version=contract.version,
+        change_reason="补录到账",
+        received=contract.amount,
+    )
+    latest, creation = history_entries(Transformation.objects.get(pk=contract.pk))
+    assert (creation.kind, creation.reason) == ("创建", "批量导入")
+    assert latest.reason == "修改：补录到账"
+    assert [(c.label, c.old, c.new) for c in latest.changes] == [("到账金额（元）", "50000.00", str(contract.amount))]
+
+
+# --- the reason of an edit --------------------------------------------------------------------
+
+
+def test_the_reason_is_optional_and_bounded(db, staff_user):
+    assert services.edit_reason("") == "修改"
+    assert services.edit_reason("  两个\n空格 ") == "修改：两个 空格"
+    assert services.edit_reason("x", base="撤回") == "撤回：x"
+    with pytest.raises(services.ValidationError) as caught:
+        services.edit_reason("长" * (services.CHANGE_REASON_MAX_LENGTH + 1))
+    assert "change_reason" in caught.value.message_dict
+
+
+@pytest.mark.django_db
+def test_the_achievement_form_stores_the_reason_and_the_page_shows_it(staff_client):
+    achievement = AchievementFactory(trl=5)
+    url = reverse("achievements:achievement_edit", args=[achievement.pk])
+    page = staff_client.get(url)
+    assert 'name="change_reason"' in page.content.decode()
+    assert 'name="change_reason"' not in staff_client.get(reverse("achievements:achievement_create")).content.decode()
+    data = {
+        "unit": achievement.unit_id,
+        "ref": achievement.ref,
+        "title": achievement.title,
+        "ip_type": achievement.ip_type,
+        "patent_no": achievement.patent_no,
+        "trl": "7",
+        "registered_on": achievement.registered_on.isoformat(),
+        "version": achievement.version,
+        "change_reason": "专家评估后调整",
+    }
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    assert achievement.history.first().history_change_reason == "修改：专家评估后调整"
+    detail = staff_client.get(reverse("achievements:achievement_detail", args=[achievement.pk])).content.decode()
+    assert "修改：专家评估后调整" in detail
+
+
+@pytest.mark.django_db
+def test_a_too_long_reason_is_refused_naming_the_field(staff_client):
+    achievement = AchievementFactory()
+    url = reverse("achievements:achievement_edit", args=[achievement.pk])
+    data = {
+        "unit": achievement.unit_id,
+        "ref": achievement.ref,
+        "title": achievement.title,
+        "ip_type": achievement.ip_type,
+        "patent_no": achievement.patent_no,
+        "trl": "7",
+        "registered_on": achievement.registered_on.isoformat(),
+        "version": achievement.version,
+        "change_reason": "长" * 200,
+    }
+    response = staff_client.post(url, data)
+    assert response.status_code == 400
+    assert "修改原因：" in response.content.decode()
+    assert Achievement.objects.get(pk=achievement.pk).trl == achievement.trl
+
+
+@pytest.mark.django_db
+def test_the_contract_form_stores_the_reason(unit_client, unit):
+    contract = TransformationFactory(achievement=AchievementFactory(unit=unit))
+    url = reverse("achievements:transformation_edit", args=[contract.pk])
+    data = {
+        "ref": contract.ref,
+        "mode": contract.mode,
+        "transferee_code": contract.transferee.code,
+        "transferee_name": contract.transferee.name,
+        "transferee_region": contract.transferee.region,
+        "signed_on": contract.signed_on.isoformat(),
+        "amount": str(contract.amount),
+        "received": "",
+        "registration_no": "1234567890123456",
+        "version": contract.version,
+        "change_reason": "补充登记号",
+    }
+    response = unit_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert contract.history.first().history_change_reason == "修改：补充登记号"
+
+
+@pytest.mark.django_db
+def test_the_api_takes_a_change_reason(staff_user, client):
+    client.force_login(staff_user)
+    achievement = AchievementFactory(trl=4)
+    url = reverse("api:achievement-detail", args=[achievement.pk])
+    response = client.patch(
+        url, {"version": achievement.version, "trl": 5, "change_reason": "接口修改"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.json()
+    assert "change_reason" not in response.json()  # write-only
+    assert achievement.history.first().history_change_reason == "修改：接口修改"
+    too_long = client.patch(
+        url, {"version": 2, "trl": 6, "change_reason": "长" * 100}, content_type="application/json"
+    )
+    assert too_long.status_code == 400 and "change_reason" in too_long.json()
+    assert Achievement.objects.get(pk=achievement.pk).trl == 5
+    contract = TransformationFactory(achievement=achievement)
+    response = client.patch(
+        reverse("api:transformation-detail", args=[contract.pk]),
+        {"version": contract.version, "received": "0.00", "change_reason": "到账更正"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    assert contract.history.first().history_change_reason == "修改：到账更正"
+
+
+@pytest.mark.django_db
+def test_the_admin_unit_form_takes_a_change_reason(staff_client, unit):
+    url = reverse("admin:achievements_unit_change", args=[unit.pk])
+    page = staff_client.get(url).content.decode()
+    assert 'name="change_reason"' in page
+    response = staff_client.post(
+        url,
+        {"code": unit.code, "name": "改名后的大学", "type": unit.type, "region": unit.region, "change_reason": "更名"},
+    )
+    assert response.status_code == 302
+    assert Unit.objects.get(pk=unit.pk).history.first().history_change_reason == "修改：更名"
