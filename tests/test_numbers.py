@@ -281,7 +281,10 @@ def test_the_chart_helper_writes_each_unit_as_the_server_does_in_both_languages(
 def test_the_chart_helper_writes_axis_ticks_and_shares():
     cases = [{"fn": "axis", "value": v} for v in (20000, 0.5, 0, 1250000, -3000, 2.25)]
     cases += [{"fn": "share", "value": v} for v in (12.345, 100, None)]
-    assert run_node(cases) == ["20,000", "0.5", "0", "1,250,000", "-3,000", "2.25", "12.3%", "100.0%", "—"]
+    cases += [{"fn": "withUnit", "value": v} for v in (12.5, 12345.678, None)]  # a series without its unit
+    assert run_node(cases) == [
+        "20,000", "0.5", "0", "1,250,000", "-3,000", "2.25", "12.3%", "100.0%", "—", "12.5", "12,345.68", "—"
+    ]
 
 
 # --- pages ------------------------------------------------------------------------------------------

@@ -54,10 +54,11 @@
   }
 
   // A value in a chart's unit followed by the unit: unit = {pattern: "{value} 万元", decimals: 2}
-  // (and one: the pattern when the value shown is exactly 1, "{value} contract").
+  // (and one: the pattern when the value shown is exactly 1, "{value} contract"). A series sent
+  // without its unit is written as an axis tick (grouped, its own decimals up to two).
   function withUnit(value, unit) {
     if (missing(value)) return DASH;
-    unit = unit || { pattern: "{value}", decimals: 0 };
+    if (!unit) return axis(value);
     var text = number(value, unit.decimals);
     var pattern = unit.one && Number(text.replace(/,/g, "")) === 1 ? unit.one : unit.pattern;
     return pattern.replace("{value}", text);
