@@ -53,7 +53,9 @@ def likely_duplicates(keep: Achievement, *, limit: int = LIMIT) -> list[Candidat
     the titles in the length window (id and title only), the records found."""
     title = normalise_title(keep.title)
     length = len(keep.title or "")
-    base = Achievement.objects.filter(unit_id=keep.unit_id, status=AchievementStatus.ACTIVE).exclude(pk=keep.pk)
+    base = Achievement.objects.filter(unit_id=keep.unit_id, status=AchievementStatus.ACTIVE).exclude(
+        pk=keep.pk
+    )
     scores: dict[int, tuple[bool, float]] = {}  # pk -> (same patent number, title similarity)
     if keep.patent_no:
         for pk, other in base.filter(patent_no=keep.patent_no).values_list("pk", "title"):

@@ -14,7 +14,9 @@ from django.db import connection
 from django.utils import timezone
 
 
-def insert_creation_history(model, *, first_id: int, last_id: int, reason: str, user_id=None, when=None) -> int:
+def insert_creation_history(
+    model, *, first_id: int, last_id: int, reason: str, user_id=None, when=None
+) -> int:
     """Write one creation history row for each record of ``model`` with ``first_id <= id <=
     last_id`` that has no history row yet; return the number of rows written."""
     history = model.history.model

@@ -55,7 +55,9 @@ class PatentCheck:
                         key,
                         row_no,
                         v,
-                        _("文件中同一单位的第 %(row)d 行（成果编号 %(ref)s）已使用该专利号，同一单位不能重复登记。")
+                        _(
+                            "文件中同一单位的第 %(row)d 行（成果编号 %(ref)s）已使用该专利号，同一单位不能重复登记。"
+                        )
                         % {"row": earlier[0], "ref": earlier[1]},
                     )
                 )
@@ -101,4 +103,6 @@ class PatentCheck:
                 "number": number,
                 "n": len(others),
             }
-        self.warnings.append({"sheet": fmt.ACHIEVEMENTS.name, "row": row_no, "key": ref, "message": str(message)})
+        self.warnings.append(
+            {"sheet": fmt.ACHIEVEMENTS.name, "row": row_no, "key": ref, "message": str(message)}
+        )

@@ -57,8 +57,11 @@ def test_the_first_edit_of_a_demo_record_shows_old_and_new():
     assert creation.reason == DEMO_HISTORY_REASON and creation.changes == []
     assert latest.reason == "修改：中试完成，成熟度提高"
     assert [(c.label, c.old, c.new) for c in latest.changes] == [
-        ("技术成熟度", str(dict(Achievement._meta.get_field("trl").flatchoices)[old_trl]),
-         str(dict(Achievement._meta.get_field("trl").flatchoices)[new_trl])),
+        (
+            "技术成熟度",
+            str(dict(Achievement._meta.get_field("trl").flatchoices)[old_trl]),
+            str(dict(Achievement._meta.get_field("trl").flatchoices)[new_trl]),
+        ),
     ]
 
 
@@ -97,7 +100,9 @@ def test_the_first_edit_of_an_imported_record_shows_old_and_new(tmp_path, unit, 
     latest, creation = history_entries(Transformation.objects.get(pk=contract.pk))
     assert (creation.kind, creation.reason) == ("创建", "批量导入")
     assert latest.reason == "修改：补录到账"
-    assert [(c.label, c.old, c.new) for c in latest.changes] == [("到账金额（元）", "50000.00", str(contract.amount))]
+    assert [(c.label, c.old, c.new) for c in latest.changes] == [
+        ("到账金额（元）", "50000.00", str(contract.amount))
+    ]
 
 
 # --- the reason of an edit --------------------------------------------------------------------
@@ -118,7 +123,10 @@ def test_the_achievement_form_stores_the_reason_and_the_page_shows_it(staff_clie
     url = reverse("achievements:achievement_edit", args=[achievement.pk])
     page = staff_client.get(url)
     assert 'name="change_reason"' in page.content.decode()
-    assert 'name="change_reason"' not in staff_client.get(reverse("achievements:achievement_create")).content.decode()
+    assert (
+        'name="change_reason"'
+        not in staff_client.get(reverse("achievements:achievement_create")).content.decode()
+    )
     data = {
         "unit": achievement.unit_id,
         "ref": achievement.ref,
@@ -133,7 +141,9 @@ def test_the_achievement_form_stores_the_reason_and_the_page_shows_it(staff_clie
     response = staff_client.post(url, data)
     assert response.status_code == 302
     assert achievement.history.first().history_change_reason == "修改：专家评估后调整"
-    detail = staff_client.get(reverse("achievements:achievement_detail", args=[achievement.pk])).content.decode()
+    detail = staff_client.get(
+        reverse("achievements:achievement_detail", args=[achievement.pk])
+    ).content.decode()
     assert "修改：专家评估后调整" in detail
 
 
@@ -186,7 +196,9 @@ def test_the_api_takes_a_change_reason(staff_user, client):
     achievement = AchievementFactory(trl=4)
     url = reverse("api:achievement-detail", args=[achievement.pk])
     response = client.patch(
-        url, {"version": achievement.version, "trl": 5, "change_reason": "接口修改"}, content_type="application/json"
+        url,
+        {"version": achievement.version, "trl": 5, "change_reason": "接口修改"},
+        content_type="application/json",
     )
     assert response.status_code == 200, response.json()
     assert "change_reason" not in response.json()  # write-only
@@ -213,7 +225,13 @@ def test_the_admin_unit_form_takes_a_change_reason(staff_client, unit):
     assert 'name="change_reason"' in page
     response = staff_client.post(
         url,
-        {"code": unit.code, "name": "改名后的大学", "type": unit.type, "region": unit.region, "change_reason": "更名"},
+        {
+            "code": unit.code,
+            "name": "改名后的大学",
+            "type": unit.type,
+            "region": unit.region,
+            "change_reason": "更名",
+        },
     )
     assert response.status_code == 302
     assert Unit.objects.get(pk=unit.pk).history.first().history_change_reason == "修改：更名"
