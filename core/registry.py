@@ -16,7 +16,10 @@ Where an app declares each kind (see docs/architecture.md, "How an app registers
 - ``HeaderItem``: ``<app>/navigation.py``, a small part of the page header beside the user's name
   (the notifications bell);
 - ``NotificationEvent``: ``<app>/events.py``, one kind of notification the app sends
-  (``notifications.services.notify``; docs/notifications.md).
+  (``notifications.services.notify``; docs/notifications.md);
+- ``ExchangeSheet``: the app's ``AppConfig.ready()``, an added sheet of the exchange format that
+  the exchange app's exports write after its own (docs/exchange-format.md).
+- ``HelpTopic``: ``<app>/navigation.py``, the help page of the app's area (docs/help.md).
 
 Visibility is a predicate of the user, written by the app with its policy predicates (the
 registry decides nothing itself). Items are kept in ``order``, then name.
@@ -198,7 +201,41 @@ class NotificationEvent:
             )
 
 
+@dataclass(frozen=True)
+class ExchangeSheet:
+    """An added sheet of the exchange format, declared by the app that owns its records.
+
+    ``columns`` are (key, Chinese label); ``rows()`` yields the export's rows (plain values, in
+    column order); ``load(records, acting_user, dry_run)`` takes the sheet's rows as dicts keyed by
+    column key and returns the problems found (each naming its row and column), writing nothing
+    unless every row is valid and ``dry_run`` is false."""
+
+    name: str
+    title: Any
+    columns: tuple[tuple[str, Any], ...]
+    rows: Callable[[], Any]
+    load: Callable[..., list[str]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class HelpTopic:
+    """The help page of one area (``/help/<name>/``), written for a clerk, declared by the app that
+    owns the area (``<app>/navigation.py``). ``template`` is the page's body; ``paths`` are the URL
+    prefixes of the area's pages, whose header links to this page (``{% help_link %}``; the longest
+    matching prefix wins, other pages link to the help index)."""
+
+    name: str
+    title: Any  # a lazy translation
+    template: str
+    paths: tuple[str, ...] = ()
+    order: int = 100
+    visible: Callable[[Any], bool] = signed_in
+
+
 _KINDS = (
+    HelpTopic,
+    ExchangeSheet,
     NavItem,
     ApiRoute,
     DashboardPanel,
@@ -274,12 +311,34 @@ def health_checks() -> list[HealthCheck]:
     return registry.all(HealthCheck)
 
 
+def help_topics(user) -> list[HelpTopic]:
+    return [topic for topic in registry.all(HelpTopic) if topic.visible(user)]
+
+
+def help_topic(name: str) -> HelpTopic | None:
+    return registry.items[HelpTopic].get(name)
+
+
+def help_topic_for(path: str) -> HelpTopic | None:
+    """The topic of the area a page belongs to: the longest of the topics' prefixes ``path`` has."""
+    best, length = None, 0
+    for topic in registry.all(HelpTopic):
+        for prefix in topic.paths:
+            if path.startswith(prefix) and len(prefix) > length:
+                best, length = topic, len(prefix)
+    return best
+
+
 def header_items(user) -> list[HeaderItem]:
     return [item for item in registry.all(HeaderItem) if item.visible(user)]
 
 
 def notification_events() -> list[NotificationEvent]:
     return registry.all(NotificationEvent)
+
+
+def exchange_sheets() -> list[ExchangeSheet]:
+    return registry.all(ExchangeSheet)
 
 
 def notification_event(name: str) -> NotificationEvent | None:

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from achievements.models import Achievement, Transformation, Unit
-from core import regions
+from core import regions, registry
 from core.spreadsheets import append_row, csv_writer, neutralise
 
 from . import format as fmt
@@ -182,8 +182,18 @@ def write_xlsx(target, achievements, style: str = ZH) -> None:
             worksheet.append(_header_cells(worksheet, sheet, style))
             for row in rows:
                 append_row(worksheet, row)
+        for added in registry.exchange_sheets():  # the other apps' sheets (pilot bases, ...)
+            worksheet = workbook.create_sheet(added.name)
+            worksheet.append(_added_header(added, style))
+            for row in added.rows():
+                append_row(worksheet, row)
         _write_codes(workbook.create_sheet(fmt.CODES_SHEET), lists)
         workbook.save(target)
+
+
+def _added_header(added, style: str) -> list[str]:
+    """An added sheet's header row: the Chinese labels (or the keys for English headers)."""
+    return [str(label) if style == ZH else key for key, label in added.columns]
 
 
 def _example(sheet: fmt.Sheet, encoder: _Encoder) -> list:
@@ -215,6 +225,14 @@ def write_csv_zip(target, achievements, style: str = ZH) -> None:
                 writer = csv_writer(stream)
                 writer.writerow(headers(sheet, style))
                 writer.writerows(rows)
+                stream.flush()
+                stream.detach()
+        for added in registry.exchange_sheets():
+            with archive.open(f"{added.name}.csv", "w") as raw:
+                stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                writer = csv_writer(stream)
+                writer.writerow(_added_header(added, style))
+                writer.writerows(added.rows())
                 stream.flush()
                 stream.detach()
 

@@ -534,12 +534,13 @@ def request_start(*, request: PilotRequest, on: datetime.date, acting_user, expe
     current = _locked(request, expected_version)
     policies.require(policies.can_act_as_operator(acting_user, current), policies.MSG_NOT_OPERATOR)
     _require_status(current, RequestStatus.ACCEPTED)
+    accepted_on = timezone.localtime(current.answered_at).date() if current.answered_at else None
+    if accepted_on and on < accepted_on:
+        raise ValidationError(
+            {"started_on": _("开始日期不能早于受理日期（%(date)s）。") % {"date": accepted_on.isoformat()}}
+        )
     current.status = RequestStatus.STARTED
     current.started_on = on
-    if current.answered_at and on < timezone.localtime(current.answered_at).date() - datetime.timedelta(
-        days=366
-    ):
-        raise ValidationError({"started_on": _("开始日期不能早于受理日期一年以上。")})
     _save_request(current, acting_user, _("开始中试"))
     _notify(events.REQUEST_STARTED, current, acting_user, unit_id=current.achievement.unit_id)
     return current

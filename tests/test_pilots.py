@@ -16,7 +16,7 @@ from pilots import selectors, services
 from pilots.choices import Grade, RequestStatus
 from pilots.models import PilotService
 
-from .factories import AchievementFactory, UnitFactory, cluster
+from .factories import AchievementFactory, cluster
 from .pilot_factories import make_base, make_report
 
 pytestmark = pytest.mark.django_db
@@ -375,3 +375,45 @@ def test_demo_totals_reproduce_the_source_paper(demo_data, client):
     grades = selectors.base_grades(2024)
     assert 0 < len(grades) < 36 and set(grades.values()) <= set(Grade.values)
     assert len(selectors.base_grades(2023)) == 36  # 22 designated in 2022, 14 in 2023: all report for 2023
+
+
+# --- exchange sheets ---------------------------------------------------------------------------------------
+
+
+def test_pilot_sheets_round_trip_through_the_exchange_export(tmp_path, unit, staff_user):
+    from django.core.management import CommandError, call_command
+
+    from achievements.models import Achievement as A
+    from exchange import export
+    from pilots.models import BaseFund, PilotBase
+
+    base = make_base(unit, code="XCH-1", name="=HYPERLINK(1)", clusters=("A01", "B02"))
+    services.fund_record(base=base, year=2023, amount=Decimal("250000.00"), acting_user=staff_user)
+    path = tmp_path / "export.xlsx"
+    export.write_xlsx(str(path), A.objects.none())
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path)
+    assert workbook["pilot_bases"]["B2"].value == "'=HYPERLINK(1)"  # neutralised
+    assert workbook["pilot_bases"]["A1"].value == "基地编号"
+    # change the sheet: one base renamed and a new one, funds corrected
+    sheet = workbook["pilot_bases"]
+    sheet["B2"] = "交换基地"
+    sheet.append(["XCH-2", "新基地", unit.code, "210200", "A01", 2023, "active", 500, 3, 2, "testing", "", "", "", ""])
+    workbook["pilot_funds"]["C2"] = 300000
+    workbook.save(path)
+    call_command("import_pilot_sheets", str(path), "--dry-run")
+    assert not PilotBase.objects.filter(code="XCH-2").exists()
+    call_command("import_pilot_sheets", str(path))
+    assert PilotBase.objects.get(code="XCH-1").name == "交换基地"
+    assert PilotBase.objects.get(code="XCH-2").services.get().code == "testing"
+    assert BaseFund.objects.get(base=base, year=2023).amount == Decimal("300000")
+    # a bad row: nothing of the sheet is written, the message names the row and the column
+    sheet.append(["XCH-3", "坏基地", unit.code, "210100", "Z99", 2023, "active", -5, 1, 1, "", "", "", "", ""])
+    sheet["B2"] = "不应写入"
+    workbook.save(path)
+    with pytest.raises(CommandError) as exc:
+        call_command("import_pilot_sheets", str(path))
+    assert "第4行" in str(exc.value) and "服务产业集群" in str(exc.value)
+    assert PilotBase.objects.get(code="XCH-1").name == "交换基地"
+    assert not PilotBase.objects.filter(code="XCH-3").exists()

@@ -12,6 +12,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from achievements.choices import AchievementStatus, UnitType
 from achievements.models import Achievement, Cluster, Unit
@@ -160,7 +161,9 @@ def seed(seed: int) -> dict[str, int]:
 
 
 def _requests(rng, bases, achievements, services_) -> None:
-    today = datetime.date.today()
+    """Requests in every state. Their timestamps are set back in time after each step (demo
+    data only), so that the staff queue shows waiting times of days and weeks."""
+    now = timezone.now()
     for n, achievement in enumerate(achievements[:12]):
         base = bases[n % len(bases)]
         request = services.request_create(
@@ -170,9 +173,12 @@ def _requests(rng, bases, achievements, services_) -> None:
             acting_user=None,
             synthetic=True,
         )
+        sent = now - datetime.timedelta(days=rng.randint(20, 120))
+        PilotRequest.objects.filter(pk=request.pk).update(created_at=sent)
         if n % 6 == 0:
             continue  # waiting for the requester to choose a base
         request = services.request_send(request=request, base=base, acting_user=None)
+        PilotRequest.objects.filter(pk=request.pk).update(submitted_at=sent)
         step = n % 6
         if step == 1:
             continue
@@ -180,18 +186,21 @@ def _requests(rng, bases, achievements, services_) -> None:
             services.request_answer(
                 request=request, accept=False, reason="本年度设备排期已满。", acting_user=None
             )
+            PilotRequest.objects.filter(pk=request.pk).update(answered_at=sent + datetime.timedelta(days=3))
             continue
         request = services.request_answer(request=request, accept=True, acting_user=None)
+        answered = sent + datetime.timedelta(days=rng.randint(1, 10))
+        PilotRequest.objects.filter(pk=request.pk).update(answered_at=answered)
+        request.refresh_from_db()
         if step == 3:
             continue
-        request = services.request_start(
-            request=request, on=today - datetime.timedelta(days=60), acting_user=None
-        )
+        started = timezone.localtime(answered).date() + datetime.timedelta(days=5)
+        request = services.request_start(request=request, on=started, acting_user=None)
         if step == 4:
             continue
         services.request_complete(
             request=request,
-            on=today - datetime.timedelta(days=5),
+            on=min(started + datetime.timedelta(days=10), timezone.localdate()),
             outcome=Outcome.SUCCESS,
             note="达到预期指标。",
             acting_user=None,
