@@ -1,4 +1,4 @@
-"""The shape of a report's figure blocks (data-spec §6) and the one parser of typed figures.
+"""The shape of a report's figure blocks (docs/reports.md, "The registry block") and the one parser of typed figures.
 
 A block — the ``registry`` block prefilled from the registry and the unit's ``reported`` block —
 holds, for each transformation mode (``self``, ``transfer``, ``license``, ``cooperation``,

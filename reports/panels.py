@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core import numbers
 from core.registry import DashboardPanel, PanelContext, register
 
 from . import figures, selectors
@@ -41,15 +42,7 @@ def comparison_rows(*, year: int, unit_code: str | None = None) -> list[dict]:
 
 
 def _wan(value: Decimal) -> str:
-    return f"{(value / Decimal(10000)).quantize(Decimal('0.01'))}"
-
-
-def _unit(code: str):
-    try:
-        from core import numbers  # the dashboard's chart units, where present
-    except ImportError:  # pragma: no cover
-        return gettext("万元")
-    return numbers.chart_unit(code) if hasattr(numbers, "chart_unit") else gettext("万元")
+    return numbers.wan(value)  # docs/numbers.md: the dashboard's tables are in 万元
 
 
 def build(ctx: PanelContext) -> dict | None:
@@ -69,6 +62,8 @@ def build(ctx: PanelContext) -> dict | None:
             ],
         })
     large = sum(1 for row in rows if row["large"])
+    # One unit for the chart: 亿元 when its largest amount is at least 1 亿元 (docs/numbers.md).
+    unit = numbers.chart_money_unit(row[key]["amount"] for row in shown for key in ("registry", "reported"))
     return {
         "id": "annual_reports",
         "title": _("年度报告：填报数与成果库数据"),
@@ -77,7 +72,7 @@ def build(ctx: PanelContext) -> dict | None:
             "rows": table_rows,
         },
         "note": gettext("已提交或已通过的年度报告 %(n)s 份，其中填报合同金额与成果库相差 10%% 以上的 %(large)s 份。")
-        % {"n": len(rows), "large": large},
+        % {"n": numbers.count(len(rows)), "large": numbers.count(large)},
         "definitions": [
             {
                 "label": gettext("成果库数据"),
@@ -95,8 +90,8 @@ def build(ctx: PanelContext) -> dict | None:
             "series": [
                 {
                     "name": name,
-                    "unit": _unit("wan"),
-                    "data": [{"value": float(row[key]["amount"] / 10000), "url": row["report"].get_absolute_url()}
+                    "unit": numbers.chart_unit(unit),
+                    "data": [{"value": float(numbers.in_unit(row[key]["amount"], unit)), "url": row["report"].get_absolute_url()}
                              for row in shown],
                 }
                 for name, key in ((gettext("成果库"), "registry"), (gettext("填报"), "reported"))

@@ -31,7 +31,7 @@ def filing_units():
 
 
 def registry_block(*, unit: Unit, year: int) -> dict:
-    """The ``registry`` block of data-spec §6 for one unit and year.
+    """The ``registry`` block (docs/reports.md, "The registry block") for one unit and year.
 
     Per mode: ``contracts``, ``amount``, ``received`` of the statistics breakdown by mode (the
     snapshot the statistics job last computed). ``local`` contracts and amount: the breakdown's

@@ -1,4 +1,4 @@
-"""Serializers of the annual reports' API (data-spec §6). They shape input only: figures are
+"""Serializers of the annual reports' API (docs/reports.md, "API"). They shape input only: figures are
 parsed by ``reports.figures`` (the pages' parser), the checks are ``reports.checks``."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from reviews.choices import ReviewStatus
 from .. import checks, figures
 from ..models import AnnualReport
 
-# The API's status values (data-spec §6): "resubmitted" is reported as "submitted".
+# The API's status values (docs/reports.md, "API"): "resubmitted" is reported as "submitted".
 API_STATUSES = ("draft", "submitted", "returned", "accepted")
 
 

@@ -1,4 +1,4 @@
-"""Annual reports in REST API v1 (data-spec §6; docs/reports.md, "API").
+"""Annual reports in REST API v1 (docs/reports.md, "API").
 
 Read: ``GET /api/v1/reports/?year=Y`` (optional ``unit``, ``status``, ``all_revisions``) and
 ``GET /api/v1/reports/{id}/``. A unit's token reads its own unit's reports; a staff token every

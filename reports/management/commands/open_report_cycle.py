@@ -1,5 +1,5 @@
 """``python manage.py open_report_cycle --year Y [--deadline YYYY-MM-DD]``: open the reporting
-cycle of year Y (data-spec §6): a draft report, prefilled from the registry, for every university
+cycle of year Y (docs/reports.md, "The cycle"): a draft report, prefilled from the registry, for every university
 and institute that owns achievements. Running it again adds the units that appeared since and, with
 ``--deadline``, moves the deadline."""
 
