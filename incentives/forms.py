@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from achievements.forms import DATE_HELP, LabelledErrorsMixin
 from core.params import last_year
 
+from .choices import RuleStatus
+from .models import Rule
 from .parameters import PARAMETERS
 
 
@@ -67,3 +69,21 @@ class ListingDecideForm(LabelledErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(label=_("审核"), choices=[("accept", _("接受理由")), ("reject", _("不接受"))])
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RuleForm(LabelledErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = ["code", "name", "policy", "article", "kind", "subject", "beneficiary_kind", "valid_from",
+                  "valid_to", "description"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class RuleStatusForm(LabelledErrorsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("状态"), choices=RuleStatus.choices)

@@ -50,9 +50,15 @@ USE_BEFORE_TRANSFER_RULE = "use_before_transfer"
 ART45_RULE = "art45_team_share"
 
 
+HISTORY_REASON_MAX = 100  # simple_history's history_change_reason column
+
+
 def _history(obj, acting_user, reason: str) -> None:
+    """The history row's user and reason (cut to the column's length; the full text is in the
+    record's own comment where it matters)."""
     obj._history_user = acting_user
-    obj._change_reason = reason
+    reason = str(reason)
+    obj._change_reason = reason if len(reason) <= HISTORY_REASON_MAX else reason[: HISTORY_REASON_MAX - 1] + "…"
 
 
 # --- parameters --------------------------------------------------------------------------------
@@ -112,6 +118,27 @@ def parameter_add(
         "key": key, "value": cleaned, "date": valid_from.isoformat()})
     rule.save(update_fields=["version", "updated_at"])
     return parameter
+
+
+RULE_FIELDS = ("code", "name", "policy", "article", "kind", "subject", "beneficiary_kind", "valid_from",
+               "valid_to", "description")
+
+
+@transaction.atomic
+def rule_create(*, acting_user, **fields) -> Rule:
+    """A new rule, as a draft: its parameters are then added as dated values, previewed, and the
+    rule activated (``rule_set_status``)."""
+    policies.require_manage(acting_user)
+    unknown = set(fields) - set(RULE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": [_("未知字段：%(f)s") % {"f": ", ".join(sorted(unknown))}]})
+    rule = Rule(status=RuleStatus.DRAFT, **fields)
+    if rule.valid_from is not None:
+        clean_valid_from(rule.valid_from)
+    rule.full_clean()
+    _history(rule, acting_user, _("新建规则（草稿）"))
+    rule.save()
+    return rule
 
 
 @transaction.atomic
@@ -447,7 +474,7 @@ def awards_decide(*, awards, approve: bool, comment: str, acting_user) -> list[A
     ids = sorted({a.pk if isinstance(a, Award) else int(a) for a in awards})
     if not ids:
         raise ValidationError({"awards": [_("请至少选择一条奖补。")]})
-    locked = list(Award.objects.select_for_update().filter(pk__in=ids).select_related("rule", "contract").order_by("pk"))
+    locked = list(Award.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("rule", "contract").order_by("pk"))
     if len(locked) != len(ids):
         raise ValidationError({"awards": [_("所选奖补不存在。")]})
     wrong = [a for a in locked if a.status != AwardStatus.PROPOSED]
@@ -477,7 +504,7 @@ def awards_mark_paid(*, awards, paid_on: datetime.date, acting_user) -> list[Awa
     except ValidationError as exc:
         raise ValidationError({"paid_on": exc.messages}) from None
     ids = sorted({a.pk if isinstance(a, Award) else int(a) for a in awards})
-    locked = list(Award.objects.select_for_update().filter(pk__in=ids).select_related("rule", "contract").order_by("pk"))
+    locked = list(Award.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("rule", "contract").order_by("pk"))
     if len(locked) != len(ids):
         raise ValidationError({"awards": [_("所选奖补不存在。")]})
     wrong = [a for a in locked if not (a.status == AwardStatus.APPROVED or (a.status == AwardStatus.PAID and a.paid_on == paid_on))]
@@ -640,7 +667,7 @@ def listing_refresh(*, on: datetime.date | None = None, acting_user=None, notify
     on = on or timezone.localdate()
     years = years_after_grant(on)
     candidates = {a.pk: a for a in listing_candidates(on, years).select_related("unit")}
-    existing = {item.achievement_id: item for item in Listing.objects.select_for_update().select_related("achievement")}
+    existing = {item.achievement_id: item for item in Listing.objects.select_for_update(of=("self",)).select_related("achievement")}
     added = removed = 0
     for pk, achievement in candidates.items():
         item = existing.get(pk)
@@ -703,7 +730,7 @@ def listing_decide(*, listing: Listing, accept: bool, comment: str, acting_user,
     comment = (comment or "").strip()
     if not accept and not comment:
         raise ValidationError({"comment": [_("不接受理由时请填写意见。")]})
-    item = Listing.objects.select_for_update().select_related("achievement").get(pk=listing.pk)
+    item = Listing.objects.select_for_update(of=("self",)).select_related("achievement").get(pk=listing.pk)
     _check_version(item, expected_version)
     if item.justification_status != JustificationStatus.PENDING:
         raise ValidationError({"comment": [_("没有待审核的理由。")]})

@@ -6,7 +6,9 @@ app_name = "incentives"
 
 urlpatterns = [
     path("rules/", views.RuleList.as_view(), name="rule_list"),
+    path("rules/new/", views.RuleCreate.as_view(), name="rule_create"),
     path("rules/<int:pk>/", views.RuleDetail.as_view(), name="rule_detail"),
+    path("rules/<int:pk>/status/", views.RuleSetStatus.as_view(), name="rule_status"),
     path("rules/<int:pk>/preview/", views.RulePreview.as_view(), name="rule_preview"),
     path("rules/<int:pk>/parameters/", views.ParameterAdd.as_view(), name="parameter_add"),
     path("rules/<int:pk>/evaluate/", views.Evaluate.as_view(), name="rule_evaluate"),

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from core.broker import publish_quickly
 from core.exceptions import StaleVersionError
-from core.ui.views import DetailView, ListView, PageView
+from core.ui.views import DetailView, EditView, ListView, PageView
 
 from . import parameters, policies, selectors, services
 from .choices import AwardStatus, BeneficiaryKind, JustificationStatus, ListingStatus
@@ -32,6 +32,8 @@ from .forms import (
     PaidImportForm,
     ParameterChangeForm,
     PreviewForm,
+    RuleForm,
+    RuleStatusForm,
 )
 from .models import Rule
 from .tables import AwardTable, ListingTable, PublicListingTable
@@ -82,8 +84,49 @@ class RuleDetail(DetailView):
             change_form=ParameterChangeForm(initial={"valid_from": today}, auto_id="param_%s"),
             preview_form=PreviewForm(initial={"year": today.year - 1}, auto_id="preview_%s"),
             evaluate_form=EvaluateForm(initial={"year": today.year - 1}, auto_id="evaluate_%s"),
+            status_form=RuleStatusForm(initial={"version": obj.version, "status": obj.status}, auto_id="status_%s"),
         )
         return context
+
+
+class RuleCreate(StaffOnly, EditView):
+    """A new rule, saved as a draft (its parameters come next, on its page)."""
+
+    form_class = RuleForm
+    template_name = "incentives/rule_form.html"
+    creates = True
+
+    def get_queryset(self):
+        return selectors.rule_list(user=self.request.user)
+
+    def save(self, form, obj):
+        return services.rule_create(acting_user=self.request.user, **form.service_fields())
+
+    def success_message(self, obj, created):
+        return _("规则已保存为草稿：请录入参数、预览，再设为生效。")
+
+
+class RuleSetStatus(StaffOnly, PageView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        rule = get_object_or_404(Rule, pk=pk)
+        form = RuleStatusForm(request.POST)
+        if form.is_valid():
+            try:
+                services.rule_set_status(rule=rule, status=form.cleaned_data["status"], acting_user=request.user,
+                                         expected_version=form.cleaned_data["version"])
+            except ValidationError as exc:
+                for message in _errors(exc):
+                    messages.error(request, message)
+            except StaleVersionError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("规则状态已修改。"))
+        else:
+            for message in form.labelled_error_list:
+                messages.error(request, message)
+        return redirect(rule)
 
 
 class RulePreview(StaffOnly, PageView):

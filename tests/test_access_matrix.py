@@ -517,6 +517,17 @@ def _admin_rows() -> dict[str, Row]:
 
 POLICY.update(_admin_rows())
 
+# --- help pages (docs/help.md): no records, every signed-in user -------------------------------
+POLICY.update(
+    {
+        "core:help_index": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "core:help_topic": Row(
+            None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405, args=lambda d: ["registry"]
+        ),
+    }
+)
+# --- /help pages ---------------------------------------------------------------------------------
+
 # --- incentives (records: tests/access_incentives.py) ------------------------------------------
 STAFF_ACT = page(own=403, staff=MOVED)  # staff-only acts: refused (403) before anything is looked up
 STAFF_OTHER = page(own=403, staff=405)
@@ -524,6 +535,11 @@ POLICY.update(
     {
         "incentives:rule_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
         "incentives:rule_detail": Row("incentive_rule", {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        # an empty form is shown again with its messages
+        "incentives:rule_create": Row(
+            None, {"GET": page(own=403, staff=200), "POST": page(own=403, staff=400)}, STAFF_OTHER
+        ),
+        "incentives:rule_status": Row("incentive_rule", {"POST": STAFF_ACT}, STAFF_OTHER),
         "incentives:rule_preview": Row("incentive_rule", {"GET": page(own=403, staff=200)}, STAFF_OTHER),
         "incentives:parameter_add": Row("incentive_rule", {"POST": STAFF_ACT}, STAFF_OTHER),
         "incentives:rule_evaluate": Row("incentive_rule", {"POST": STAFF_ACT}, STAFF_OTHER),
@@ -561,6 +577,80 @@ POLICY.update(
     }
 )
 # --- /incentives ---------------------------------------------------------------------------------
+
+
+# --- pilots (records: tests/access_pilots.py) ------------------------------------------------------
+P_STAFF_ONLY = page(own=403, staff=200)
+POLICY.update(
+    {
+        "pilots:base_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:base_export_xlsx": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:base_export_csv": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:base_create": Row(None, {"GET": P_STAFF_ONLY, "POST": page(own=403, staff=400)}, STAFF_OTHER),
+        # the register is public to every signed-in user; its operator (unit B) and staff edit it
+        "pilots:base_detail": Row("base_b", {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:base_edit": Row(
+            "base_b", {"GET": page(own=200, other=403, staff=200), "POST": page(own=MOVED, other=403, staff=MOVED)},
+            SIGNED_IN_405,
+        ),
+        "pilots:base_status": Row("base_b", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
+        "pilots:base_fund": Row("base_b", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
+        "pilots:report_create": Row(
+            "base_b", {"GET": page(own=200, other=403, staff=200), "POST": page(own=MOVED, other=403, staff=MOVED)},
+            page(own=405, other=403, staff=405),
+        ),
+        "pilots:report_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:report_detail": Row("report_b", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:report_edit": Row(
+            "report_b", {"GET": record_page(own=200, staff=200), "POST": record_page(own=MOVED, staff=MOVED)},
+            FORM_OTHER_METHODS,
+        ),
+        "pilots:report_accept": Row("report_b", {"POST": STAFF_ACT}, STAFF_OTHER),
+        "pilots:evaluation_list": Row(
+            None, {"GET": page(own=200, staff=200), "POST": page(own=403, staff=MOVED)}, SIGNED_IN_405
+        ),
+        "pilots:evaluation_detail": Row("evaluation_b", {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:rubric_for_year": Row(None, {"POST": STAFF_ACT}, STAFF_OTHER),
+        "pilots:rubric_detail": Row("rubric", {"GET": P_STAFF_ONLY}, STAFF_OTHER),
+        "pilots:indicator_edit": Row("indicator", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
+        "pilots:request_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:request_queue": Row(None, {"GET": P_STAFF_ONLY}, STAFF_OTHER),
+        # unit A cannot name unit B's achievement: the form again (400)
+        "pilots:request_create": Row(
+            None, {"GET": page(own=200, staff=200), "POST": page(own=MOVED, other=400, staff=MOVED)}, SIGNED_IN_405
+        ),
+        "pilots:request_detail": Row("req_b_new", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:request_send": Row("req_b_new", {"POST": record_page(own=MOVED, staff=MOVED)}, SIGNED_IN_405),
+        "pilots:request_accept": Row("req_b_sent", {"POST": record_page(own=MOVED, staff=MOVED)}, SIGNED_IN_405),
+        "pilots:request_cancel": Row("req_b_sent", {"POST": record_page(own=MOVED, staff=MOVED)}, SIGNED_IN_405),
+        "pilots:request_decline": Row(
+            "req_b_sent", {"GET": record_page(own=200, staff=200), "POST": record_page(own=MOVED, staff=MOVED)},
+            FORM_OTHER_METHODS,
+        ),
+        "pilots:request_start": Row(
+            "req_b_accepted", {"GET": record_page(own=200, staff=200), "POST": record_page(own=MOVED, staff=MOVED)},
+            FORM_OTHER_METHODS,
+        ),
+        "pilots:request_complete": Row(
+            "req_b_started", {"GET": record_page(own=200, staff=200), "POST": record_page(own=MOVED, staff=MOVED)},
+            FORM_OTHER_METHODS,
+        ),
+        "api:pilotbase-list": Row(None, {"GET": api(own=200, staff=200, write=False)}, api_missing),
+        "api:pilotbase-detail": Row("base_b", {"GET": api(own=200, staff=200, write=False)}, api_missing),
+        "api:stats-pilots": Row(None, {"GET": api(own=200, staff=200, write=False)}, api_missing, query="?year=2024"),
+    }
+)
+ADMIN_MODELS.update(
+    {
+        "pilots.pilotservice": AdminModel(view=True, add=True, change=True, history="simple"),
+        "pilots.pilotbase": AdminModel(view=True, history="simple"),
+        "pilots.pilotrequest": AdminModel(view=True, history="simple"),
+    }
+)
+POLICY.update({k: v for k, v in _admin_rows().items() if k.startswith(("admin:pilots_", "admin/pilots/"))})
+from .access_pilots import PAGE_BODIES as PILOT_PAGE_BODIES  # noqa: E402
+
+# --- /pilots ---------------------------------------------------------------------------------------
 
 
 # --- route discovery ---------------------------------------------------------------------------
@@ -766,6 +856,9 @@ def _build() -> Matrix:
     from .access_incentives import build as build_incentives
 
     build_incentives(objects)
+    from .access_pilots import build as build_pilots
+
+    build_pilots(objects)
     build_reports(objects)  # annual reports (tests/access_reports.py)
     from django.contrib.auth.models import Group
 
@@ -1046,7 +1139,8 @@ def _upload(d):
 
 
 def _page_body(key: str, d) -> dict:
-    body = PAGE_BODIES[key](d) if key in PAGE_BODIES else {}
+    bodies = {**PAGE_BODIES, **PILOT_PAGE_BODIES}
+    body = bodies[key](d) if key in bodies else {}
     # the confirmation step of destructive acts asks for a reason; other forms ignore it
     body.setdefault("reason", REASON)
     body.setdefault("confirm", "1")
@@ -1133,6 +1227,8 @@ POLICY.update(
         ),
     }
 )
+ADMIN_MODELS["reports.annualreport"] = AdminModel(view=False)  # read-only, for superusers only
+POLICY.update({k: v for k, v in _admin_rows().items() if k.startswith(("admin:reports_", "admin/reports/"))})
 # --- /annual reports ------------------------------------------------------------------------------
 
 

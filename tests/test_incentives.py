@@ -479,3 +479,36 @@ def test_demo_seeder_is_idempotent_and_resets():
     assert Award.objects.get().version == 1
     demo.reset()
     assert not Award.objects.exists() and not Listing.objects.exists()
+
+
+def test_a_new_rule_from_draft_to_active_through_the_pages(staff_client, client, unit_user):
+    c = contract(received="2400000.00", mode="license")
+    response = staff_client.post(reverse("incentives:rule_create"), {
+        "code": "licence_reward", "name": "许可奖励", "policy": "辽科发〔2025〕X号", "kind": "payment",
+        "subject": "contract", "beneficiary_kind": "unit", "valid_from": "2024-01-01"})
+    rule = Rule.objects.get(code="licence_reward")
+    assert response.status_code == 302 and rule.status == "draft"
+    for key, value in {"contract_modes": '["license"]', "formula": '{"kind": "percent", "base": "received", "rate": "0.05"}',
+                       "cap_per_award": "100000.00"}.items():
+        staff_client.post(reverse("incentives:parameter_add", args=[rule.pk]),
+                          {"key": key, "value": value, "valid_from": "2024-01-01"})
+    assert rule.parameters.count() == 3
+    preview = staff_client.get(reverse("incentives:rule_preview", args=[rule.pk]), {"year": YEAR})
+    assert preview.status_code == 200 and "单笔上限 100,000.00 已触及" in preview.content.decode()
+    assert not Award.objects.exists()
+    # a draft is not evaluated with the active rules; once active it is
+    services.evaluate_year(year=YEAR)
+    assert not Award.objects.filter(rule=rule).exists()
+    rule.refresh_from_db()
+    staff_client.post(reverse("incentives:rule_status", args=[rule.pk]), {"status": "active", "version": rule.version})
+    services.evaluate_year(year=YEAR)
+    award = Award.objects.get(rule=rule)
+    assert (award.amount, award.beneficiary_code) == (D("100000.00"), c.unit.code)
+    fields = {"name": "x", "policy": "x", "kind": "payment", "subject": "contract", "beneficiary_kind": "unit"}
+    twice = staff_client.post(reverse("incentives:rule_create"), {**fields, "code": "licence_reward", "valid_from": "2024-01-01"})
+    assert twice.status_code == 400 and "规则代码" in twice.content.decode()
+    early = staff_client.post(reverse("incentives:rule_create"), {**fields, "code": "early", "valid_from": "1984-12-31"})
+    assert early.status_code == 400 and "起始日期应在1985-01-01" in early.content.decode()
+    assert not Rule.objects.filter(code="early").exists()
+    client.force_login(unit_user)
+    assert client.get(reverse("incentives:rule_create")).status_code == 403
