@@ -16,7 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core import regions
+from core import numbers, regions
 from core.ui.widgets import RegionPicker
 
 from . import services
@@ -214,7 +214,7 @@ class TransformationAdmin(ReadOnlyVersionedAdmin):
         "mode",
         "short_transferee",
         "signed_on",
-        "amount",
+        "amount_yuan",
         "status",
     ]
     list_filter = ["status", "mode", "transferee__is_local", "unit__type"]
@@ -235,3 +235,7 @@ class TransformationAdmin(ReadOnlyVersionedAdmin):
     @admin.display(description=_("受让方"), ordering="transferee__name")
     def short_transferee(self, obj):
         return _shortened(obj.transferee.name, 10)
+
+    @admin.display(description=_("合同金额（元）"), ordering="amount")
+    def amount_yuan(self, obj):
+        return numbers.yuan(obj.amount)  # docs/numbers.md: thousands separators, two decimals

@@ -371,3 +371,10 @@ def test_a_generic_table_column_writes_its_numbers_with_the_helpers():
     assert Figures.export_row(record)[:1] == [45130]  # exports keep the number
     with pytest.raises(ValueError, match="number='thousands'"):
         Column("x", number="thousands")
+
+
+@pytest.mark.django_db
+def test_the_admin_contract_list_writes_amounts_in_yuan(admin_client):
+    TransformationFactory(amount=D("1234567.80"))
+    html = admin_client.get(reverse("admin:achievements_transformation_changelist")).content.decode()
+    assert "1,234,567.80" in html and "1234567.80" not in html
