@@ -15,8 +15,8 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum, Value
+from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -309,47 +309,39 @@ def to_date_cutoff(year: int, as_of: datetime.date) -> datetime.date:
     return end
 
 
-def _first_signed():
-    """The date of an achievement's first effective contract (``signed_by_q`` with prefix "first_")."""
-    first = (
-        Transformation.objects.filter(effective_q(), achievement=OuterRef("pk"))
-        .order_by()
-        .values("achievement")
-        .annotate(m=Min("signed_on"))
-        .values("m")[:1]
-    )
-    return Subquery(first)
-
-
 def _stock_columns(year: int, until: datetime.date) -> dict:
     """The snapshot's stock-side columns of ``year`` cut at ``until``, as aggregates over achievements."""
     stock = stock_q(year, until=until)
+    transformed_by = Exists(  # one probe of the (achievement, status, signed_on) index per achievement
+        Transformation.objects.filter(
+            effective_q(), signed_by_q(year, until=until), achievement=OuterRef("pk")
+        )
+    )
     return {
         "achievements": Count("id", filter=stock),
         "convertible": Count("id", filter=stock & Q(convertible=True)),
-        "transformed_by": Count("id", filter=stock & signed_by_q(year, prefix="first_", until=until)),
+        "transformed_by": Count("id", filter=stock & Q(transformed_by)),
     }
 
 
-def _contract_columns(year: int, until: datetime.date) -> dict:
-    """The snapshot's contract-side columns of ``year`` cut at ``until``, as aggregates over effective contracts."""
-    signed = signed_in_q(year, until=until)
+def _contract_columns() -> dict:
+    """The snapshot's contract-side columns as aggregates over the effective contracts of one group
+    (the contracts are grouped by the year of ``signed_on`` and read only inside each year's window)."""
     local = Q(transferee__is_local=True)
     return {
-        "transformed": Count("achievement_id", distinct=True, filter=signed),
-        "contracts": Count("id", filter=signed),
-        "local_contracts": Count("id", filter=signed & local),
-        "amount": Sum("amount", filter=signed),
-        "received": Sum(Coalesce("received", Value(Decimal("0.00"))), filter=signed),
-        "local_amount": Sum("amount", filter=signed & local),
+        "transformed": Count("achievement_id", distinct=True),
+        "contracts": Count("id"),
+        "local_contracts": Count("id", filter=local),
+        "amount": Sum("amount"),
+        "received": Sum(Coalesce("received", Value(Decimal("0.00")))),
+        "local_amount": Sum("amount", filter=local),
     }
 
 
 def _check_to_date_columns() -> None:
     """Every snapshot column has its year-to-date aggregate (a column added to the catalogue and the
     engine, but not here, fails at start-up instead of answering a wrong figure)."""
-    day = datetime.date(2000, 1, 1)
-    declared = [*_stock_columns(2000, day), *_contract_columns(2000, day)]
+    declared = [*_stock_columns(2000, datetime.date(2000, 1, 1)), *_contract_columns()]
     if sorted(declared) != sorted(catalogue.COLUMN_NAMES):
         raise ImproperlyConfigured(
             f"year-to-date columns {sorted(declared)} differ from the snapshot's {sorted(catalogue.COLUMN_NAMES)}"
@@ -375,7 +367,9 @@ def _to_date_cells(
     *, years: list[int], until: datetime.date, scope: Scope, by: str | None = None
 ) -> list[dict]:
     """Cells like the snapshot's — ``{"year", "unit_id", "group", <columns>}`` per (year, unit, group of
-    ``by``) — computed from the records of ``scope`` with every rule cut at ``until``'s month and day."""
+    ``by``) — computed from the records of ``scope`` with every rule cut at ``until``'s month and day:
+    the stock side for ``years`` (the years answered), the contract side for them and the year
+    before each (growth)."""
     stock_groups, contract_groups = _TO_DATE_GROUPS[by]
     money = set(catalogue.MONEY_COLUMNS)
     cells: dict[tuple, dict] = {}
@@ -386,39 +380,45 @@ def _to_date_cells(
             {"year": year, "unit_id": unit_id, "group": group, **dict.fromkeys(catalogue.COLUMN_NAMES, 0)},
         )
 
-    def fill(rows, unit_field, groups, columns):
-        for row in rows:
-            group = row[groups[0]] if groups else None
-            for y in years:
-                target = cell(y, row[unit_field], group)
-                for column in columns:
-                    value = row[f"{column}__{y}"]
-                    target[column] = _as_decimal(value) if column in money else int(value or 0)
+    def put(target: dict, column: str, value) -> None:
+        target[column] = _as_decimal(value) if column in money else int(value or 0)
 
-    last = year_end(max(years), until)
     if stock_groups is not None:
+        # One pass over the achievements, with the stock figures of every year as FILTER aggregates.
         aggregates = {f"{c}__{y}": a for y in years for c, a in _stock_columns(y, until).items()}
         rows = (
-            Achievement.objects.filter(records_scope_q(scope), registered_on__lte=last)
-            .annotate(first_signed_on=_first_signed())
+            Achievement.objects.filter(records_scope_q(scope), registered_on__lte=year_end(max(years), until))
             .order_by()
             .values("unit_id", *stock_groups)
             .annotate(**aggregates)
         )
-        fill(rows, "unit_id", stock_groups, _stock_columns(max(years), until))
-    aggregates = {f"{c}__{y}": a for y in years for c, a in _contract_columns(y, until).items()}
+        stock_columns = list(_stock_columns(max(years), until))
+        for row in rows:
+            group = row[stock_groups[0]] if stock_groups else None
+            for y in years:
+                target = cell(y, row["unit_id"], group)
+                for column in stock_columns:
+                    put(target, column, row[f"{column}__{y}"])
+    # One pass over the effective contracts signed inside the windows (1 Jan … the cut-off of each
+    # year), grouped by the year they were signed in: a contract counts in year Y exactly when
+    # ``signed_in_q(Y, until=...)`` holds.
+    windows = Q()
+    for y in range(min(years) - 1, max(years) + 1):
+        windows |= signed_in_q(y, until=until)
     rows = (
-        Transformation.objects.filter(
-            effective_q(),
-            records_scope_q(scope, "achievement__"),
-            signed_on__gte=datetime.date(min(years), 1, 1),
-            signed_on__lte=last,
-        )
+        Transformation.objects.filter(effective_q(), records_scope_q(scope, "achievement__"))
+        .filter(windows)
+        .annotate(signed_year=Cast(ExtractYear("signed_on"), IntegerField()))
         .order_by()
-        .values("achievement__unit_id", *contract_groups)
-        .annotate(**aggregates)
+        .values("achievement__unit_id", "signed_year", *contract_groups)
+        .annotate(**{f"{c}__sum": a for c, a in _contract_columns().items()})
     )
-    fill(rows, "achievement__unit_id", contract_groups, _contract_columns(max(years), until))
+    contract_columns = list(_contract_columns())
+    for row in rows:
+        group = row[contract_groups[0]] if contract_groups else None
+        target = cell(row["signed_year"], row["achievement__unit_id"], group)
+        for column in contract_columns:
+            put(target, column, row[f"{column}__sum"])
     return list(cells.values())
 
 
@@ -464,7 +464,7 @@ def stats_summary(*, year: int, scope: Scope, as_of: datetime.date | None = None
         scope_q(scope)  # refuses a filter value that names nothing, before any cache
 
         def compute_to_date():
-            return _to_date_row(_to_date_cells(years=[year - 1, year], until=end, scope=scope), year)
+            return _to_date_row(_to_date_cells(years=[year], until=end, scope=scope), year)
 
         answer = _to_date_answer(state, f"summary:{year}:{end}:{scope}", compute_to_date)
         row, computed_at = answer["value"], timezone.localtime(answer["computed_at"])
@@ -575,7 +575,7 @@ def stats_breakdown(*, year: int, by: str, scope: Scope, as_of: datetime.date | 
         end = to_date_cutoff(year, as_of)
 
         def compute_to_date():
-            cells = _to_date_cells(years=[year - 1, year], until=end, scope=scope, by=by)
+            cells = _to_date_cells(years=[year], until=end, scope=scope, by=by)
             return _to_date_groups(cells, by, year)
 
         rows = _to_date_answer(state, f"breakdown:{year}:{end}:{by}:{scope}", compute_to_date)["value"]
@@ -627,7 +627,7 @@ def stats_timeseries(
         end = to_date_cutoff(year_to, as_of)
 
         def compute_to_date():
-            cells = _to_date_cells(years=list(range(year_from - 1, year_to + 1)), until=end, scope=scope)
+            cells = _to_date_cells(years=list(range(year_from, year_to + 1)), until=end, scope=scope)
             return {y: _to_date_row(cells, y) for y in range(year_from, year_to + 1)}
 
         rows = _to_date_answer(state, f"timeseries:{year_from}:{year_to}:{end}:{scope}", compute_to_date)
