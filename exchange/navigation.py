@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from achievements.policies import can_register_records
-from core.registry import NavItem, register
+from core.registry import HelpTopic, NavItem, register
 
 register(
     NavItem(
@@ -13,5 +13,14 @@ register(
         order=50,
         visible=can_register_records,
         active="/exchange/",
+    ),
+    # The help page of the import and export pages (docs/help.md).
+    HelpTopic(
+        "import",
+        _("批量导入与导出"),
+        "exchange/help.html",
+        paths=("/exchange/",),
+        order=20,
+        visible=can_register_records,
     ),
 )
