@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from achievements.models import Cluster, Unit
 from core import params
 from core.validators import LIAONING_CITIES
+from reviews.choices import ReviewStatus
 
 from .choices import BaseStatus, RequestStatus
 from .models import PerformanceReport, PilotBase, PilotRequest
@@ -55,8 +56,8 @@ class ReportFilterSet(django_filters.FilterSet):
     base = django_filters.ModelChoiceFilter(
         label=_("中试基地"), queryset=PilotBase.objects.order_by("code"), to_field_name="code"
     )
-    accepted = params.BooleanFilter(label=_("已通过审核"))
+    status = django_filters.ChoiceFilter(label=_("审核状态"), choices=ReviewStatus.choices)
 
     class Meta:
         model = PerformanceReport
-        fields = ["year", "base", "accepted"]
+        fields = ["year", "base", "status"]

@@ -93,10 +93,13 @@ class ReportForm(LabelledErrorsMixin, forms.ModelForm):
         model = PerformanceReport
         fields = ["year", *PerformanceReport.FIGURE_FIELDS]
 
+    version = VersionField(required=False)
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             del self.fields["year"]
+            self.fields["version"].initial = self.instance.version
             self.fields["achievements"].initial = ",".join(
                 str(a.pk) for a in self.instance.achievements.all()
             )
@@ -120,7 +123,7 @@ class ReportForm(LabelledErrorsMixin, forms.ModelForm):
         return found
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        return {name: self.cleaned_data[name] for name in self.fields if name != "version"}
 
 
 class RequestForm(LabelledErrorsMixin, forms.ModelForm):

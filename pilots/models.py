@@ -18,6 +18,8 @@ from simple_history.models import HistoricalRecords
 
 from core.models import SyntheticMixin, TimeStampedModel, VersionedMixin
 from core.validators import EARLIEST_RECORD_DATE, LIAONING_CITIES, validate_record_date
+from reviews.choices import ReviewAction
+from reviews.models import ReviewedDocument
 
 from .choices import BaseStatus, Grade, IndicatorGroup, Outcome, RequestStatus, Source
 
@@ -253,9 +255,11 @@ class PerformanceFigures(models.Model):
             errors["enterprises_local"] = _("省内企业数不能大于服务企业总数。")
 
 
-class PerformanceReport(TimeStampedModel, SyntheticMixin, PerformanceFigures):
-    """A base's performance report for one year: the figures, and the registry achievements it
-    pilot-tested (those that are in the registry)."""
+class PerformanceReport(ReviewedDocument, SyntheticMixin, PerformanceFigures):
+    """A base's performance report for one year, filed by the base's operating unit and reviewed
+    by staff through the shared review workflow (``reviews``: draft → submitted → returned /
+    accepted, corrections as new revisions; one row per revision). It holds the figures and the
+    registry achievements it pilot-tested (those that are in the registry)."""
 
     base = models.ForeignKey(
         PilotBase, on_delete=models.PROTECT, related_name="reports", verbose_name=_("基地")
@@ -264,19 +268,32 @@ class PerformanceReport(TimeStampedModel, SyntheticMixin, PerformanceFigures):
     achievements = models.ManyToManyField(
         "achievements.Achievement", related_name="pilot_reports", blank=True, verbose_name=_("库中的中试成果")
     )
-    accepted = models.BooleanField(_("已通过审核"), default=False, db_index=True)
 
-    history = HistoricalRecords()
+    # No simple-history here: the review log (``reviews.ReviewLog``) and the revisions are its history.
+    review_url_prefix = "pilots:report"
+    review_events = {
+        ReviewAction.SUBMIT: "pilot_report_submitted",
+        ReviewAction.RESUBMIT: "pilot_report_resubmitted",
+        ReviewAction.RETURN: "pilot_report_returned",
+        ReviewAction.ACCEPT: "pilot_report_accepted",
+        ReviewAction.REVISE: "pilot_report_revised",
+    }
 
     class Meta:
         verbose_name = _("绩效报告")
         verbose_name_plural = _("绩效报告")
-        ordering = ["-year", "base"]
+        ordering = ["-year", "base", "revision"]
         constraints = [
             models.UniqueConstraint(
+                fields=["base", "year", "revision"],
+                name="performancereport_revision_unique",
+                violation_error_message=_("该基地该年度的这一修订版已存在。"),
+            ),
+            models.UniqueConstraint(
                 fields=["base", "year"],
-                name="performancereport_one_per_year",
-                violation_error_message=_("该基地本年度已有绩效报告，只能修订原报告。"),
+                condition=Q(is_current=True),
+                name="performancereport_one_current",
+                violation_error_message=_("该基地本年度已有绩效报告；已通过的报告只能发起更正（新修订版）。"),
             ),
             models.CheckConstraint(
                 condition=Q(enterprises_local__lte=F("enterprises_served")),
@@ -287,10 +304,33 @@ class PerformanceReport(TimeStampedModel, SyntheticMixin, PerformanceFigures):
         ]
 
     def __str__(self):
-        return f"{self.base.code} {self.year}"
+        return _("%(base)s %(year)s年度绩效报告（第%(revision)s版）") % {
+            "base": self.base.name,
+            "year": self.year,
+            "revision": self.revision,
+        }
 
     def get_absolute_url(self):
         return reverse("pilots:report_detail", args=[self.pk])
+
+    @property
+    def review_owner_unit_id(self):
+        return self.base.operator_id
+
+    def review_fields(self):
+        return [(name, self._meta.get_field(name).verbose_name) for name in self.FIGURE_FIELDS]
+
+    def review_family(self) -> dict:
+        return {"base_id": self.base_id, "year": self.year}
+
+    def review_notice_context(self) -> dict:
+        return {"base": self.base.name, "year": self.year, "revision": self.revision}
+
+    def check_submission(self) -> None:
+        errors = {}
+        self.clean_figures(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def clean(self):
         errors = {}

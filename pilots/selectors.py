@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from reviews.choices import ReviewStatus
 
 from .choices import OPEN_REQUEST_STATUSES, BaseStatus, Grade, RequestStatus
 from .evaluation import IndicatorSpec, RubricSpec
@@ -133,10 +135,22 @@ def totals_by(year: int, dimension: str) -> list[dict]:
     return [{"key": row.pop("cluster__code"), "name": row.pop("cluster__name"), **row} for row in rows]
 
 
+def accepted_reports():
+    """The accepted figures of each base and year: the latest accepted revision (a correction in
+    progress does not replace them until it is accepted)."""
+    later = PerformanceReport.objects.filter(
+        base_id=OuterRef("base_id"),
+        year=OuterRef("year"),
+        status=ReviewStatus.ACCEPTED,
+        revision__gt=OuterRef("revision"),
+    )
+    return PerformanceReport.objects.filter(status=ReviewStatus.ACCEPTED).exclude(Exists(later))
+
+
 def utilisation_by_year() -> list[dict]:
     """Mean equipment utilisation and pilot tests of the accepted reports, per year."""
     return list(
-        PerformanceReport.objects.filter(accepted=True)
+        accepted_reports()
         .values("year")
         .annotate(reports=Count("pk"), tests=Sum("pilot_tests"), utilisation=Sum("equipment_utilisation"))
         .order_by("year")
@@ -162,9 +176,13 @@ def requests_by_year() -> list[dict]:
 
 
 def report_list(*, user):
+    """The revisions a user may read (``reviews.policies.can_read``): the operator's users all of
+    their bases' reports, staff every report that is not a draft."""
     reports = PerformanceReport.objects.select_related("base", "base__operator")
-    if user is None or user.is_staff:
+    if user is None:
         return reports
+    if user.is_staff:
+        return reports.exclude(status=ReviewStatus.DRAFT)
     unit_id = getattr(user, "unit_id", None)
     return reports.filter(base__operator_id=unit_id) if unit_id else reports.none()
 
@@ -192,7 +210,7 @@ def rubric_spec(rubric: Rubric) -> RubricSpec:
 
 def evaluation_inputs(year: int) -> list[tuple[PilotBase, dict, dict, dict | None]]:
     """(base, base figures, report figures, rating) of every base with an accepted report for ``year``."""
-    reports = PerformanceReport.objects.filter(year=year, accepted=True).select_related("base")
+    reports = accepted_reports().filter(year=year).select_related("base")
     ratings = {
         r["base_id"]: r
         for r in BaseRating.objects.filter(year=year).values("base_id", "management", "reputation")

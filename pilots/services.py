@@ -22,6 +22,8 @@ from achievements.choices import AchievementStatus
 from achievements.services import achievement_update
 from core.exceptions import StaleVersionError
 from notifications.services import notify
+from reviews import services as review_services
+from reviews.choices import ReviewStatus
 
 from . import evaluation, events, policies, rubric_defaults, selectors
 from .choices import BaseStatus, Outcome, RequestStatus
@@ -207,40 +209,62 @@ def fund_record(
 
 
 @transaction.atomic
-def report_save(
-    *, base: PilotBase, year: int, acting_user, achievements=None, synthetic: bool = False, **figures
+def report_create(
+    *, base: PilotBase, year: int, acting_user, achievements=(), synthetic: bool = False, **figures
 ) -> PerformanceReport:
-    """File or correct the figures of a base's report for a year. An accepted report is locked:
-    only a revision can change it."""
-    policies.require(policies.can_file_report(acting_user, base), policies.MSG_NOT_OPERATOR)
-    report = PerformanceReport.objects.select_for_update().filter(base=base, year=year).first()
-    created = report is None
-    if created:
-        report = PerformanceReport(base=base, year=year, synthetic=synthetic)
-    elif report.accepted:
-        raise ValidationError(
-            {"year": _("该基地%(year)s年度的报告已审核通过并锁定，只能提交修订。") % {"year": year}}
-        )
-    for name, value in figures.items():
-        setattr(report, name, value)
-    report._history_user = acting_user
+    """Open the base's report for a year as a draft with its figures (the operator, or the system).
+    A year that already has a report is refused: a draft or returned report is edited, an accepted
+    one can only be corrected by a new revision."""
+    if not policies.can_file_report(acting_user, base):
+        raise PermissionDenied(policies.MSG_NOT_OPERATOR)
+    current = PerformanceReport.objects.filter(base=base, year=year, is_current=True).first()
+    if current is not None:
+        if current.status == ReviewStatus.ACCEPTED:
+            message = _("该基地%(year)s年度的报告已审核通过，只能发起更正（新修订版）。")
+        else:
+            message = _("该基地%(year)s年度已有绩效报告（%(state)s），请修改该报告。")
+        raise ValidationError({"year": message % {"year": year, "state": current.get_status_display()}})
+    report = PerformanceReport(base=base, year=year, synthetic=synthetic, **figures)
     report.full_clean()
     report.save()
-    if achievements is not None:
-        report.achievements.set(achievements)
-    _history(report, acting_user, _("填报") if created else _("修改"))
+    report.achievements.set(achievements)
     return report
 
 
-@transaction.atomic
-def report_set_accepted(*, report: PerformanceReport, accepted: bool, acting_user) -> PerformanceReport:
-    """Mark the report's figures accepted (the review decides; the evaluation reads accepted figures)."""
-    policies.require(policies.can_manage_register(acting_user), policies.MSG_STAFF_ONLY)
-    report.accepted = accepted
-    report._history_user = acting_user
-    report.save(update_fields=["accepted", "updated_at"])
-    _history(report, acting_user, _("审核通过") if accepted else _("退回修改"))
-    return report
+def report_update(
+    *, report: PerformanceReport, acting_user, expected_version=None, achievements=None, **figures
+):
+    """Change an editable (draft or returned) report: the review workflow's own update (owner
+    only, locked states refused), and the linked achievements."""
+    with transaction.atomic():
+        updated = review_services.document_update(
+            document=report, acting_user=acting_user, changes=figures, expected_version=expected_version
+        )
+        if achievements is not None:
+            updated.achievements.set(achievements)
+    return updated
+
+
+def report_transition(
+    *, report: PerformanceReport, action: str, acting_user, note="", comments=(), expected_version=None
+):
+    return review_services.document_transition(
+        document=report,
+        action=action,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        comments=comments,
+    )
+
+
+def report_revise(*, report: PerformanceReport, acting_user, note: str = "") -> PerformanceReport:
+    """A correction after acceptance: the next revision (a draft), with the same linked achievements."""
+    with transaction.atomic():
+        tested = list(report.achievements.all())
+        revised = review_services.document_revise(document=report, acting_user=acting_user, note=note)
+        revised.achievements.set(tested)
+    return revised
 
 
 @transaction.atomic

@@ -57,11 +57,7 @@ class ReportTable(Table):
         _("服务企业（家）"), order_by=("enterprises_served",), accessor="enterprises_served", css="num"
     )
     revenue = Column(_("服务收入（元）"), order_by=("revenue",), accessor="revenue", css="num")
-    accepted = Column(_("已通过审核"), accessor="accepted")
+    revision = Column(_("修订版次"), order_by=("revision",), accessor="revision", css="num")
+    status = Column(_("审核状态"), order_by=("status",), accessor="get_status_display")
 
     default_sort = "-year"
-
-    def render_accepted(self, record):
-        from django.utils.translation import gettext
-
-        return gettext("是") if record.accepted else gettext("否")

@@ -4,13 +4,16 @@ what is asked of ``pilots.policies``; the services check it again on every write
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.ui.views import ActionView, ButtonActionView, DetailView, EditView, ListView, PageView
+from reviews import policies as review_policies
+from reviews import views as review_views
+from reviews.choices import ReviewAction
 
 from . import policies, selectors, services
 from .choices import Grade, RequestStatus
@@ -177,34 +180,37 @@ class BaseFundRecord(ActionView):
 class ReportList(ListView):
     filterset_class = ReportFilterSet
     table_class = ReportTable
-    filter_fields = ("year", "base", "accepted")
+    filter_fields = ("year", "base", "status")
     title = gettext_lazy("中试基地绩效报告")
 
     def get_queryset(self):
         return selectors.report_list(user=self.request.user)
 
 
-class ReportDetail(DetailView):
-    template_name = "pilots/report_detail.html"
+class ReportScoped:
     context_object_name = "report"
 
     def get_queryset(self):
         return selectors.report_list(user=self.request.user)
 
+
+class ReportDetail(ReportScoped, DetailView):
+    template_name = "pilots/report_detail.html"
+    show_history = False  # the review log and the revisions are its history
+
     def get_context_data(self, report, context):
         user = self.request.user
         return {
             **context,
+            **review_views.review_context(report, user),
             "tested": report.achievements.select_related("unit").order_by("ref"),
-            "can_edit": policies.can_file_report(user, report.base) and not report.accepted,
-            "can_review": policies.can_manage_register(user),
+            "can_edit": review_policies.can_edit(report, user),
         }
 
 
-class ReportEdit(EditView):
+class ReportEdit(ReportScoped, EditView):
     form_class = ReportForm
     template_name = "pilots/report_form.html"
-    context_object_name = "report"
     denied_message = policies.MSG_NOT_OPERATOR
 
     def dispatch(self, request, *args, **kwargs):
@@ -212,16 +218,11 @@ class ReportEdit(EditView):
         if self.creates and request.user.is_authenticated:
             self.base = get_object_or_404(selectors.base_list(user=request.user), pk=kwargs["pk"])
             if not policies.can_file_report(request.user, self.base):
-                from django.core.exceptions import PermissionDenied
-
                 raise PermissionDenied(self.denied_message)
         return super().dispatch(request, *args, **kwargs)
 
     def object_allowed(self, user, report):
-        return policies.can_file_report(user, report.base)
-
-    def get_queryset(self):
-        return selectors.report_list(user=self.request.user)
+        return review_policies.can_edit(report, user)
 
     def get_context_data(self, form, obj, context):
         context["base"] = self.base or (obj.base if obj else None)
@@ -231,36 +232,47 @@ class ReportEdit(EditView):
         fields = form.service_fields()
         tested = fields.pop("achievements")
         if report is None:
-            return services.report_save(
+            return services.report_create(
                 base=self.base, acting_user=self.request.user, achievements=tested, **fields
             )
-        return services.report_save(
-            base=report.base, year=report.year, acting_user=self.request.user, achievements=tested, **fields
+        return services.report_update(
+            report=report,
+            acting_user=self.request.user,
+            expected_version=form.cleaned_data["version"],
+            achievements=tested,
+            **fields,
         )
 
 
-class ReportAccept(ButtonActionView):
-    form_class = VersionForm
-    denied_message = policies.MSG_STAFF_ONLY
+class ReportSubmit(ReportScoped, review_views.TransitionView):
+    action = ReviewAction.SUBMIT
 
-    def allowed(self, user):
-        return policies.can_manage_register(user)
 
-    def get_form(self, data, obj):
-        from django import forms
+class ReportResubmit(ReportScoped, review_views.TransitionView):
+    action = ReviewAction.RESUBMIT
 
-        return type("AcceptForm", (VersionForm,), {"version": forms.IntegerField(required=False)})(data)
 
-    def get_queryset(self):
-        return selectors.report_list(user=self.request.user)
+class ReportAccept(ReportScoped, review_views.TransitionView):
+    action = ReviewAction.ACCEPT
 
-    def perform(self, report, data):
-        services.report_set_accepted(
-            report=report, accepted=not report.accepted, acting_user=self.request.user
+
+class ReportReturn(ReportScoped, review_views.ReturnView):
+    pass
+
+
+class ReportRevise(ReportScoped, review_views.ReviseView):
+    def perform(self, document, data):
+        self.revised = services.report_revise(
+            report=document, acting_user=self.request.user, note=data.get("note") or ""
         )
 
-    def success_message(self, report, data):
-        return _("审核结果已保存。")
+
+class ReportRevisions(ReportScoped, review_views.RevisionListView):
+    pass
+
+
+class ReportDiff(ReportScoped, review_views.DiffView):
+    pass
 
 
 # --- the rubric and the evaluation -------------------------------------------------------------------

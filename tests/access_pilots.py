@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from pilots import services
 from pilots.models import PilotService
+from reviews.choices import ReviewAction
 
 from .pilot_factories import make_base, make_report
 
@@ -13,8 +14,18 @@ def build(objects: dict) -> None:
     unit_b, ach_b = objects["unit_b"], objects["ach_b"]
     base_b = make_base(unit_b, code="MATRIX-B", clusters=("A01",), services_=("pilot_test",))
     make_base(objects["unit_a"], code="MATRIX-A")
-    report_b = make_report(base_b, 2023, accepted=False)
+    report_b = make_report(base_b, 2023, accepted=False)  # a draft: unit B's alone
     accepted = make_report(base_b, 2022)
+    other_base = make_base(unit_b, code="MATRIX-B2")
+    submitted = services.report_transition(
+        report=make_report(other_base, 2022, accepted=False), action=ReviewAction.SUBMIT, acting_user=None
+    )
+    returned = services.report_transition(
+        report=make_report(other_base, 2023, accepted=False), action=ReviewAction.SUBMIT, acting_user=None
+    )
+    returned = services.report_transition(
+        report=returned, action=ReviewAction.RETURN, acting_user=None, note="矩阵"
+    )
     services.evaluate_year(year=2022, acting_user=None)
     rubric = services.rubric_for_year(year=2022, acting_user=None)
     service = PilotService.objects.get(code="pilot_test")
@@ -35,6 +46,9 @@ def build(objects: dict) -> None:
         {
             "base_b": base_b,
             "report_b": report_b,
+            "report_b_accepted": accepted,
+            "report_b_submitted": submitted,
+            "report_b_returned": returned,
             "evaluation_b": accepted.base.evaluations.get(year=2022),
             "rubric": rubric,
             "indicator": rubric.indicators.get(code="pilot_tests"),
@@ -98,6 +112,14 @@ PAGE_BODIES = {
         "equipment_utilisation": "50",
         "staff_year_end": 3,
     },
+    "pilots:report_submit": lambda d: {"version": _fresh(d["report_b"]).version},
+    "pilots:report_resubmit": lambda d: {"version": _fresh(d["report_b_returned"]).version},
+    "pilots:report_accept": lambda d: {"version": _fresh(d["report_b_submitted"]).version},
+    "pilots:report_return_for_changes": lambda d: {
+        "version": _fresh(d["report_b_submitted"]).version,
+        "note": "矩阵退回",
+    },
+    "pilots:report_revise": lambda d: {"version": _fresh(d["report_b_accepted"]).version},
     "pilots:indicator_edit": lambda d: {
         "version": _fresh(d["rubric"]).version,
         "weight": "12",

@@ -5,6 +5,7 @@ from decimal import Decimal
 from achievements.models import Cluster
 from pilots import services
 from pilots.models import PilotService
+from reviews.choices import ReviewAction
 
 _seq = [0]
 
@@ -41,7 +42,8 @@ def make_report(base, year, *, accepted=True, **figures):
         "staff_year_end": base.staff_count,
     }
     values.update(figures)
-    report = services.report_save(base=base, year=year, acting_user=None, **values)
+    report = services.report_create(base=base, year=year, acting_user=None, **values)
     if accepted:
-        services.report_set_accepted(report=report, accepted=True, acting_user=None)
+        report = services.report_transition(report=report, action=ReviewAction.SUBMIT, acting_user=None)
+        report = services.report_transition(report=report, action=ReviewAction.ACCEPT, acting_user=None)
     return report

@@ -279,12 +279,70 @@ def test_request_refusals(unit, other_unit):
         services.request_start(request=request, on=datetime.date.today(), acting_user=operator)
 
 
-def test_report_accepted_is_locked(unit):
+def test_performance_report_review_and_revisions(client, unit, other_unit, staff_user):
+    from reviews.choices import ReviewAction, ReviewStatus
+
     base = make_base(unit)
-    make_report(base, 2024)
+    operator = user_create_unit_user(username="rep_op", password="pass-for-tests-1", unit=unit)
+    outsider = user_create_unit_user(username="rep_out", password="pass-for-tests-1", unit=other_unit)
+    tested = AchievementFactory(unit=other_unit)
+    with pytest.raises(PermissionDenied):
+        services.report_create(
+            base=base,
+            year=2024,
+            acting_user=outsider,
+            pilot_tests=1,
+            achievements_tested=1,
+            enterprises_served=1,
+            enterprises_local=0,
+            revenue=0,
+            equipment_utilisation=1,
+            staff_year_end=1,
+        )
+    report = make_report(base, 2024, accepted=False, pilot_tests=4)
+    report.achievements.set([tested])
     with pytest.raises(ValidationError) as exc:
-        services.report_save(base=base, year=2024, acting_user=None, pilot_tests=1)
+        make_report(base, 2024, accepted=False)
     assert "year" in exc.value.message_dict
+    client.force_login(staff_user)
+    assert (
+        client.get(reverse("pilots:report_detail", args=[report.pk])).status_code == 404
+    )  # a draft is the unit's
+    report = services.report_transition(report=report, action=ReviewAction.SUBMIT, acting_user=operator)
+    assert Notification.objects.filter(recipient=staff_user, event="pilot_report_submitted").exists()
+    with pytest.raises(PermissionDenied):
+        services.report_transition(report=report, action=ReviewAction.ACCEPT, acting_user=operator)
+    report = services.report_transition(
+        report=report,
+        action=ReviewAction.RETURN,
+        acting_user=staff_user,
+        comments=[("pilot_tests", "请核对")],
+    )
+    assert Notification.objects.filter(recipient=operator, event="pilot_report_returned").exists()
+    report = services.report_update(
+        report=report, acting_user=operator, pilot_tests=5, expected_version=report.version
+    )
+    report = services.report_transition(report=report, action=ReviewAction.RESUBMIT, acting_user=operator)
+    report = services.report_transition(report=report, action=ReviewAction.ACCEPT, acting_user=staff_user)
+    with pytest.raises(ValidationError):  # accepted: locked
+        services.report_update(report=report, acting_user=operator, pilot_tests=9)
+    with pytest.raises(ValidationError) as exc:  # a year with an accepted report: only a revision
+        make_report(base, 2024, accepted=False)
+    assert "更正" in str(exc.value)
+    revised = services.report_revise(report=report, acting_user=operator, note="更正")
+    assert (revised.revision, revised.status, list(revised.achievements.all())) == (
+        2,
+        ReviewStatus.DRAFT,
+        [tested],
+    )
+    services.report_update(report=revised, acting_user=operator, pilot_tests=30)
+    # the accepted revision 1 stays what the evaluation reads until revision 2 is accepted
+    assert [r.pilot_tests for r in selectors.accepted_reports().filter(base=base)] == [5]
+    client.force_login(operator)
+    page = client.get(reverse("pilots:report_detail", args=[revised.pk])).content.decode()
+    assert reverse("pilots:report_submit", args=[revised.pk]) in page
+    diff = client.get(reverse("pilots:report_diff", args=[revised.pk]))
+    assert diff.status_code == 200 and "30" in diff.content.decode()
     with pytest.raises(ValidationError) as exc:
         make_report(make_base(unit), 2024, enterprises_served=3, enterprises_local=4)
     assert "enterprises_local" in exc.value.message_dict
@@ -399,7 +457,9 @@ def test_pilot_sheets_round_trip_through_the_exchange_export(tmp_path, unit, sta
     # change the sheet: one base renamed and a new one, funds corrected
     sheet = workbook["pilot_bases"]
     sheet["B2"] = "交换基地"
-    sheet.append(["XCH-2", "新基地", unit.code, "210200", "A01", 2023, "active", 500, 3, 2, "testing", "", "", "", ""])
+    sheet.append(
+        ["XCH-2", "新基地", unit.code, "210200", "A01", 2023, "active", 500, 3, 2, "testing", "", "", "", ""]
+    )
     workbook["pilot_funds"]["C2"] = 300000
     workbook.save(path)
     call_command("import_pilot_sheets", str(path), "--dry-run")
@@ -409,7 +469,9 @@ def test_pilot_sheets_round_trip_through_the_exchange_export(tmp_path, unit, sta
     assert PilotBase.objects.get(code="XCH-2").services.get().code == "testing"
     assert BaseFund.objects.get(base=base, year=2023).amount == Decimal("300000")
     # a bad row: nothing of the sheet is written, the message names the row and the column
-    sheet.append(["XCH-3", "坏基地", unit.code, "210100", "Z99", 2023, "active", -5, 1, 1, "", "", "", "", ""])
+    sheet.append(
+        ["XCH-3", "坏基地", unit.code, "210100", "Z99", 2023, "active", -5, 1, 1, "", "", "", "", ""]
+    )
     sheet["B2"] = "不应写入"
     workbook.save(path)
     with pytest.raises(CommandError) as exc:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from achievements.choices import AchievementStatus, UnitType
 from achievements.models import Achievement, Cluster, Unit
+from reviews.choices import ReviewAction
 
 from .. import services
 from ..choices import Outcome
@@ -130,7 +131,7 @@ def seed(seed: int) -> dict[str, int]:
             if base.designated_year > year:
                 continue
             served = rng.randint(5, 90)
-            report = services.report_save(
+            report = services.report_create(
                 base=base,
                 year=year,
                 acting_user=None,
@@ -144,9 +145,7 @@ def seed(seed: int) -> dict[str, int]:
                 equipment_utilisation=Decimal(rng.randint(20, 95)),
                 staff_year_end=base.staff_count,
             )
-            # 2024: a few reports still under review (not accepted)
-            if year == 2023 or n % 6:
-                services.report_set_accepted(report=report, accepted=True, acting_user=None)
+            _review(report, year, n)
             services.rating_save(
                 base=base,
                 year=year,
@@ -158,6 +157,40 @@ def seed(seed: int) -> dict[str, int]:
         services.evaluate_year(year=year, acting_user=None)
     _requests(rng, bases, achievements, services_)
     return counts()
+
+
+def _review(report, year: int, n: int) -> None:
+    """2023: every report accepted (one corrected by a second, accepted revision). 2024: most
+    accepted; the others left in the other states (draft, submitted, returned with a comment,
+    resubmitted)."""
+    state = (
+        "accepted"
+        if year == 2023 or n % 6
+        else ("draft", "submitted", "returned", "resubmitted", "draft", "submitted")[n % 5]
+    )
+    if state == "draft":
+        return
+    services.report_transition(report=report, action=ReviewAction.SUBMIT, acting_user=None)
+    if state == "submitted":
+        return
+    if state in ("returned", "resubmitted"):
+        services.report_transition(
+            report=report,
+            action=ReviewAction.RETURN,
+            acting_user=None,
+            comments=[("revenue", "服务收入请附合同清单核对。")],
+        )
+        if state == "resubmitted":
+            services.report_transition(report=report, action=ReviewAction.RESUBMIT, acting_user=None)
+        return
+    services.report_transition(report=report, action=ReviewAction.ACCEPT, acting_user=None)
+    if year == 2023 and n == 0:
+        revised = services.report_revise(report=report, acting_user=None, note="更正服务企业数")
+        services.report_update(
+            report=revised, acting_user=None, enterprises_served=report.enterprises_served + 1
+        )
+        services.report_transition(report=revised, action=ReviewAction.SUBMIT, acting_user=None)
+        services.report_transition(report=revised, action=ReviewAction.ACCEPT, acting_user=None)
 
 
 def _requests(rng, bases, achievements, services_) -> None:
