@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import numbers
 from core.ui.views import ButtonActionView, DetailView, EditView, ListView, PageView
 from reviews import views as review_views
 from reviews.choices import ReviewAction
@@ -76,6 +77,15 @@ def _sections(report):
     return sections
 
 
+def _figure_text(value, figure) -> str:
+    """A figure as the page shows it (docs/numbers.md): contracts counted, amounts in 元; a value
+    that is no number (a draft's typo kept as typed) as it is."""
+    try:
+        return numbers.count(value) if figure == "contracts" else numbers.yuan(value)
+    except ValueError:
+        return str(value)
+
+
 def _figure_rows(report):
     rows = []
     for part in figures.PARTS:
@@ -88,6 +98,8 @@ def _figure_rows(report):
                 "label": figures.key_label(part, figure),
                 "registry": registry,
                 "reported": reported,
+                "registry_text": _figure_text(registry, figure),
+                "reported_text": _figure_text(reported, figure),
                 "differs": not checks.same_figure(registry, reported, figure),
                 "explanation": (report.explanations or {}).get(key, ""),
             })

@@ -378,3 +378,12 @@ def test_the_admin_contract_list_writes_amounts_in_yuan(admin_client):
     TransformationFactory(amount=D("1234567.80"))
     html = admin_client.get(reverse("admin:achievements_transformation_changelist")).content.decode()
     assert "1,234,567.80" in html and "1234567.80" not in html
+
+
+def test_an_annual_report_writes_its_figures_by_kind():
+    from reports.views import _figure_text
+
+    assert _figure_text("130000", "amount") == "130,000.00"
+    assert _figure_text(1234, "contracts") == "1,234"
+    assert _figure_text(None, "received") == "—"
+    assert _figure_text("五万", "amount") == "五万"  # a draft's typo, shown as typed
