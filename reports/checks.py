@@ -24,6 +24,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core import numbers
+
 from . import figures
 
 STATUTORY_TEAM_SHARE = Decimal("0.50")
@@ -67,7 +69,7 @@ def team_share_warning(report) -> str | None:
         "对个人的现金奖励占转让、许可净收入的 %(share)s，低于法定最低比例 %(minimum)s"
         "（促进科技成果转化法第四十五条，单位无自有规定时适用）；请在“奖励比例说明”中说明理由。"
     ) % {
-        "share": f"{team_share(report) * 100:.2f}%",
+        "share": numbers.percent(team_share(report)),
         "minimum": f"{minimum_team_share(report.year) * 100:.0f}%",
     }
 

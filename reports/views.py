@@ -70,7 +70,7 @@ def _sections(report):
             minimum = checks.minimum_team_share(report.year)
             rows.append((
                 _("现金奖励占转让、许可净收入比例"),
-                _("%(share)s（法定最低 %(minimum)s）") % {"share": f"{share * 100:.2f}%", "minimum": f"{minimum * 100:.0f}%"},
+                _("%(share)s（法定最低 %(minimum)s）") % {"share": numbers.percent(share), "minimum": f"{minimum * 100:.0f}%"},
                 "team_share",
             ))
         sections.append((title, rows))

@@ -217,6 +217,7 @@ def test_a_difference_from_the_registry_needs_a_one_line_explanation(draft):
 def test_rewards_below_the_art45_minimum_warn_and_need_an_explanation_not_a_block(draft):
     errors = submit_errors(draft, net_income=Decimal("100000.00"), reward_cash=Decimal("30000.00"))
     assert list(errors) == ["team_share_explanation"] and "50%" in errors["team_share_explanation"][0]
+    assert "的 30.0%，" in checks.team_share_warning(draft.__class__(net_income=Decimal("100000.00"), reward_cash=Decimal("30000.00"), year=draft.year))
     assert submit_errors(draft, team_share_explanation="本单位规定另以股权奖励") == {}
     assert checks.team_share_warning(draft)  # still shown as a warning
 
@@ -482,3 +483,34 @@ def test_the_demo_cycle_leaves_reports_in_every_state_and_prefills_the_statistic
         total = figures.block_total(report.registry, figures.MODES)
         places = figures.block_total(report.registry, figures.PLACES)
         assert total == places
+
+
+# --- query counts ----------------------------------------------------------------------------------
+
+
+def _filed(unit, staff):
+    owner = user_create_unit_user(username=f"u{unit.pk}", password="pass-for-tests-1", unit=unit)
+    report = h.complete(h.report(unit), owner)
+    report = services.report_transition(report=report, action="submit", acting_user=owner, expected_version=report.version)
+    return report
+
+
+def test_the_list_endpoint_and_page_read_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _filed(world["unit"], world["staff"])
+    api = api_for(world["staff"])
+    staff = client_for(world["staff"])
+
+    def count(call):
+        with CaptureQueriesContext(connection) as ctx:
+            assert call().status_code == 200
+        return len(ctx)
+
+    one_api, one_page = count(lambda: api.get(API)), count(lambda: staff.get(reverse("reports:report_list")))
+    for _n in range(4):
+        _filed(UnitFactory(), world["staff"])
+    assert count(lambda: api.get(API)) == one_api
+    assert count(lambda: staff.get(reverse("reports:report_list"))) == one_page
+    assert len(api.get(API).json()["results"]) == 5
