@@ -15,8 +15,9 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum, Value
+from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, ExtractYear
+from django.db.models.sql import Query
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -309,19 +310,66 @@ def to_date_cutoff(year: int, as_of: datetime.date) -> datetime.date:
     return end
 
 
+ACHIEVEMENT_TABLE = Achievement._meta.db_table
+TRANSFORMATION_TABLE = Transformation._meta.db_table
+
+
+def _compiled(model, q: Q) -> tuple[str, list]:
+    """A Q of ``model`` compiled to SQL on the model's table name (no alias)."""
+    query = Query(model)
+    sql, params = query.build_where(q).as_sql(query.get_compiler(connection=connection), connection)
+    return sql, list(params)
+
+
 def _stock_columns(year: int, until: datetime.date) -> dict:
-    """The snapshot's stock-side columns of ``year`` cut at ``until``, as aggregates over achievements."""
+    """The snapshot's stock-side columns of ``year`` cut at ``until``: (condition on the achievement
+    table, condition on its first effective contract or None) per column, from the one definition
+    of each rule."""
     stock = stock_q(year, until=until)
-    transformed_by = Exists(  # one probe of the (achievement, status, signed_on) index per achievement
-        Transformation.objects.filter(
-            effective_q(), signed_by_q(year, until=until), achievement=OuterRef("pk")
-        )
-    )
     return {
-        "achievements": Count("id", filter=stock),
-        "convertible": Count("id", filter=stock & Q(convertible=True)),
-        "transformed_by": Count("id", filter=stock & Q(transformed_by)),
+        "achievements": (stock, None),
+        "convertible": (stock & Q(convertible=True), None),
+        "transformed_by": (stock, signed_by_q(year, until=until)),
     }
+
+
+def _stock_sql(*, years: list[int], until: datetime.date, scope: Scope, groups: tuple) -> tuple[str, list]:
+    """SQL: the stock columns of every year in ``years`` per (unit[, group]), one pass over the
+    achievements of ``scope`` left-joined to each one's first effective contract (as the engine's
+    stock pass: the achievements and the first contracts stand under their tables' names, so the
+    rules compile onto them unchanged)."""
+    achievements = (
+        Achievement.objects.filter(records_scope_q(scope), registered_on__lte=year_end(max(years), until))
+        .order_by()
+        .values("id", "unit_id", *groups, "registered_on", "withdrawn_on", "convertible")
+    )
+    achievements_sql, params = achievements.query.sql_with_params()
+    params = list(params)
+    first = (
+        Transformation.objects.filter(effective_q())
+        .order_by()
+        .values("achievement_id")
+        .annotate(first_on=Min("signed_on"))
+    )
+    first_sql, first_params = first.query.sql_with_params()
+    aggregates, aggregate_params = [], []
+    for y in years:
+        for column, (on_achievement, on_first) in _stock_columns(y, until).items():
+            condition, condition_params = _compiled(Achievement, on_achievement)
+            if on_first is not None:
+                first_condition, first_condition_params = _compiled(Transformation, on_first)
+                condition = f"({condition}) AND ({first_condition})"
+                condition_params += first_condition_params
+            aggregates.append(f"COUNT(*) FILTER (WHERE {condition}) AS {column}__{y}")
+            aggregate_params += condition_params
+    a, t = f'"{ACHIEVEMENT_TABLE}"', f'"{TRANSFORMATION_TABLE}"'
+    keys = ", ".join(f"{a}.{name}" for name in ("unit_id", *groups))
+    sql = (
+        f"SELECT {keys}, {', '.join(aggregates)} FROM ({achievements_sql}) {a} "
+        f"LEFT OUTER JOIN (SELECT f.achievement_id, f.first_on AS signed_on FROM ({first_sql}) f) {t} "
+        f"ON {t}.achievement_id = {a}.id GROUP BY {keys}"
+    )
+    return sql, aggregate_params + params + list(first_params)
 
 
 def _contract_columns() -> dict:
@@ -385,20 +433,17 @@ def _to_date_cells(
 
     if stock_groups is not None:
         # One pass over the achievements, with the stock figures of every year as FILTER aggregates.
-        aggregates = {f"{c}__{y}": a for y in years for c, a in _stock_columns(y, until).items()}
-        rows = (
-            Achievement.objects.filter(records_scope_q(scope), registered_on__lte=year_end(max(years), until))
-            .order_by()
-            .values("unit_id", *stock_groups)
-            .annotate(**aggregates)
-        )
+        sql, params = _stock_sql(years=years, until=until, scope=scope, groups=stock_groups)
         stock_columns = list(_stock_columns(max(years), until))
-        for row in rows:
-            group = row[stock_groups[0]] if stock_groups else None
-            for y in years:
-                target = cell(y, row["unit_id"], group)
-                for column in stock_columns:
-                    put(target, column, row[f"{column}__{y}"])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                unit_id, group = row[0], row[1] if stock_groups else None
+                values = row[1 + len(stock_groups) :]
+                for i, y in enumerate(years):
+                    target = cell(y, unit_id, group)
+                    for j, column in enumerate(stock_columns):
+                        put(target, column, values[i * len(stock_columns) + j])
     # One pass over the effective contracts signed inside the windows (1 Jan … the cut-off of each
     # year), grouped by the year they were signed in: a contract counts in year Y exactly when
     # ``signed_in_q(Y, until=...)`` holds.
