@@ -18,11 +18,15 @@ def _url(**params) -> str:
 
 
 def pilots_section(ctx: PanelContext) -> list | None:
+    """The three pilot sections of the province's dashboard (none on one unit's page, none in a
+    year without an active base)."""
     scope = ctx.scope
     if getattr(scope, "unit", None):
         return None
     year = ctx.year
     totals = selectors.pilot_totals(year)
+    if not totals["bases"]:
+        return None  # no base active that year: no pilot sections
     figures = [
         (_("基地（个）"), totals["bases"]),
         (_("场地面积（平方米）"), totals["site_area_m2"]),

@@ -67,6 +67,7 @@ ALL_LINKS = [
     ("/achievements/", "成果"),
     ("/contracts/", "转化合同"),
     ("/reports/", "年度报告"),
+    ("/pilots/", "中试基地"),
     ("/exchange/import/", "导入"),
     ("/admin/", "管理后台"),
 ]
@@ -75,7 +76,7 @@ ALL_LINKS = [
 def test_the_navigation_per_role_keeps_the_links_labels_and_order(client, staff_user, unit_user):
     assert nav_links(client.get("/")) == ALL_LINKS[:1]
     client.force_login(unit_user)
-    assert nav_links(client.get("/")) == ALL_LINKS[:6]  # no admin
+    assert nav_links(client.get("/")) == ALL_LINKS[:7]  # no admin
     client.force_login(staff_user)
     assert nav_links(client.get("/")) == ALL_LINKS
 
@@ -89,6 +90,7 @@ def test_a_user_without_unit_or_staff_sees_no_import_link(client):
         "dashboard",
         "achievements",
         "contracts",
+        "pilot_bases",  # the pilot-base register is readable by every signed-in user
     ]
 
 
@@ -133,6 +135,8 @@ def test_the_api_root_lists_the_registered_routes_in_order(staff_client):
         "transformations",
         "stats",
         "stats_summary",
+        "pilot_bases",
+        "stats_pilots",
         "reports",
         "notifications",
         "schema",
@@ -143,6 +147,7 @@ def test_the_api_root_lists_the_registered_routes_in_order(staff_client):
     assert routes == [
         "achievements.api.urls",
         "dashboards.api.urls",
+        "pilots.api.urls",
         "reports.api.urls",
         "notifications.api.urls",
     ]
@@ -349,7 +354,7 @@ def test_the_home_page_reads_a_fixed_number_of_queries_per_role(client, staff_us
     # the snapshot's status (pointer, schedule, dirty, failures), recent jobs. A unit user: session,
     # user, counts, their unit, pointer, their jobs. The figures themselves come from the cache;
     # the pointer is read once more for the year they show (the latest complete year).
-    expected = {"anonymous": 0, "staff": 14, "unit": 8}[role]  # reports: one query each
+    expected = {"anonymous": 0, "staff": 15, "unit": 8}[role]  # reports: one query each; pilots: open requests (staff)
     if role != "anonymous":
         client.force_login(staff_user if role == "staff" else unit_user)
     assert home_queries(client) == expected
