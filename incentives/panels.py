@@ -46,11 +46,12 @@ def _section(section_id, title, rows, *, year, scope, param, note=None) -> dict:
     header = [gettext("拟奖补（笔）"), gettext("拟奖补（万元）"), gettext("已批准（万元）"), gettext("已支付（万元）")]
     table_rows = []
     for label, key, r in rows:
-        cells = [{"text": fmt(r.get("proposed_n") or 0, "count"),
+        # The count links to the awards it counts; the amounts to the awards they sum.
+        cells = [{"text": fmt(r.get("proposed_n") or 0, "count"), "kind": "count", "metric": "awards",
                   "url": _url(year, scope.unit, status="proposed", **{param: key})}]
         for status in STATUSES:
-            cells.append({"text": fmt(r.get(f"{status}_amount") or Decimal(0), "wan"),
-                          "url": _url(year, scope.unit, status=status, **{param: key})})
+            cells.append({"text": fmt(r.get(f"{status}_amount") or Decimal(0), "wan"), "kind": "award_amount",
+                          "metric": f"{status}_amount", "url": _url(year, scope.unit, status=status, **{param: key})})
         table_rows.append({"label": label, "cells": cells})
     wan = numbers.chart_unit("wan")
     return {
@@ -124,8 +125,8 @@ def listing_panel(ctx: PanelContext):
         "title": _("先使用后付费清单规模"),
         "table": {"header": [gettext("清单条目"), gettext("新列入"), gettext("移出")],
                   "rows": [{"label": run.run_on.isoformat(),
-                            "cells": [{"text": fmt(run.listed, "count"), "url": url},
-                                      {"text": fmt(run.added, "count")}, {"text": fmt(run.removed, "count")}]}
+                            "cells": [{"text": fmt(n, "count"), "kind": "list_size", "url": None}
+                                      for n in (run.listed, run.added, run.removed)]}
                            for run in runs]},
         "definitions": [{"label": gettext("清单条目"), "text": gettext(
             "每月生成清单时，财政资助、知识产权授权满N年、无有效转化合同且无已接受理由的成果数。")}],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from .choices import AwardStatus, ListingStatus
 from .models import Award, Listing, ListingRun, Rule
@@ -30,23 +30,28 @@ def public_listings():
 
 
 def award_figures(*, year: int | None = None, unit_id: int | None = None) -> dict:
-    """Counts and sums per status, by rule, beneficiary kind and city (the dashboard panel)."""
+    """Counts and sums per status, by rule, beneficiary kind and city (the dashboard panel), from
+    one grouped query: {dimension: [{dimension: key, "<status>_n": n, "<status>_amount": sum}]}."""
     awards = Award.objects.all()
     if year is not None:
         awards = awards.filter(year=year)
     if unit_id is not None:
         awards = awards.filter(unit_id=unit_id)
-    sums = {
-        f"{status}_{what}": agg
-        for status in (AwardStatus.PROPOSED, AwardStatus.APPROVED, AwardStatus.PAID)
-        for what, agg in (("n", Count("pk", filter=Q(status=status))), ("amount", Sum("amount", filter=Q(status=status))))
-    }
-    rows = {}
-    for dimension in ("rule__code", "beneficiary_kind", "city"):
-        rows[dimension] = list(
-            awards.values(dimension).annotate(**sums).order_by(dimension)
-        )
-    return rows
+    statuses = (AwardStatus.PROPOSED, AwardStatus.APPROVED, AwardStatus.PAID)
+    grouped = (
+        awards.filter(status__in=statuses)
+        .values("rule__code", "beneficiary_kind", "city", "status")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by()
+    )
+    rows: dict[str, dict] = {"rule__code": {}, "beneficiary_kind": {}, "city": {}}
+    for group in grouped:
+        for dimension, table in rows.items():
+            key = group[dimension]
+            row = table.setdefault(key, {dimension: key})
+            row[f"{group['status']}_n"] = row.get(f"{group['status']}_n", 0) + group["n"]
+            row[f"{group['status']}_amount"] = row.get(f"{group['status']}_amount", 0) + group["amount"]
+    return {dimension: [table[key] for key in sorted(table, key=lambda k: k or "")] for dimension, table in rows.items()}
 
 
 def listing_sizes(limit: int = 24) -> list[ListingRun]:

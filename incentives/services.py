@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from achievements.models import Achievement, Transformation
 from core.validators import EARLIEST_RECORD_DATE, city_code, validate_record_date
@@ -315,6 +316,7 @@ def evaluate_rule(*, rule: Rule, year: int, acting_user=None) -> Evaluation:
         rule = Rule.objects.select_for_update().get(pk=rule.pk)  # one evaluation of a rule at a time
         existing = {a.subject_key: a for a in rule.awards.select_for_update().filter(year=year)}
         result = _evaluate(rule, year, existing=existing)
+        new_awards = []
         seen = set()
         for outcome in result.outcomes:
             key = outcome.subject.key
@@ -338,11 +340,10 @@ def evaluate_rule(*, rule: Rule, year: int, acting_user=None) -> Evaluation:
                     "pilot_base_code": info.pilot_base_code,
                 }
                 if award is None:
-                    award = Award(rule=rule, year=year, subject_key=key, status=AwardStatus.PROPOSED,
-                                  rule_version=rule.version, parameters=result.parameters, **fields)
-                    _history(award, acting_user, _("评审：拟奖补"))
-                    award.full_clean()
-                    award.save()
+                    # Values computed by the engine from validated records, not user input: written
+                    # in bulk with their history rows (the constraints still hold in the database).
+                    new_awards.append(Award(rule=rule, year=year, subject_key=key, status=AwardStatus.PROPOSED,
+                                            rule_version=rule.version, parameters=result.parameters, **fields))
                     result.counts["created"] += 1
                     continue
                 same = (
@@ -373,6 +374,12 @@ def evaluate_rule(*, rule: Rule, year: int, acting_user=None) -> Evaluation:
                 _history(award, acting_user, award.comment)
                 award.save()
                 result.counts["withdrawn"] += 1
+        if new_awards:
+            bulk_create_with_history(
+                new_awards, Award, batch_size=500,
+                default_user=acting_user if getattr(acting_user, "pk", None) else None,
+                default_change_reason=_("评审：拟奖补"),
+            )
         return result
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -259,8 +260,8 @@ class AwardDecide(StaffOnly, PageView):
 
     def post(self, request):
         form = DecideForm(request.POST)
-        back = request.POST.get("next") or reverse("incentives:award_list")
-        if not back.startswith("/") or back.startswith("//"):
+        back = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             back = reverse("incentives:award_list")
         if not form.is_valid():
             for message in form.labelled_error_list:

@@ -1,6 +1,6 @@
 """Property-based check of the evaluation: generated contracts and rule parameters, evaluated by the
 service (through the database) and by a plain reference implementation written from the rule's
-statement (data-spec §5 order: beneficiary, signature date, owning unit's credit code, reference;
+statement (docs/incentives.md, the evaluation's order: beneficiary, signature date, owning unit's credit code, reference;
 5 %-style rate rounded half-up to the fen, then the per-award cap, the beneficiary's yearly cap and
 the year's budget). Also: caps and budget never exceeded, and a second run changes nothing."""
 

@@ -1,4 +1,4 @@
-"""The awards API (data-spec §5) and the published use-before-transfer list."""
+"""The awards API (docs/incentives.md, "The awards API") and the published use-before-transfer list."""
 
 from rest_framework import serializers
 
