@@ -207,17 +207,17 @@ def test_template_filters_are_the_helpers():
     from django.template import Context, Template
 
     template = Template(
-        "{% load numbers %}{{ n|count }}|{{ n|counted:'contract' }}|{{ a|yuan }}|{{ a|wan }}|{{ a|money }}"
+        "{% load numbers %}{{ a|number:1 }}|{{ n|count }}|{{ n|counted:'contract' }}|{{ a|yuan }}|{{ a|wan }}|{{ a|money }}"
         "|{{ a|money:'yuan' }}|{{ r|percent }}|{{ r|growth }}|{{ r|points }}|{{ none|money }}|{% unit_caption 'yi' %}"
     )
     context = Context({"n": 45130, "a": D("623138000"), "r": D("0.0125"), "none": None})
     with translation.override("zh-hans"):
         assert template.render(context) == (
-            "45,130|45,130 份|623,138,000.00|62,313.80|6.23 亿元|623,138,000.00 元|1.3%|+1.3%|+1.3 个百分点|—|亿元"
+            "623,138,000.0|45,130|45,130 份|623,138,000.00|62,313.80|6.23 亿元|623,138,000.00 元|1.3%|+1.3%|+1.3 个百分点|—|亿元"
         )
     with translation.override("en"):
         assert template.render(context) == (
-            "45,130|45,130 contracts|623,138,000.00|62,313.80|6.23 × 100 million yuan|623,138,000.00 yuan"
+            "623,138,000.0|45,130|45,130 contracts|623,138,000.00|62,313.80|6.23 × 100 million yuan|623,138,000.00 yuan"
             "|1.3%|+1.3%|+1.3 percentage points|—|100 million yuan"
         )
 

@@ -3,6 +3,7 @@
 ``{% load numbers %}`` then::
 
     {{ n|count }}              45,130
+    {{ x|number:2 }}           16,600.00             (any other quantity: grouped, that many decimals)
     {{ n|counted:"contract" }} 45,130 份 / 45,130 contracts (1 contract)
     {{ n|count_noun:"record" }} 条 / record(s), the noun alone
     {{ amount|yuan }}          1,234,567.80          (contracts listed one by one; header says 元)
@@ -29,6 +30,11 @@ register.filter("wan", numbers.wan)
 register.filter("percent", numbers.percent)
 register.filter("growth", numbers.growth)
 register.filter("points", numbers.points)
+
+
+@register.filter
+def number(value, places=0):
+    return numbers.number(value, int(places))
 
 
 @register.filter
