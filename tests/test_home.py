@@ -69,6 +69,7 @@ ALL_LINKS = [
     ("/reports/", "年度报告"),
     ("/pilots/", "中试基地"),
     ("/exchange/import/", "导入"),
+    ("/incentives/awards/", "激励奖补"),
     ("/admin/", "管理后台"),
 ]
 
@@ -76,7 +77,7 @@ ALL_LINKS = [
 def test_the_navigation_per_role_keeps_the_links_labels_and_order(client, staff_user, unit_user):
     assert nav_links(client.get("/")) == ALL_LINKS[:1]
     client.force_login(unit_user)
-    assert nav_links(client.get("/")) == ALL_LINKS[:7]  # no admin
+    assert nav_links(client.get("/")) == ALL_LINKS[:8]  # no admin
     client.force_login(staff_user)
     assert nav_links(client.get("/")) == ALL_LINKS
 
@@ -138,6 +139,8 @@ def test_the_api_root_lists_the_registered_routes_in_order(staff_client):
         "pilot_bases",
         "stats_pilots",
         "reports",
+        "incentive_awards",
+        "use_before_transfer",
         "notifications",
         "schema",
         "docs",
@@ -149,6 +152,7 @@ def test_the_api_root_lists_the_registered_routes_in_order(staff_client):
         "dashboards.api.urls",
         "pilots.api.urls",
         "reports.api.urls",
+        "incentives.api.urls",
         "notifications.api.urls",
     ]
 
