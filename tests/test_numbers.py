@@ -387,3 +387,19 @@ def test_an_annual_report_writes_its_figures_by_kind():
     assert _figure_text(1234, "contracts") == "1,234"
     assert _figure_text(None, "received") == "—"
     assert _figure_text("五万", "amount") == "五万"  # a draft's typo, shown as typed
+
+
+def test_a_units_tile_and_the_provinces_beside_it_each_take_their_own_unit(unit_client, unit, other_unit):
+    """The unit's 100 万元 in 万元, the province's 2.01 亿元 in 亿元, on the same tile."""
+    for owner, amount in ((unit, D("1000000")), (other_unit, D("200000000"))):
+        TransformationFactory(
+            achievement=AchievementFactory(unit=owner, registered_on=datetime.date(2022, 3, 1)),
+            signed_on=datetime.date(2023, 5, 1),
+            amount=amount,
+        )
+    call_command("recompute_stats", verbosity=0)
+    response = dashboard(unit_client)
+    tile = next(t for t in response.context["tiles"] if t["metric"] == "amount")
+    assert (tile["value"], tile["unit"]) == ("100.00", "万元")
+    assert (tile["province"], tile["province_unit"]) == ("2.01", "亿元")
+    assert "全省：2.01 亿元" in response.content.decode()
