@@ -141,3 +141,28 @@ def test_chart_labels_and_axes_carry_their_units(browser_page, live_server, staf
     # The label is drawn in the chart's SVG as it is formatted.
     expect(page.locator("#chart-region svg")).to_contain_text(expected["label"])
     settle(page)
+
+
+def test_chart_units_in_english(browser_page, live_server, staff_user, unit):
+    build_registry(unit)
+    recompute()
+    page = browser_page
+    login(page, live_server, "staff", "pass-for-tests-1")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto("/dashboard/?year=2023")
+    page.wait_for_function("() => window.dashboardCharts && window.dashboardCharts.region")
+    got = page.evaluate(
+        """() => {
+            const option = window.dashboardCharts.region.getOption();
+            const trend = window.dashboardCharts.trend.getOption();
+            return {axis: option.xAxis[0].name, label: option.series[0].label.formatter({value: 650}),
+                    one: trend.series[1].tooltip.valueFormatter(1), two: trend.series[1].tooltip.valueFormatter(2)};
+        }"""
+    )
+    assert got == {
+        "axis": "10,000 yuan",
+        "label": "650.00 × 10,000 yuan",
+        "one": "1 contract",
+        "two": "2 contracts",
+    }
+    settle(page)
