@@ -386,6 +386,8 @@ def _validation(column: fmt.Column, style: str, lists: dict) -> DataValidation |
     title = column.label if style == ZH else column.key
     if column.kind in LIST_KINDS:
         source = lists[_list_name(column)]
+        if not source["values"]:
+            return None  # (no active cluster: an empty list would refuse every value)
         # Regions and clusters: a bare code typed by hand is accepted too (a warning, not a stop).
         strict = column.kind not in (fmt.CLUSTER, fmt.REGION)
         validation = DataValidation(

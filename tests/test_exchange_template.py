@@ -578,3 +578,11 @@ def test_the_template_page_serves_the_chinese_template(unit_client):
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames[:3] == DATA_SHEETS["zh"]
+
+
+def test_without_active_clusters_the_cluster_column_has_no_dropdown():
+    Cluster.objects.update(is_active=False)
+    book = template_book()
+    letter = get_column_letter(fmt.ACHIEVEMENTS.index["cluster"] + 1)
+    assert letter not in validations_by_column(book["科技成果"])
+    assert get_column_letter(fmt.ACHIEVEMENTS.index["trl"] + 1) in validations_by_column(book["科技成果"])
