@@ -57,13 +57,20 @@ def team_share(report) -> Decimal | None:
     return (Decimal(report.reward_cash) / Decimal(report.net_income)).quantize(Decimal("0.0001"))
 
 
-def team_share_below_minimum(report) -> bool:
+def team_share_below_minimum(report, minimum: Decimal | None = None) -> bool:
     share = team_share(report)
-    return share is not None and share < minimum_team_share(report.year)
+    if share is None:
+        return False
+    return share < (minimum_team_share(report.year) if minimum is None else minimum)
 
 
-def team_share_warning(report) -> str | None:
-    if not team_share_below_minimum(report):
+def team_share_warning(report, minimum: Decimal | None = None) -> str | None:
+    """The Art. 45 warning, or ``None``. ``minimum``: the year's minimum share when the caller has
+    read it already (a list reads it once per year, not once per report)."""
+    if team_share(report) is None:
+        return None
+    minimum = minimum_team_share(report.year) if minimum is None else minimum
+    if not team_share_below_minimum(report, minimum):
         return None
     return _(
         "对个人的现金奖励占转让、许可净收入的 %(share)s，低于法定最低比例 %(minimum)s"

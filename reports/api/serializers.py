@@ -76,7 +76,12 @@ class AnnualReportSerializer(serializers.ModelSerializer):
         return api_status(report.status)
 
     def get_warnings(self, report) -> list[str]:
-        warning = checks.team_share_warning(report)
+        if checks.team_share(report) is None:
+            return []
+        minimums = self.context.setdefault("minimum_team_shares", {})  # one read per year, not per report
+        if report.year not in minimums:
+            minimums[report.year] = checks.minimum_team_share(report.year)
+        warning = checks.team_share_warning(report, minimums[report.year])
         return [warning] if warning else []
 
 
