@@ -185,6 +185,11 @@ class Award(TimeStampedModel, VersionedMixin, SyntheticMixin):
 
     history_label_fields = ("subject_key",)
 
+    @property
+    def explanation_lines(self) -> list[str]:
+        """The explanation step by step (its parts are separated by "；")."""
+        return [part for part in self.explanation.split("；") if part]
+
     def history_label(self) -> str:
         return str(self)
 

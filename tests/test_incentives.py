@@ -512,3 +512,17 @@ def test_a_new_rule_from_draft_to_active_through_the_pages(staff_client, client,
     assert not Rule.objects.filter(code="early").exists()
     client.force_login(unit_user)
     assert client.get(reverse("incentives:rule_create")).status_code == 403
+
+
+def test_refresh_command_and_the_explanation_step_by_step(capsys, staff_client):
+    today = datetime.date.today()
+    AchievementFactory(funded=True, ip_granted_on=today.replace(year=today.year - 4))
+    call_command("refresh_use_before_transfer")
+    assert "1 条（新列入 1，移出 0）" in capsys.readouterr().out
+    with pytest.raises(Exception, match="1985"):
+        call_command("refresh_use_before_transfer", "--on", "1984-01-01")
+    c = contract()
+    services.evaluate_rule(rule=post_subsidy(), year=YEAR)
+    page = staff_client.get(awards()[c.pk].get_absolute_url()).content.decode()
+    assert f"<li>合同 {c.ref}：到账 3,000,000.00 × 5% = 150,000.00</li>" in page
+    assert "<li>拟奖补 150,000.00</li>" in page
