@@ -291,10 +291,15 @@ def test_the_chart_helper_writes_axis_ticks_and_shares():
 
 
 @pytest.mark.django_db
-def test_a_list_counts_with_thousands_separators(staff_client, unit):
+def test_a_list_counts_with_thousands_separators(staff_client, unit, monkeypatch):
     Achievement.objects.bulk_create(AchievementFactory.build(unit=unit) for _ in range(1234))
     html = staff_client.get(reverse("achievements:achievement_list")).content.decode()
     assert '<span class="pager-count">共 1,234 条</span>' in html
+    from achievements.views import AchievementListView
+
+    monkeypatch.setattr(AchievementListView, "page_sizes", (1, 25))  # one record a page: 1,234 pages
+    last = staff_client.get(reverse("achievements:achievement_list"), {"per_page": 1, "page": "last"})
+    assert "第 1,234 / 1,234 页" in last.content.decode()
 
 
 @pytest.fixture
