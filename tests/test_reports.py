@@ -118,7 +118,9 @@ def test_open_report_cycle_refuses_bad_years_and_deadlines_naming_them(world, ar
     assert not ReportCycle.objects.exists()
 
 
-def test_the_cycle_page_shows_each_units_state_overdue_filter_sort_and_reminds_the_late(world, mailoutbox):
+def test_the_cycle_page_shows_each_units_state_overdue_filter_sort_and_reminds_the_late(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
     h.cycle(deadline=datetime.date(2024, 5, 31))  # past: the late are overdue
     late = h.report(world["unit"])
     filed = h.complete(h.report(world["other"]), world["stranger"])
@@ -135,11 +137,17 @@ def test_the_cycle_page_shows_each_units_state_overdue_filter_sort_and_reminds_t
     assert [r["unit"].name for r in by_state.context["rows"]] == ["乙研究院", "甲大学"]
     bad = staff.get(reverse("reports:cycle_detail", args=[h.YEAR]), {"state": "nonsense", "sort": "x"})
     assert bad.status_code == 400 and "状态" in bad.content.decode()
-    response = staff.post(reverse("reports:cycle_remind", args=[h.YEAR]))
+    world["owner"].email = "owner@example.cn"
+    world["owner"].save(update_fields=["email"])
+    world["stranger"].email = "stranger@example.cn"
+    world["stranger"].save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(reverse("reports:cycle_remind", args=[h.YEAR]))
     assert response.status_code == 302
     reminded = Notification.objects.filter(event="report_reminder")
-    assert list(reminded.values_list("recipient__username", flat=True)) == ["owner"]
-    assert late.pk  # the late unit was reminded, the one that filed was not
+    assert list(reminded.values_list("recipient__username", flat=True)) == ["owner"]  # not the unit that filed
+    assert reminded.get().url == late.get_absolute_url()
+    assert [m.to for m in mailoutbox] == [["owner@example.cn"]]
 
 
 def test_staff_open_a_cycle_on_the_page_and_units_cannot(world):
