@@ -84,6 +84,16 @@ class MasterDataAdminForm(forms.ModelForm):
             del self.fields["change_reason"]
 
 
+class MasterDataAdminMixin:
+    """The reason of a change is asked when editing only (a new record's entry says 创建)."""
+
+    form = MasterDataAdminForm
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        return fields if obj is not None else [f for f in fields if f != "change_reason"]
+
+
 def _service_saved(obj, saved) -> None:
     """Let the admin's messages and redirect see the record the service wrote."""
     obj.pk = saved.pk
@@ -91,11 +101,10 @@ def _service_saved(obj, saved) -> None:
 
 
 @admin.register(Unit)
-class UnitAdmin(RegionPickerAdminMixin, NoDeleteHistoryAdmin):
+class UnitAdmin(MasterDataAdminMixin, RegionPickerAdminMixin, NoDeleteHistoryAdmin):
     list_display = ["name", "code", "type", "region_name", "synthetic"]
     list_filter = ["type", "synthetic"]
     search_fields = ["name", "code", "region"]
-    form = MasterDataAdminForm
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -179,12 +188,10 @@ class AchievementAdmin(ReadOnlyVersionedAdmin):
 
 
 @admin.register(Transferee)
-class TransfereeAdmin(RegionPickerAdminMixin, NoDeleteHistoryAdmin):
+class TransfereeAdmin(MasterDataAdminMixin, RegionPickerAdminMixin, NoDeleteHistoryAdmin):
     list_display = ["name", "code", "region_name", "is_local"]
     list_filter = ["is_local"]
     search_fields = ["name", "code", "region"]
-
-    form = MasterDataAdminForm
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []  # the credit code never changes
