@@ -10,8 +10,6 @@ column keys (``units``, ``unit_code``). Enumerated values of a change are shown 
 
 from __future__ import annotations
 
-from django.utils import translation
-
 from . import format as fmt
 
 SHEET_ORDER = (*(s.name for s in fmt.SHEETS), "transferees")
@@ -97,9 +95,3 @@ def count_rows(counts: dict) -> list[dict]:
 
 def example_rows(examples) -> list[dict]:
     return [{**e, "sheet_label": sheet_label(e["sheet"])} for e in examples]
-
-
-def in_language(language: str, function, *args):
-    """``function(*args)`` with ``language`` active (the command's ``--language``)."""
-    with translation.override(language):
-        return function(*args)
