@@ -37,9 +37,9 @@ def test_preview_evaluate_approve_export(browser_page, live_server, staff_user, 
     preview.get_by_role("button", name="预览").click()
     expect(page.locator("#preview-rows")).to_contain_text("合同 HT-2023-0042")
     row = page.locator("#preview-rows tbody tr", has_text="HT-2023-0042")
-    expect(row).to_contain_text("150000.00")
-    expect(row).to_contain_text("240000.00")
-    expect(row).to_contain_text("90000.00")
+    expect(row).to_contain_text("150,000.00")
+    expect(row).to_contain_text("240,000.00")
+    expect(row).to_contain_text("90,000.00")
     page.screenshot(path=tmp_path / "preview.png", full_page=True)
     assert not Award.objects.exists()
 
