@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,7 +87,15 @@ def readable_reports(user):
 
 
 def current_reports(user):
-    return readable_reports(user).filter(is_current=True)
+    """Per unit and year, the latest revision the user may read: the unit its current one; staff
+    the latest that is not a draft (while a correction is drafted, the accepted revision before it)."""
+    reports = readable_reports(user)
+    if unit_of(user) is not None and not is_staff(user):
+        return reports.filter(is_current=True)
+    newer = AnnualReport.objects.filter(
+        unit=OuterRef("unit"), year=OuterRef("year"), revision__gt=OuterRef("revision")
+    ).exclude(status=ReviewStatus.DRAFT)
+    return reports.exclude(Exists(newer))
 
 
 def cycle_list():
@@ -118,12 +126,23 @@ def cycle_overview(*, cycle: ReportCycle, state: str = "", overdue: bool | None 
     units = {u.pk: u for u in filing_units()}
     for unit_id, report in reports.items():
         units.setdefault(unit_id, report.unit)
+    readable = {
+        r.unit_id: r
+        for r in AnnualReport.objects.filter(cycle=cycle)
+        .exclude(status=ReviewStatus.DRAFT)
+        .exclude(Exists(AnnualReport.objects.filter(
+            unit=OuterRef("unit"), year=OuterRef("year"), revision__gt=OuterRef("revision")
+        ).exclude(status=ReviewStatus.DRAFT)))
+    }
     rows = []
     for unit in units.values():
         report = reports.get(unit.pk)
         st = unit_state(report)
         late = today > cycle.deadline and st in LATE_STATES
-        rows.append({"unit": unit, "report": report, "state": st, "state_label": STATE_LABELS[st], "overdue": late})
+        rows.append({
+            "unit": unit, "report": report, "state": st, "state_label": STATE_LABELS[st], "overdue": late,
+            "readable": readable.get(unit.pk),  # what staff may open (never a draft)
+        })
     if state:
         rows = [row for row in rows if row["state"] == state]
     if overdue is not None:

@@ -524,3 +524,14 @@ def test_the_list_endpoint_and_page_read_a_fixed_number_of_queries(world):
     assert count(lambda: api.get(API)) == one_api
     assert count(lambda: staff.get(reverse("reports:report_list"))) == one_page
     assert len(api.get(API).json()["results"]) == 5
+
+
+def test_while_a_correction_is_drafted_staff_still_find_the_accepted_revision(draft, world):
+    first = accepted(draft, world)
+    second = services.report_revise(report=first, acting_user=world["owner"])
+    assert [r.pk for r in services.selectors.current_reports(world["staff"])] == [first.pk]
+    assert [r.pk for r in services.selectors.current_reports(world["owner"])] == [second.pk]
+    (item,) = api_for(world["staff"]).get(API, {"year": h.YEAR}).json()["results"]
+    assert (item["id"], item["revision"], item["is_current"]) == (first.pk, 1, False)
+    page = client_for(world["staff"]).get(reverse("reports:cycle_detail", args=[h.YEAR]))
+    assert first.get_absolute_url() in page.content.decode() and second.get_absolute_url() not in page.content.decode()

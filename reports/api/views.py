@@ -32,7 +32,10 @@ LIST_PARAMETERS = [
     OpenApiParameter("year", OpenApiTypes.INT, description="报告年度"),
     OpenApiParameter("unit", OpenApiTypes.STR, description="单位统一社会信用代码"),
     OpenApiParameter("status", OpenApiTypes.STR, enum=list(s.API_STATUSES), description="状态（submitted 含重新提交）"),
-    OpenApiParameter("all_revisions", OpenApiTypes.BOOL, description="true：列出所有修订版（默认只列最新修订版）"),
+    OpenApiParameter(
+        "all_revisions", OpenApiTypes.BOOL,
+        description="true：列出所有可读的修订版（默认每个单位每年只列可读的最新修订版）",
+    ),
 ]
 
 
@@ -77,7 +80,8 @@ class AnnualReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             states = [wanted] + ([ReviewStatus.RESUBMITTED] if wanted == ReviewStatus.SUBMITTED else [])
             reports = reports.filter(status__in=states)
         if not _bool(self.request, "all_revisions"):
-            reports = reports.filter(is_current=True)
+            latest = selectors.current_reports(self.request.user)
+            reports = reports.filter(pk__in=latest.values("pk"))
         return reports
 
     def _respond(self, report, code=status.HTTP_200_OK):
