@@ -595,17 +595,40 @@ POLICY.update(
         ),
         "pilots:base_status": Row("base_b", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
         "pilots:base_fund": Row("base_b", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
+        # the operator files (staff review; they do not file for a base)
         "pilots:report_create": Row(
-            "base_b", {"GET": page(own=200, other=403, staff=200), "POST": page(own=MOVED, other=403, staff=MOVED)},
-            page(own=405, other=403, staff=405),
+            "base_b", {"GET": page(own=200, other=403, staff=403), "POST": page(own=MOVED, other=403, staff=403)},
+            page(own=405, other=403, staff=403),
         ),
         "pilots:report_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
-        "pilots:report_detail": Row("report_b", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        # reviews: a draft is unit B's alone (staff 404); the operator files, staff review
+        "pilots:report_detail": Row("pilot_report_b", {"GET": record_page(own=200, staff=404)}, SIGNED_IN_405),
         "pilots:report_edit": Row(
-            "report_b", {"GET": record_page(own=200, staff=200), "POST": record_page(own=MOVED, staff=MOVED)},
+            "pilot_report_b", {"GET": record_page(own=200, staff=404), "POST": record_page(own=MOVED, staff=404)},
             FORM_OTHER_METHODS,
         ),
-        "pilots:report_accept": Row("report_b", {"POST": STAFF_ACT}, STAFF_OTHER),
+        "pilots:report_submit": Row(
+            "pilot_report_b", {"GET": record_page(own=200, staff=404), "POST": record_page(own=MOVED, staff=404)},
+            FORM_OTHER_METHODS,
+        ),
+        "pilots:report_resubmit": Row(
+            "pilot_report_b_returned", {"GET": record_page(own=200, staff=403), "POST": record_page(own=MOVED, staff=403)},
+            FORM_OTHER_METHODS,
+        ),
+        "pilots:report_accept": Row(
+            "pilot_report_b_submitted", {"GET": record_page(own=403, staff=200), "POST": record_page(own=403, staff=MOVED)},
+            FORM_OTHER_METHODS,
+        ),
+        "pilots:report_return_for_changes": Row(
+            "pilot_report_b_submitted", {"GET": record_page(own=403, staff=200), "POST": record_page(own=403, staff=MOVED)},
+            FORM_OTHER_METHODS,
+        ),
+        "pilots:report_revise": Row(
+            "pilot_report_b_accepted", {"GET": record_page(own=200, staff=403), "POST": record_page(own=MOVED, staff=403)},
+            FORM_OTHER_METHODS,
+        ),
+        "pilots:report_revisions": Row("pilot_report_b_accepted", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
+        "pilots:report_diff": Row("pilot_report_b_accepted", {"GET": record_page(own=200, staff=200)}, SIGNED_IN_405),
         "pilots:evaluation_list": Row(
             None, {"GET": page(own=200, staff=200), "POST": page(own=403, staff=MOVED)}, SIGNED_IN_405
         ),
