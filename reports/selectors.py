@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import is_staff, unit_of
 from achievements.choices import TransformationStatus, UnitType
 from achievements.models import Transformation, Unit
-from dashboards.selectors import Scope, stats_breakdown
+from dashboards.selectors import Scope, snapshot_status, stats_breakdown
 from reviews.choices import ReviewStatus
 
 from . import figures
@@ -215,3 +215,14 @@ def filed_reports(*, year: int, unit_code: str | None = None):
             seen.add(report.unit_id)
             result.append(report)
     return result
+
+
+def registry_freshness_warning() -> str | None:
+    """A warning when the statistics the registry block reads are missing or behind the records
+    (the block then shows the last computed figures; refresh the reports after a recompute)."""
+    status = snapshot_status()
+    if status["version"] is None:
+        return str(_("统计数据尚未计算：预填的成果库数据为 0。请运行 recompute_stats 后在各报告中“重新读取成果库数据”。"))
+    if status["stale"] or status["pending"]:
+        return str(_("统计数据有待更新：预填的成果库数据为 %(at)s 的计算结果。") % {"at": status["computed_at"].strftime("%Y-%m-%d %H:%M")})
+    return None

@@ -243,6 +243,9 @@ class CycleList(StaffPage):
                 form.add_service_error(exc)
             else:
                 messages.success(request, _("已开启%(cycle)s填报，新建报告 %(n)s 份。") % {"cycle": cycle, "n": created})
+                warning = selectors.registry_freshness_warning()
+                if warning:
+                    messages.warning(request, warning)
                 return redirect(cycle)
         return self.page(form, status=400)
 

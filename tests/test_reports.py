@@ -535,3 +535,14 @@ def test_while_a_correction_is_drafted_staff_still_find_the_accepted_revision(dr
     assert (item["id"], item["revision"], item["is_current"]) == (first.pk, 1, False)
     page = client_for(world["staff"]).get(reverse("reports:cycle_detail", args=[h.YEAR]))
     assert first.get_absolute_url() in page.content.decode() and second.get_absolute_url() not in page.content.decode()
+
+
+def test_opening_a_cycle_without_statistics_says_the_registry_figures_are_not_computed(world):
+    AchievementFactory(unit=world["unit"])
+    err = io.StringIO()
+    call_command("open_report_cycle", "--year", "2023", stdout=io.StringIO(), stderr=err)
+    assert "统计数据尚未计算" in err.getvalue()
+    h.contracts(world["unit"])  # computes the statistics
+    err = io.StringIO()
+    call_command("open_report_cycle", "--year", "2023", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
+from reports.selectors import registry_freshness_warning
 from reports.services import cycle_open
 
 
@@ -31,6 +32,9 @@ class Command(BaseCommand):
             cycle, created = cycle_open(year=year, deadline=deadline, acting_user=None)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
+        warning = registry_freshness_warning()
+        if warning:
+            self.stderr.write(warning)
         self.stdout.write(
             gettext("已开启%(cycle)s填报（截止 %(deadline)s）：新建报告 %(created)s 份，共 %(total)s 份。")
             % {
