@@ -30,7 +30,7 @@ LARGE_STAFF_COUNT = 10_000
 
 
 def validate_year(value) -> None:
-    """A year of a record: 1985 to the current year (data-spec, "Dates everywhere")."""
+    """A year of a record: 1985 to the current year (docs/metrics.md, "Dates everywhere")."""
     last = timezone.localdate().year
     if value is not None and not (EARLIEST_YEAR <= value <= last):
         raise ValidationError(

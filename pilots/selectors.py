@@ -75,7 +75,7 @@ def status_on(day: datetime.date):
 
 
 def active_bases(year: int, *, city: str | None = None, cluster: str | None = None):
-    """Bases designated in or before ``year`` and active on 31 December of it (data-spec §4)."""
+    """Bases designated in or before ``year`` and active on 31 December of it (docs/pilots.md, "Register and statistics")."""
     bases = (
         PilotBase.objects.filter(designated_year__lte=year)
         .annotate(status_at=status_on(datetime.date(year, 12, 31)))

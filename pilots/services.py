@@ -465,7 +465,9 @@ def _save_request(request: PilotRequest, acting_user, reason: str) -> PilotReque
 
 def _locked(request: PilotRequest, expected_version) -> PilotRequest:
     current = (
-        PilotRequest.objects.select_for_update(of=("self",)).select_related("achievement", "base").get(pk=request.pk)
+        PilotRequest.objects.select_for_update(of=("self",))
+        .select_related("achievement", "base")
+        .get(pk=request.pk)
     )
     _check_version(current, expected_version)
     return current

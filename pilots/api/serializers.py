@@ -1,4 +1,4 @@
-"""Serializers of the pilot-base API (data-spec §4)."""
+"""Serializers of the pilot-base API (docs/pilots.md, "Endpoints")."""
 
 from rest_framework import serializers
 

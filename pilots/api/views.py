@@ -1,5 +1,5 @@
 """The pilot-base API: the register (``/api/v1/pilot-bases/``) and its statistics
-(``/api/v1/stats/pilots/``), read-only, per data-spec §4."""
+(``/api/v1/stats/pilots/``), read-only (docs/pilots.md, "Endpoints")."""
 
 import django_filters
 from django.utils import timezone

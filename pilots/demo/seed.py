@@ -1,5 +1,5 @@
 """The pilot bases' part of ``seed_demo`` (core.registry.DemoSeeder): 36 synthetic bases whose 2024
-totals reproduce the source paper (data-spec §4: 36 bases, 1.66 million m², more than 10,000
+totals reproduce the published figures (docs/demo-data.md, docs/pilots.md: 36 bases, 1.66 million m², more than 10,000
 equipment items, nearly 2,000 staff, more than 100 million yuan of provincial funds), their funds,
 two years of performance reports (2023 accepted; 2024 mostly accepted, some still open), the
 department's ratings, both years evaluated, and requests in every state. Deterministic for a seed;
