@@ -139,3 +139,39 @@ def test_an_unknown_count_value_is_named(staff_client, cap, seven):
     assert response.status_code == 400
     assert "<code>count</code>" in response.content.decode()
     assert response.context["page_obj"].object_list == []
+
+
+@pytest.mark.parametrize("sort", ["", "-registered_on", "title", "-unit", "trl"])
+def test_pages_in_the_second_half_read_from_the_end_give_the_same_rows(staff_client, settings, sort):
+    """``ListView.seek_rows``: the pages of the second half are read in the reverse order; every
+    page holds the records the plain order puts there."""
+    settings.LIST_COUNT_CAP = 0
+    units = [UnitFactory(name=name) for name in ("乙大学", "甲研究院")]
+    for i in range(23):
+        AchievementFactory(
+            unit=units[i % 2],
+            trl=1 + i % 3,  # ties, broken by the primary key
+            title=f"成果{i % 5}",
+            registered_on=datetime.date(2021, 1, 1) + datetime.timedelta(days=i // 4),
+        )
+    params = {"per_page": 10, **({"sort": sort} if sort else {})}
+    pages = [
+        [a.pk for a in staff_client.get(ACHIEVEMENTS, {**params, "page": n}).context["page_obj"].object_list]
+        for n in (1, 2, 3)
+    ]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        last = staff_client.get(ACHIEVEMENTS, {**params, "page": "last"}).context["page_obj"].object_list
+    assert [a.pk for a in last] == pages[2]
+    if not sort:  # newest first: the last page's keys are read oldest first, without an offset
+        keys = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "achievements_achievement"."id" AS')]
+        assert keys and '"registered_on" ASC' in keys[0] and "OFFSET" not in keys[0], keys
+    assert [len(p) for p in pages] == [10, 10, 3]
+    # The same order as one query over the whole list (the table's sort, then the primary key).
+    from achievements.models import Achievement
+    from achievements.tables import AchievementTable
+
+    ordered, _sort = AchievementTable.order(Achievement.objects.all(), sort)
+    assert pages[0] + pages[1] + pages[2] == list(ordered.values_list("pk", flat=True))

@@ -33,6 +33,17 @@ from . import export, filters
 from .history import history_entries
 
 
+class ReversedRows:
+    """A page's rows read in the reverse order (``ListView.seek_rows``): ``values_list`` gives the
+    keys from the end, which ``page_records`` reverses."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def values_list(self, *fields, **kwargs):
+        return self.queryset.values_list(*fields, **kwargs)
+
+
 class PageView(LoginRequiredMixin, View):
     """Signed-in users only; then the view-level policy, then the method."""
 
@@ -149,6 +160,19 @@ class ListView(PageView):
     def get_context_data(self, **context) -> dict:
         return context
 
+    @staticmethod
+    def seek_rows(ordered, page, exact: bool):
+        """The page's slice of the sorted rows; a page in the second half of an exactly counted list
+        is read from the end in the reverse order (the sort always ends with the primary key, so the
+        reverse order is exact), and ``page_records`` turns it back: the last page of a million
+        records skips a handful of rows instead of a million."""
+        count = page.paginator.count
+        bottom = (page.number - 1) * page.paginator.per_page
+        top = min(bottom + page.paginator.per_page, count)
+        if not exact or bottom <= count // 2 or top <= bottom:
+            return page.object_list
+        return ReversedRows(ordered.reverse()[count - top : count - bottom])
+
     def page_records(self, rows) -> list:
         """The records of one page, in two steps: the primary keys of the page (filtered and sorted
         with only the joins that the filters and the sort need), then those records with their
@@ -156,6 +180,8 @@ class ListView(PageView):
         narrow rows instead of the join of every related table; on SQLite with the demo data the
         contract list by ``mode`` went from 1.1 s to tens of milliseconds."""
         keys = list(rows.values_list("pk", flat=True))
+        if isinstance(rows, ReversedRows):
+            keys.reverse()
         if not keys:
             return []
         records = self.get_queryset().filter(pk__in=keys).order_by().in_bulk()
@@ -193,7 +219,7 @@ class ListView(PageView):
         # one (a page past the cap counts exactly).
         paginator.count = totals["count"] if exact else totals["count"] + size
         page = paginator.get_page(paginator.num_pages if number == "last" else number)
-        page.object_list = self.prepare_page(self.page_records(page.object_list))
+        page.object_list = self.prepare_page(self.page_records(self.seek_rows(ordered, page, exact)))
         table = self.table_class(request, sort=sort, records=page.object_list)
         hidden = self.hidden_filter_fields()
         shown = (*self.search_fields, *self.filter_fields)
