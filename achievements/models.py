@@ -275,7 +275,12 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
             ip_granted_on=self.ip_granted_on,
         )
         clean_record_dates(self, errors, "registered_on", "ip_granted_on", "withdrawn_on")
-        if "patent_no" not in errors and self.patent_no and self.unit_id:
+        if (
+            "patent_no" not in errors
+            and self.patent_no
+            and self.unit_id
+            and self.status == AchievementStatus.ACTIVE  # the rule's one query, only when it can apply
+        ):
             same_unit, _other_units = patent_clashes(
                 pk=self.pk,
                 unit_id=self.unit_id,
