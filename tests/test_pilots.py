@@ -433,6 +433,13 @@ def test_demo_totals_reproduce_the_source_paper(demo_data, client):
     grades = selectors.base_grades(2024)
     assert 0 < len(grades) < 36 and set(grades.values()) <= set(Grade.values)
     assert len(selectors.base_grades(2023)) == 36  # 22 designated in 2022, 14 in 2023: all report for 2023
+    from pilots.models import PerformanceReport, PilotBase, PilotRequest
+
+    assert PilotBase.objects.get(code="LNZS-001").operator.name == "大连理工大学"  # the demo unit login's
+    states = set(PerformanceReport.objects.filter(year=2024).values_list("status", flat=True))
+    assert {"accepted", "draft", "submitted", "returned"} <= states
+    assert PerformanceReport.objects.filter(year=2023, revision=2, status="accepted").count() == 1
+    assert set(PilotRequest.objects.values_list("status", flat=True)) == set(RequestStatus.values) - {"cancelled"}
 
 
 # --- exchange sheets ---------------------------------------------------------------------------------------
