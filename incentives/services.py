@@ -676,23 +676,34 @@ def listing_refresh(*, on: datetime.date | None = None, acting_user=None, notify
     candidates = {a.pk: a for a in listing_candidates(on, years).select_related("unit")}
     existing = {item.achievement_id: item for item in Listing.objects.select_for_update(of=("self",)).select_related("achievement")}
     added = removed = 0
+    fresh, told = [], []
     for pk, achievement in candidates.items():
         item = existing.get(pk)
         if item is None:
-            item = Listing(achievement=achievement, unit_id=achievement.unit_id, listed_on=on,
-                           synthetic=achievement.synthetic)
-            _history(item, acting_user, _("列入清单（授权满 %(n)s 年未转化）") % {"n": years})
-            item.save()
+            fresh.append(Listing(achievement=achievement, unit_id=achievement.unit_id, listed_on=on,
+                                 synthetic=achievement.synthetic))
         elif item.status == ListingStatus.DELISTED:
             item.status, item.listed_on, item.delisted_on = ListingStatus.LISTED, on, None
             item.justification_status = JustificationStatus.NONE
             item.version += 1
             _history(item, acting_user, _("再次列入清单"))
             item.save()
-        else:
-            continue
-        added += 1
+            told.append(item)
+    if fresh:
+        # The first run lists thousands at once: written in bulk with their history rows.
+        bulk_create_with_history(
+            fresh, Listing, batch_size=500,
+            default_user=acting_user if getattr(acting_user, "pk", None) else None,
+            default_change_reason=_("列入清单（授权满 %(n)s 年未转化）") % {"n": years},
+        )
         if notify_units:
+            ids = [item.achievement_id for item in fresh]
+            for start in range(0, len(ids), 500):
+                told += list(Listing.objects.filter(achievement_id__in=ids[start : start + 500]))
+    added = len(told) if notify_units else len(told) + len(fresh)
+    if notify_units:
+        for item in told:
+            achievement = candidates[item.achievement_id]
             notify(event=events.LISTED, obj=item, unit=achievement.unit_id, actor=acting_user,
                    context={"ref": achievement.ref, "title": achievement.title, "years": years})
     for pk, item in existing.items():
