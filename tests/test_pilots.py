@@ -439,7 +439,9 @@ def test_demo_totals_reproduce_the_source_paper(demo_data, client):
     states = set(PerformanceReport.objects.filter(year=2024).values_list("status", flat=True))
     assert {"accepted", "draft", "submitted", "returned"} <= states
     assert PerformanceReport.objects.filter(year=2023, revision=2, status="accepted").count() == 1
-    assert set(PilotRequest.objects.values_list("status", flat=True)) == set(RequestStatus.values) - {"cancelled"}
+    assert set(PilotRequest.objects.values_list("status", flat=True)) == set(RequestStatus.values) - {
+        "cancelled"
+    }
 
 
 # --- exchange sheets ---------------------------------------------------------------------------------------
@@ -486,3 +488,23 @@ def test_pilot_sheets_round_trip_through_the_exchange_export(tmp_path, unit, sta
     assert "第4行" in str(exc.value) and "服务产业集群" in str(exc.value)
     assert PilotBase.objects.get(code="XCH-1").name == "交换基地"
     assert not PilotBase.objects.filter(code="XCH-3").exists()
+
+
+def test_list_and_api_queries_do_not_grow_with_the_rows(client, unit, staff_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    client.force_login(staff_user)
+    make_base(unit, clusters=("A01", "B01"))
+    before = {url: count(url) for url in ("/pilots/", "/api/v1/pilot-bases/", "/pilots/requests/")}
+    for n in range(6):
+        base = make_base(unit, clusters=("A01", "C01"), services_=("testing", "pilot_test"))
+        services.fund_record(base=base, year=2023, amount=Decimal(n), acting_user=staff_user)
+    after = {url: count(url) for url in before}
+    assert after == before
