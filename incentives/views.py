@@ -4,13 +4,12 @@ and staff's pages, and the public page without login)."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -76,7 +75,7 @@ class RuleDetail(DetailView):
              "value": parameters.display(p.value), "valid_from": p.valid_from, "note": p.note}
             for p in obj.parameters.order_by("key", "valid_from")
         ]
-        today = datetime.date.today()
+        today = timezone.localdate()
         current, _snapshot = services.parameter_values(obj, today)
         context.update(
             parameter_rows=rows,
@@ -137,7 +136,7 @@ class RulePreview(StaffOnly, PageView):
 
     def get(self, request, pk):
         rule = get_object_or_404(Rule, pk=pk)
-        form = PreviewForm(request.GET or None, initial={"year": datetime.date.today().year - 1})
+        form = PreviewForm(request.GET or None, initial={"year": timezone.localdate().year - 1})
         result, status = None, 200
         if request.GET:
             if form.is_valid():
@@ -232,7 +231,7 @@ class AwardList(ListView):
 
     def get_context_data(self, **context):
         context["can_manage"] = policies.can_manage(self.request.user)
-        context["evaluate_form"] = EvaluateForm(initial={"year": datetime.date.today().year - 1})
+        context["evaluate_form"] = EvaluateForm(initial={"year": timezone.localdate().year - 1}, auto_id="evaluate_%s")
         return context
 
 
@@ -248,7 +247,7 @@ class AwardDetail(DetailView):
 
     def get_context_data(self, obj, context):
         context["can_manage"] = policies.can_manage(self.request.user)
-        context["paid_form"] = PaidForm(initial={"paid_on": datetime.date.today()})
+        context["paid_form"] = PaidForm(initial={"paid_on": timezone.localdate()})
         context["parameter_rows"] = [(k, parameters.display(v.get("value")), v.get("valid_from")) for k, v in obj.parameters.items()]
         return context
 
