@@ -10,7 +10,15 @@ from core.ui.widgets import DateInput
 
 from . import policies
 from .choices import BaseStatus, Outcome
-from .models import BaseFund, PerformanceReport, PilotBase, PilotRequest, PilotService, validate_year
+from .models import (
+    BaseFund,
+    BaseRating,
+    PerformanceReport,
+    PilotBase,
+    PilotRequest,
+    PilotService,
+    validate_year,
+)
 
 CONFIRM_LABEL = _("确认数值无误（场地面积超过1,000,000平方米或专职人员超过10,000人时必须勾选）")
 
@@ -80,6 +88,17 @@ class FundForm(LabelledErrorsMixin, forms.Form):
     year = forms.IntegerField(label=_("年度"), validators=[validate_year])
     amount = forms.DecimalField(label=_("省级资金（元）"), max_digits=14, decimal_places=2, min_value=0)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class RatingForm(LabelledErrorsMixin, forms.Form):
+    """The department's rating of a base for a year (read by the rubric's management and
+    reputation indicators)."""
+
+    model_for_labels = BaseRating
+    year = forms.IntegerField(label=_("年度"), validators=[validate_year])
+    management = forms.DecimalField(label=_("运行管理评分"), min_value=0, max_value=100, decimal_places=2)
+    reputation = forms.DecimalField(label=_("社会声誉评分"), min_value=0, max_value=100, decimal_places=2)
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 
 class ReportForm(LabelledErrorsMixin, forms.ModelForm):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("pilots/<int:pk>/edit/", views.BaseEdit.as_view(), name="base_edit"),
     path("pilots/<int:pk>/status/", views.BaseStatusChange.as_view(), name="base_status"),
     path("pilots/<int:pk>/funds/", views.BaseFundRecord.as_view(), name="base_fund"),
+    path("pilots/<int:pk>/rating/", views.BaseRatingRecord.as_view(), name="base_rating"),
     path("pilots/<int:pk>/reports/new/", views.ReportEdit.as_view(creates=True), name="report_create"),
     path("pilots/reports/", views.ReportList.as_view(), name="report_list"),
     path("pilots/reports/<int:pk>/", views.ReportDetail.as_view(), name="report_detail"),

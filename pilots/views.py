@@ -25,6 +25,7 @@ from .forms import (
     DeclineForm,
     FundForm,
     PilotBaseForm,
+    RatingForm,
     ReportForm,
     RequestForm,
     SendForm,
@@ -172,6 +173,28 @@ class BaseFundRecord(ActionView):
 
     def success_message(self, base, data):
         return _("省级资金已登记。")
+
+
+class BaseRatingRecord(BaseFundRecord):
+    form_class = RatingForm
+    confirm_template = "pilots/base_rating.html"
+
+    def perform(self, base, data):
+        services.rating_save(
+            base=base,
+            year=data["year"],
+            management=data["management"],
+            reputation=data["reputation"],
+            note=data["note"],
+            acting_user=self.request.user,
+        )
+
+    def get_context_data(self, base, context):
+        context["ratings"] = base.ratings.order_by("-year")
+        return context
+
+    def success_message(self, base, data):
+        return _("评定已保存。")
 
 
 # --- performance reports ----------------------------------------------------------------------------

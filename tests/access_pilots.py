@@ -93,6 +93,7 @@ PAGE_BODIES = {
         "effective_on": "2024-06-01",
     },
     "pilots:base_fund": lambda d: {"year": 2024, "amount": "1000.00"},
+    "pilots:base_rating": lambda d: {"year": 2024, "management": "80", "reputation": "75"},
     "pilots:report_create": lambda d: {
         "year": 2024,
         "pilot_tests": 1,

@@ -595,6 +595,7 @@ POLICY.update(
         ),
         "pilots:base_status": Row("base_b", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
         "pilots:base_fund": Row("base_b", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
+        "pilots:base_rating": Row("base_b", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
         # the operator files (staff review; they do not file for a base)
         "pilots:report_create": Row(
             "base_b", {"GET": page(own=200, other=403, staff=403), "POST": page(own=MOVED, other=403, staff=403)},

@@ -508,3 +508,18 @@ def test_list_and_api_queries_do_not_grow_with_the_rows(client, unit, staff_user
         services.fund_record(base=base, year=2023, amount=Decimal(n), acting_user=staff_user)
     after = {url: count(url) for url in before}
     assert after == before
+
+
+def test_staff_record_the_rating_the_rubric_reads(client, unit, staff_user):
+    from pilots.models import BaseRating
+
+    base = make_base(unit)
+    client.force_login(staff_user)
+    url = reverse("pilots:base_rating", args=[base.pk])
+    bad = client.post(url, {"year": 2024, "management": "101", "reputation": "70"})
+    assert bad.status_code == 400 and "运行管理评分" in bad.content.decode()
+    assert not BaseRating.objects.exists()
+    assert client.post(url, {"year": 2024, "management": "80", "reputation": "70"}).status_code == 302
+    assert client.post(url, {"year": 2024, "management": "85", "reputation": "70"}).status_code == 302
+    rating = BaseRating.objects.get(base=base, year=2024)
+    assert (rating.management, rating.reputation) == (Decimal("85"), Decimal("70"))
