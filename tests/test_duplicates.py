@@ -291,3 +291,17 @@ def test_the_demo_data_has_no_same_unit_duplicate_number():
         .filter(n__gt=1)
     )
     assert not clashes.exists()
+
+
+def test_a_units_import_warning_names_no_other_record(tmp_path, unit, other_unit, unit_user):
+    theirs = AchievementFactory(unit=other_unit, patent_no=NUMBER, ref="CG-THEIRS")
+    path = workbook(
+        tmp_path,
+        units=[unit_row(unit)],
+        achievements=[achievement_row(unit.code, "CG-NEW", patent_no=NUMBER, convertible="否")],
+    )
+    result = registry_import(source=path, acting_user=unit_user, unit=unit)
+    assert result.valid, result.problems
+    (warning,) = result.warnings
+    assert (warning["row"], warning["key"]) == (2, "CG-NEW")
+    assert "（1 条）" in warning["message"] and theirs.ref not in warning["message"]
