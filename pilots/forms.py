@@ -17,6 +17,7 @@ from .models import (
     PilotBase,
     PilotRequest,
     PilotService,
+    Rubric,
     validate_year,
 )
 
@@ -201,6 +202,24 @@ class VersionForm(LabelledErrorsMixin, forms.Form):
 
 class SendForm(VersionForm):
     base = forms.ModelChoiceField(label=_("中试基地"), queryset=PilotBase.objects.all())
+
+
+class RubricForm(LabelledErrorsMixin, forms.ModelForm):
+    version = VersionField(required=False)
+
+    class Meta:
+        model = Rubric
+        fields = ["title", "reference", "top_share", "excellent_min", "good_min", "pass_min"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def _post_clean(self):
+        pass
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class BandsForm(LabelledErrorsMixin, forms.Form):

@@ -370,6 +370,26 @@ def rubric_for_year(*, year: int, acting_user) -> Rubric:
     return rubric
 
 
+RUBRIC_FIELDS = ("title", "reference", "top_share", "excellent_min", "good_min", "pass_min")
+
+
+@transaction.atomic
+def rubric_update(*, rubric: Rubric, acting_user, expected_version=None, **fields) -> Rubric:
+    """Change a year's rubric: its title, reference, the top share of 优秀 and the grade lines."""
+    policies.require(policies.can_manage_register(acting_user), policies.MSG_STAFF_ONLY)
+    current = Rubric.objects.select_for_update().get(pk=rubric.pk)
+    _check_version(current, expected_version)
+    for name in RUBRIC_FIELDS:
+        if name in fields:
+            setattr(current, name, fields[name])
+    current.version += 1
+    current._history_user = acting_user
+    current.full_clean(exclude=["version"])
+    current.save()
+    _history(current, acting_user, _("修改评价方案"))
+    return current
+
+
 @transaction.atomic
 def band_set(
     *, indicator: RubricIndicator, bands: list[tuple], weight=None, acting_user, expected_version=None

@@ -29,6 +29,7 @@ urlpatterns = [
     path("pilots/evaluations/<int:pk>/", views.EvaluationDetail.as_view(), name="evaluation_detail"),
     path("pilots/rubrics/", views.RubricForYear.as_view(), name="rubric_for_year"),
     path("pilots/rubrics/<int:pk>/", views.RubricDetail.as_view(), name="rubric_detail"),
+    path("pilots/rubrics/<int:pk>/edit/", views.RubricEdit.as_view(), name="rubric_edit"),
     path("pilots/rubrics/indicators/<int:pk>/", views.IndicatorEdit.as_view(), name="indicator_edit"),
     path("pilots/requests/", views.RequestList.as_view(), name="request_list"),
     path("pilots/requests/open/", views.RequestQueue.as_view(), name="request_queue"),

@@ -28,6 +28,7 @@ from .forms import (
     RatingForm,
     ReportForm,
     RequestForm,
+    RubricForm,
     SendForm,
     StartForm,
     VersionForm,
@@ -377,6 +378,23 @@ class RubricDetail(StaffOnly, DetailView):
             "indicators": rubric.indicators.prefetch_related("bands").order_by("order", "code"),
             "problems": services.rubric_problems(rubric),
         }
+
+
+class RubricEdit(StaffOnly, EditView):
+    form_class = RubricForm
+    template_name = "pilots/rubric_form.html"
+    context_object_name = "rubric"
+
+    def get_queryset(self):
+        return Rubric.objects.all()
+
+    def save(self, form, rubric):
+        return services.rubric_update(
+            rubric=rubric,
+            acting_user=self.request.user,
+            expected_version=form.cleaned_data["version"],
+            **form.service_fields(),
+        )
 
 
 class RubricForYear(StaffOnly, PageView):

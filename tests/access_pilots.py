@@ -121,6 +121,14 @@ PAGE_BODIES = {
         "note": "矩阵退回",
     },
     "pilots:report_revise": lambda d: {"version": _fresh(d["pilot_report_b_accepted"]).version},
+    "pilots:rubric_edit": lambda d: {
+        "version": _fresh(d["rubric"]).version,
+        "title": "矩阵方案",
+        "top_share": "0.250",
+        "excellent_min": "90",
+        "good_min": "70",
+        "pass_min": "60",
+    },
     "pilots:indicator_edit": lambda d: {
         "version": _fresh(d["rubric"]).version,
         "weight": "12",

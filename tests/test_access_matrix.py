@@ -636,6 +636,7 @@ POLICY.update(
         "pilots:evaluation_detail": Row("evaluation_b", {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
         "pilots:rubric_for_year": Row(None, {"POST": STAFF_ACT}, STAFF_OTHER),
         "pilots:rubric_detail": Row("rubric", {"GET": P_STAFF_ONLY}, STAFF_OTHER),
+        "pilots:rubric_edit": Row("rubric", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
         "pilots:indicator_edit": Row("indicator", {"GET": P_STAFF_ONLY, "POST": STAFF_ACT}, STAFF_OTHER),
         "pilots:request_list": Row(None, {"GET": page(own=200, staff=200)}, SIGNED_IN_405),
         "pilots:request_queue": Row(None, {"GET": P_STAFF_ONLY}, STAFF_OTHER),

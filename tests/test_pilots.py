@@ -523,3 +523,44 @@ def test_staff_record_the_rating_the_rubric_reads(client, unit, staff_user):
     assert client.post(url, {"year": 2024, "management": "85", "reputation": "70"}).status_code == 302
     rating = BaseRating.objects.get(base=base, year=2024)
     assert (rating.management, rating.reputation) == (Decimal("85"), Decimal("70"))
+
+
+def test_staff_set_the_top_share_and_it_decides_excellent(client, unit, staff_user):
+    for key in ("A", "E"):  # 100.00 and 96.00 with the shipped rubric (HAND above)
+        (area, equipment, staff), (tests, served, revenue, year_end), (mgmt, rep), _e = HAND[key]
+        base = make_base(
+            unit, code=f"TOP-{key}", site_area_m2=Decimal(area), equipment_count=equipment, staff_count=staff
+        )
+        make_report(
+            base,
+            2024,
+            pilot_tests=tests,
+            enterprises_served=served,
+            enterprises_local=0,
+            revenue=Decimal(revenue),
+            staff_year_end=year_end,
+        )
+        services.rating_save(base=base, year=2024, management=mgmt, reputation=rep, acting_user=staff_user)
+    rubric = services.rubric_for_year(year=2024, acting_user=staff_user)
+    services.evaluate_year(year=2024, acting_user=staff_user)
+    # the shipped share 0.3 of 2 bases is 0.6: not even rank 1 is within it
+    assert selectors.base_grades(2024) == {"TOP-A": "good", "TOP-E": "good"}
+    client.force_login(staff_user)
+    url = reverse("pilots:rubric_edit", args=[rubric.pk])
+    body = {
+        "version": rubric.version,
+        "title": rubric.title,
+        "top_share": "0.500",
+        "excellent_min": "90",
+        "good_min": "70",
+        "pass_min": "60",
+    }
+    assert client.post(url, {**body, "good_min": "95"}).status_code == 400  # lines out of order
+    assert client.post(url, body).status_code == 302
+    assert client.post(url, body).status_code == 409  # the version read is stale now
+    services.evaluate_year(year=2024, acting_user=staff_user)
+    assert selectors.base_grades(2024) == {"TOP-A": "excellent", "TOP-E": "good"}  # 0.5 × 2 = 1
+    rubric.refresh_from_db()
+    assert client.post(url, {**body, "version": rubric.version, "top_share": "1.000"}).status_code == 302
+    services.evaluate_year(year=2024, acting_user=staff_user)
+    assert selectors.base_grades(2024) == {"TOP-A": "excellent", "TOP-E": "excellent"}
