@@ -2,8 +2,11 @@
 confirmed on the page and reported as a warning by the API and the import across units; the
 merge page lists likely duplicates; the demo data holds no same-unit duplicate."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
 
@@ -305,3 +308,15 @@ def test_a_units_import_warning_names_no_other_record(tmp_path, unit, other_unit
     (warning,) = result.warnings
     assert (warning["row"], warning["key"]) == (2, "CG-NEW")
     assert "（1 条）" in warning["message"] and theirs.ref not in warning["message"]
+
+
+def test_the_import_command_prints_the_warnings(tmp_path, unit, other_unit):
+    AchievementFactory(unit=other_unit, patent_no=NUMBER)
+    path = workbook(
+        tmp_path,
+        units=[unit_row(unit)],
+        achievements=[achievement_row(unit.code, "CG-CMD", patent_no=NUMBER)],
+    )
+    out = io.StringIO()
+    call_command("import_registry", str(path), "--dry-run", stdout=out)
+    assert f"warning\tachievements\t2\tCG-CMD\t专利号 {NUMBER} 已由其他单位登记" in out.getvalue()

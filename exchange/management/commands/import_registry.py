@@ -56,6 +56,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{sheet}: {counts['add']} to add, {counts['update']} to update, {counts['unchanged']} unchanged"
                 )
+            # Accepted rows worth a look (exchange.duplicates: a patent number other units hold).
+            for w in result.warnings:
+                self.stdout.write(f"warning\t{w['sheet']}\t{w['row']}\t{w['key']}\t{w['message']}")
+            if result.warning_count > len(result.warnings):
+                self.stdout.write(f"... {result.warning_count - len(result.warnings)} more warning(s)")
             self.stdout.write(
                 f"{result.rows} rows validated; " + ("dry run, nothing written." if dry_run else "written.")
             )
