@@ -24,6 +24,17 @@ def _seeded_factories(request):
     factory.random.reseed_random(request.node.nodeid)
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in English leaves English active in the thread (the locale middleware activates
+    the request's language and nothing resets it); the next test starts in the default language."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 DEMO_FIXTURE = "demo_data"
 
 
