@@ -30,6 +30,8 @@ from . import figures
 
 STATUTORY_TEAM_SHARE = Decimal("0.50")
 EXPLANATION_MAX = 200
+TEXT_MAX = 5000  # the free texts (cases, problems, the reward share's explanation), in characters
+TEXT_FIELDS = ("team_share_explanation", "typical_cases", "problems")
 
 _team_share_provider: Callable[[int], Decimal | None] | None = None
 
@@ -119,7 +121,7 @@ def _add(errors: dict, key: str, message: str) -> None:
 def shape_errors(report) -> dict[str, list[str]]:
     """What is wrong whatever the state (checked on every save): the reported block's shape and
     types, negative figures, a received amount above its contract amount, an explanation not on
-    one line."""
+    one line, a free text longer than ``TEXT_MAX``."""
     errors: dict[str, list[str]] = {}
     try:
         figures.parse_block(report.reported or {})
@@ -139,6 +141,11 @@ def shape_errors(report) -> dict[str, list[str]]:
         a, r = getattr(report, amount), getattr(report, received)
         if a is not None and r is not None and r > a:
             _add(errors, received, _("%(label)s：不能超过合同金额。") % {"label": _label(report, received)})
+    for name in TEXT_FIELDS:
+        length = len(getattr(report, name) or "")
+        if length > TEXT_MAX:
+            _add(errors, name, _("%(label)s：不能超过%(n)s字（现有%(length)s字）。") % {
+                "label": _label(report, name), "n": TEXT_MAX, "length": length})
     valid_keys = {f"reported.{part}.{figure}" for part in figures.PARTS for figure in figures.FIGURES}
     if not isinstance(report.explanations, dict):
         _add(errors, "explanations", _("差异说明：应为按字段（如 reported.transfer.amount）分列的对象。"))

@@ -25,6 +25,7 @@ FIGURES = ("contracts", "amount", "received")
 MONEY = ("amount", "received")
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("99999999999999.99")  # 16 digits, as contract amounts
+MAX_COUNT = 999_999_999  # counts are integer columns (PostgreSQL refuses above 2,147,483,647)
 
 PLACE_LABELS = {"local": gettext_lazy("省内企业"), "non_local": gettext_lazy("省外企业")}
 FIGURE_LABELS = {
@@ -77,6 +78,8 @@ def parse_figure(raw, label, *, integer: bool = False, allow_blank: bool = True)
                 code="invalid",
             )
         value = int(text)
+        if value > MAX_COUNT:
+            raise ValidationError(_("%(label)s：数额过大。") % {"label": label}, code="invalid")
     else:
         if not _PLAIN_NUMBER.match(text):
             raise ValidationError(
