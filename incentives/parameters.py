@@ -11,6 +11,7 @@ parameter when it is wrong.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -67,11 +68,31 @@ def _error(key: str, message) -> ValidationError:
         "label": label, "key": key, "message": message}]})
 
 
+# A typed amount: digits with an optional decimal part; commas only as thousands separators
+# (``2,000,000.00``), so ``1,2`` is refused rather than read as 12.
+_AMOUNT_RE = re.compile(r"^-?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+
+
+def parse_amount(raw) -> Decimal:
+    """A typed or stored amount as a Decimal; ``ValueError`` for anything that is not one
+    (``1,2``, ``五万``, ``1e5``, ``NaN``)."""
+    if isinstance(raw, bool):
+        raise ValueError(raw)
+    if isinstance(raw, (int, Decimal)):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(str(raw))
+    text = str(raw).strip()
+    if not _AMOUNT_RE.match(text):
+        raise ValueError(raw)
+    return Decimal(text.replace(",", ""))
+
+
 def _money(key: str, raw, what=None) -> str:
     try:
-        value = Decimal(str(raw).replace(",", "").strip())
+        value = parse_amount(raw)
     except (InvalidOperation, ValueError):
-        raise _error(key, _("“%(value)s”不是金额。") % {"value": raw}) from None
+        raise _error(key, _("“%(value)s”不是金额（如 2000000.00 或 2,000,000.00）。") % {"value": raw}) from None
     if not value.is_finite() or value < 0 or value > MAX_MONEY or value != value.quantize(Decimal("0.01")):
         raise _error(key, _("金额应为不小于0、最多两位小数的数。"))
     return f"{value:.2f}"
