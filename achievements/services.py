@@ -82,9 +82,9 @@ def announce_change(
     )
 
 
-# The history keeps a reason of at most 100 characters (simple_history's column): an edit's own
-# reason (修改原因) leaves room for the prefix the service adds ("修改：").
-CHANGE_REASON_MAX_LENGTH = 90
+# The longest reason of an edit (修改原因) a form, the API or the admin takes, as for the reasons of a
+# withdrawal or cancellation; the history keeps it whole (its reason column is text).
+CHANGE_REASON_MAX_LENGTH = 500
 
 
 def edit_reason(change_reason: str | None = "", *, base: str | None = None) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -44,22 +44,17 @@ from .choices import (
     Subject,
 )
 from .models import Award, Listing, ListingRun, Rule, RuleParameter
-from .parameters import clean_value
+from .parameters import clean_value, parse_amount
 
 DEFAULT_YEARS_AFTER_GRANT = 3
 USE_BEFORE_TRANSFER_RULE = "use_before_transfer"
 ART45_RULE = "art45_team_share"
 
 
-HISTORY_REASON_MAX = 100  # simple_history's history_change_reason column
-
-
 def _history(obj, acting_user, reason: str) -> None:
-    """The history row's user and reason (cut to the column's length; the full text is in the
-    record's own comment where it matters)."""
+    """The history row's user and reason (kept whole: the history's reason column is text)."""
     obj._history_user = acting_user
-    reason = str(reason)
-    obj._change_reason = reason if len(reason) <= HISTORY_REASON_MAX else reason[: HISTORY_REASON_MAX - 1] + "…"
+    obj._change_reason = str(reason)
 
 
 # --- parameters --------------------------------------------------------------------------------
@@ -314,6 +309,7 @@ def evaluate_rule(*, rule: Rule, year: int, acting_user=None) -> Evaluation:
     _check_year(year)
     with transaction.atomic():
         rule = Rule.objects.select_for_update().get(pk=rule.pk)  # one evaluation of a rule at a time
+        check_evaluable(rule, year)
         existing = {a.subject_key: a for a in rule.awards.select_for_update().filter(year=year)}
         result = _evaluate(rule, year, existing=existing)
         new_awards = []
@@ -393,6 +389,20 @@ def evaluate_year(*, year: int, acting_user=None) -> dict[str, Counter]:
         for rule in rules
         if rule.applies_in(year)
     }
+
+
+def check_evaluable(rule: Rule, year: int) -> None:
+    """Only an active payment rule valid in ``year`` writes proposals for it (a draft is previewed,
+    never evaluated; a check rule never pays)."""
+    if rule.kind != RuleKind.PAYMENT:
+        raise ValidationError({"rule": [_("规则 %(code)s 是核查规则，不发放奖补，不能评审。") % {"code": rule.code}]})
+    if rule.status != RuleStatus.ACTIVE:
+        raise ValidationError({"status": [_("规则 %(code)s 的状态是“%(status)s”：只有生效的规则可以评审（草稿请先预览，再设为生效）。") % {
+            "code": rule.code, "status": RuleStatus(rule.status).label}]})
+    if not rule.applies_in(year):
+        raise ValidationError({"year": [_("规则 %(code)s 的有效期（%(first)s 至 %(last)s）不含 %(year)s 年。") % {
+            "code": rule.code, "first": rule.valid_from.isoformat(),
+            "last": rule.valid_to.isoformat() if rule.valid_to else "—", "year": year}]})
 
 
 def _check_year(year: int) -> None:
@@ -583,6 +593,12 @@ def paid_list_import(*, rows: list[list], acting_user) -> list[Award]:
             problems.append(_("第 %(row)s 行：%(message)s") % {"row": number, "message": " ".join(exc.messages)})
             continue
         amount = cells[amount_col] if amount_col is not None else None
+        if amount not in (None, ""):
+            try:
+                amount = parse_amount(amount)
+            except (InvalidOperation, ValueError):
+                problems.append(_("第 %(row)s 行：奖补金额“%(value)s”不是金额。") % {"row": number, "value": amount})
+                continue
         wanted.append((number, award_id, paid_on, amount))
     awards = Award.objects.in_bulk([w[1] for w in wanted])
     for number, award_id, paid_on, amount in wanted:
@@ -592,7 +608,7 @@ def paid_list_import(*, rows: list[list], acting_user) -> list[Award]:
         elif not (award.status == AwardStatus.APPROVED or (award.status == AwardStatus.PAID and award.paid_on == paid_on)):
             problems.append(_("第 %(row)s 行：奖补 %(id)s 的状态是“%(status)s”，只有已批准的奖补可以标记为已支付。") % {
                 "row": number, "id": award_id, "status": award.get_status_display()})
-        elif amount not in (None, "") and Decimal(str(amount).replace(",", "")) != award.amount:
+        elif amount not in (None, "") and amount != award.amount:
             problems.append(_("第 %(row)s 行：金额 %(amount)s 与奖补 %(id)s 的金额 %(expected)s 不符。") % {
                 "row": number, "amount": amount, "id": award_id, "expected": award.amount})
     if problems:

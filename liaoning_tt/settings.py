@@ -252,6 +252,10 @@ IMPORT_PREVIEW_ROWS = env.int("IMPORT_PREVIEW_ROWS", default=200)
 # Demo data is synthetic: the banner says so on every page while any synthetic record exists.
 DEMO_BANNER = env.bool("DEMO_BANNER", default=True)
 
+# The reason kept with each history entry (修改原因, a withdrawal's or cancellation's reason, an
+# award decision's comment) is a text column: a reason is never cut or refused for its length.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -160,7 +160,7 @@ def test_a_too_long_reason_is_refused_naming_the_field(staff_client):
         "trl": "7",
         "registered_on": achievement.registered_on.isoformat(),
         "version": achievement.version,
-        "change_reason": "长" * 200,
+        "change_reason": "长" * (services.CHANGE_REASON_MAX_LENGTH + 1),
     }
     response = staff_client.post(url, data)
     assert response.status_code == 400
@@ -204,7 +204,7 @@ def test_the_api_takes_a_change_reason(staff_user, client):
     assert "change_reason" not in response.json()  # write-only
     assert achievement.history.first().history_change_reason == "修改：接口修改"
     too_long = client.patch(
-        url, {"version": 2, "trl": 6, "change_reason": "长" * 100}, content_type="application/json"
+        url, {"version": 2, "trl": 6, "change_reason": "长" * (services.CHANGE_REASON_MAX_LENGTH + 1)}, content_type="application/json"
     )
     assert too_long.status_code == 400 and "change_reason" in too_long.json()
     assert Achievement.objects.get(pk=achievement.pk).trl == 5
@@ -235,3 +235,23 @@ def test_the_admin_unit_form_takes_a_change_reason(staff_client, unit):
     )
     assert response.status_code == 302
     assert Unit.objects.get(pk=unit.pk).history.first().history_change_reason == "修改：更名"
+
+
+@pytest.mark.django_db
+def test_long_reasons_are_kept_whole_in_the_history(staff_user):
+    """The history's reason column is text: a withdrawal's 500-character reason and a 500-character
+    修改原因 are stored whole (a 100-character column refused them on PostgreSQL)."""
+    import datetime
+
+    achievement = AchievementFactory(registered_on=datetime.date(2020, 5, 1))
+    reason = "撤回原因" * 125  # 500 characters, the form's limit
+    services.achievement_withdraw(
+        achievement=achievement, acting_user=staff_user, on=datetime.date(2024, 1, 15), reason=reason
+    )
+    assert reason in achievement.history.latest().history_change_reason
+    contract = TransformationFactory()
+    edit = "更正" * 250
+    services.transformation_update(
+        contract=contract, acting_user=staff_user, amount=contract.amount, change_reason=edit
+    )
+    assert contract.history.latest().history_change_reason.endswith(edit)
