@@ -11,12 +11,19 @@ LISTING_EXPIRES = 6 * 3600  # a monthly run that could not start within 6 hours 
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def evaluate_incentives_task(year: int, rule_id: int | None = None) -> dict:
-    """Evaluate one rule (``rule_id``) or every active payment rule for ``year``: {code: counts}."""
+def evaluate_incentives_task(year: int, rule_id: int | None = None, user_id: int | None = None) -> dict:
+    """Evaluate one rule (``rule_id``) or every active payment rule for ``year``: {code: counts}.
+    ``user_id``: the staff user who asked for it from a page (the proposals' history names them;
+    checked again by the service); ``None``: the system (the command)."""
+    acting_user = None
+    if user_id is not None:
+        from django.contrib.auth import get_user_model
+
+        acting_user = get_user_model().objects.get(pk=user_id)
     if rule_id is None:
-        return {code: dict(counts) for code, counts in services.evaluate_year(year=year).items()}
+        return {code: dict(counts) for code, counts in services.evaluate_year(year=year, acting_user=acting_user).items()}
     rule = services.Rule.objects.get(pk=rule_id)
-    return {rule.code: dict(services.evaluate_rule(rule=rule, year=year).counts)}
+    return {rule.code: dict(services.evaluate_rule(rule=rule, year=year, acting_user=acting_user).counts)}
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, expires=LISTING_EXPIRES)

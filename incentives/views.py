@@ -192,6 +192,8 @@ class Evaluate(StaffOnly, PageView):
         year = form.cleaned_data["year"]
         try:
             services._check_year(year)
+            if rule is not None:
+                services.check_evaluable(rule, year)
             if rule is not None and not rule.parameters.filter(key="formula").exists():
                 raise ValidationError(_("该规则没有计算公式，不能评审。"))
         except ValidationError as exc:
@@ -199,7 +201,7 @@ class Evaluate(StaffOnly, PageView):
                 messages.error(request, message)
             return redirect(back)
         try:
-            publish_quickly(evaluate_incentives_task, args=(year, rule.pk if rule else None))
+            publish_quickly(evaluate_incentives_task, args=(year, rule.pk if rule else None, request.user.pk))
         except ValidationError as exc:  # run in-process (no broker): the service's refusal
             for message in _errors(exc):
                 messages.error(request, message)
