@@ -310,3 +310,36 @@ def test_an_evaluation_run_from_the_page_names_the_staff_user_in_the_history(sta
     award = awards()[c.pk]
     first = award.history.earliest("history_id")
     assert (first.history_user_id, first.history_change_reason) == (staff_user.pk, "评审：拟奖补")
+
+
+# --- the monthly job in the beat schedule; N configurable ------------------------------------------------------
+
+
+def test_the_monthly_list_is_in_the_beat_schedule_and_reads_n_on_its_day(staff_user, unit):
+    from django_celery_beat.models import PeriodicTask
+
+    from liaoning_tt.celery import app as celery_app
+
+    from .factories import AchievementFactory
+
+    celery_app.loader.import_default_modules()  # what a worker does: autodiscover the apps' tasks
+    entry = PeriodicTask.objects.get(name="incentives.use_before_transfer_list")
+    assert entry.enabled and entry.task == "incentives.tasks.listing_refresh_task" and entry.task in celery_app.tasks
+    assert (entry.crontab.minute, entry.crontab.hour, entry.crontab.day_of_month) == ("30", "3", "1")
+    assert str(entry.crontab.timezone) == "Asia/Shanghai" and 0 < entry.expire_seconds <= 24 * 3600
+    four = AchievementFactory(unit=unit, funded=True, ip_granted_on=datetime.date(2020, 3, 1))
+    six = AchievementFactory(unit=unit, funded=True, ip_granted_on=datetime.date(2018, 3, 1))
+    rule = Rule.objects.get(code="use_before_transfer")
+    services.parameter_add(rule=rule, key="years_after_grant", value="5", valid_from=datetime.date(2024, 6, 1),
+                           acting_user=staff_user)
+    task = celery_app.tasks[entry.task]
+    assert task.apply(kwargs={"on": "2024-05-01"}).get()["listed"] == 2  # N = 3 before 2024-06-01
+    task.apply(kwargs={"on": "2024-07-01"}).get()  # N = 5: the 4-year-old grant leaves the list
+    statuses = dict(Listing.objects.values_list("achievement_id", "status"))
+    assert statuses == {four.pk: "delisted", six.pk: "listed"}
+
+
+def test_incentives_have_no_admin_pages_every_write_goes_through_the_services():
+    from django.contrib import admin
+
+    assert not [model for model in admin.site._registry if model._meta.app_label == "incentives"]
