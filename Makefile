@@ -57,7 +57,7 @@ $(SECRET_KEY_FILE):
 	@echo "generated a secret key for make run in $@ (not tracked by git; delete it to get a new one)"
 
 run: $(SECRET_KEY_FILE) messages static migrate demo
-	$(PY) manage.py recompute_stats
+	$(PY) manage.py recompute_stats --if-needed
 	@echo ""
 	@echo "  辽宁省可转化科技成果库 — http://$(HOST):$(PORT)/"
 	@$(PY) manage.py demo_logins

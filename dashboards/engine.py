@@ -47,7 +47,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.db.models.sql import Query
 from django.utils import timezone
 
-from achievements.models import Achievement, Transformation, Unit
+from achievements.models import Achievement, Transferee, Transformation, Unit
 from achievements.selectors import effective_q, signed_by_q, stock_q
 
 from . import current
@@ -653,6 +653,34 @@ def recompute_incremental() -> dict:
     if failures:
         result["failed_units"] = sorted(failures)
     return result
+
+
+def recompute_needed() -> str | None:
+    """What run would bring the snapshot up to the records: ``"full"`` when there is no snapshot,
+    the calendar year has moved on, or records were written after it without being marked dirty
+    (bulk writes such as the demo seeder's); ``"incremental"`` when dirty rows wait; ``None`` when
+    the snapshot is current."""
+    state = SnapshotState.objects.filter(pk=1).first()
+    if state is None or state.version is None or state.computed_at is None or state.last_year != current_year():
+        return "full"
+    if DirtyCell.objects.exists():
+        return "incremental"
+    for model in (Unit, Achievement, Transformation, Transferee):
+        if model.objects.filter(updated_at__gt=state.computed_at).exists():
+            return "full"
+    return None
+
+
+def recompute_if_needed() -> dict:
+    """Recompute only what ``recompute_needed`` says (``make run`` after ``seed_demo``, whose
+    reports seeder computed the snapshot already: not a second full run)."""
+    needed = recompute_needed()
+    if needed == "full":
+        return recompute_full()
+    if needed == "incremental":
+        return recompute_incremental()
+    state = SnapshotState.objects.get(pk=1)
+    return {"kind": "none", "version": state.version, "revision": state.revision}
 
 
 def mark_dirty(*, unit_ids: Iterable[int], years: Iterable[int]) -> int:

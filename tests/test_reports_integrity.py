@@ -139,3 +139,33 @@ def test_parse_figure_bounds_counts_to_the_column():
     assert figures.parse_figure(str(figures.MAX_COUNT), "x", integer=True) == figures.MAX_COUNT
     with pytest.raises(Exception, match="数额过大"):
         figures.parse_figure(str(figures.MAX_COUNT + 1), "x", integer=True)
+
+
+def test_recompute_stats_if_needed_computes_only_when_the_snapshot_is_behind(world):
+    """The demo seeder computes the snapshot for the 2023 cycle; `make run` then asks
+    ``recompute_stats --if-needed``, which must not compute it a second time."""
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from achievements.models import Achievement
+    from dashboards import engine
+
+    from .factories import AchievementFactory
+
+    achievement = AchievementFactory(unit=world["unit"])
+    engine.recompute_full()
+    assert engine.recompute_needed() is None
+    out = io.StringIO()
+    call_command("recompute_stats", "--if-needed", stdout=out)
+    assert "无需重算" in out.getvalue()
+    # A bulk write that marks nothing dirty (the demo seeder's rows): a full run.
+    Achievement.objects.filter(pk=achievement.pk).update(updated_at=timezone.now())
+    assert engine.recompute_needed() == "full"
+    call_command("recompute_stats", "--if-needed", stdout=io.StringIO())
+    assert engine.recompute_needed() is None
+    engine.mark_dirty(unit_ids=[world["unit"].pk], years=[2023])
+    assert engine.recompute_needed() == "incremental"
+    assert engine.recompute_if_needed()["kind"] == "incremental"
+    assert engine.recompute_needed() is None
