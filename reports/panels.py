@@ -1,7 +1,9 @@
 """The dashboard's annual-reports section (core.registry.DashboardPanel): per unit, the contract
 amount it reported beside the registry's (the report's prefilled block), for the reports of the
 year shown that were filed (submitted, resubmitted or accepted); large differences are flagged.
-On one unit's dashboard only that unit's row."""
+The dashboard's unit, unit-type and region filters narrow the units (on one unit's dashboard only
+that unit's row); a report has no figures per cluster, so with a cluster filter there is no section.
+The registry's amount links to the contracts behind it, the reported one to the report."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core import numbers
 from core.registry import DashboardPanel, PanelContext, register
+from dashboards.drilldown import metric_url
+from dashboards.selectors import Scope, region_prefix
 
 from . import figures, selectors
 
@@ -20,9 +24,11 @@ LARGE_DIFFERENCE = Decimal("0.10")
 LIMIT = 20
 
 
-def comparison_rows(*, year: int, unit_code: str | None = None) -> list[dict]:
+def comparison_rows(*, year: int, unit_code: str | None = None, unit_type: str | None = None,
+                    region: str | None = None) -> list[dict]:
     rows = []
-    for report in selectors.filed_reports(year=year, unit_code=unit_code):
+    prefix = region_prefix(region) if region else None
+    for report in selectors.filed_reports(year=year, unit_code=unit_code, unit_type=unit_type, region_prefix=prefix):
         registry = figures.block_total(report.registry or {}, figures.MODES)
         reported = figures.block_total(report.reported or {}, figures.MODES)
         diff = reported["amount"] - registry["amount"]
@@ -46,7 +52,11 @@ def _wan(value: Decimal) -> str:
 
 
 def build(ctx: PanelContext) -> dict | None:
-    rows = comparison_rows(year=ctx.year, unit_code=getattr(ctx.scope, "unit", None))
+    scope = ctx.scope
+    if getattr(scope, "cluster", None):
+        return None  # a report's figures are the unit's whole, not per cluster
+    rows = comparison_rows(year=ctx.year, unit_code=getattr(scope, "unit", None),
+                           unit_type=getattr(scope, "unit_type", None), region=getattr(scope, "region", None))
     if not rows:
         return None
     shown = rows[:LIMIT]
@@ -56,7 +66,9 @@ def build(ctx: PanelContext) -> dict | None:
         table_rows.append({
             "label": row["report"].unit.name,
             "cells": [
-                {"text": _wan(row["registry"]["amount"]), "url": "", "kind": "wan"},
+                {"text": _wan(row["registry"]["amount"]),
+                 "url": metric_url("amount", year=ctx.year, scope=Scope(unit=row["report"].unit.code)) or "",
+                 "kind": "wan"},
                 {"text": _wan(row["reported"]["amount"]), "url": row["report"].get_absolute_url(), "kind": "wan"},
                 {"text": f"{_wan(row['difference'])} {flag}".strip(), "url": "", "kind": "wan"},
             ],

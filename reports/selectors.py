@@ -203,12 +203,18 @@ def upcoming_deadline(user) -> dict | None:
     }
 
 
-def filed_reports(*, year: int, unit_code: str | None = None):
+def filed_reports(*, year: int, unit_code: str | None = None, unit_type: str | None = None,
+                  region_prefix: str | None = None):
     """The current filed revision (submitted, resubmitted or accepted) of each unit's report of
-    ``year``; a correction still in draft leaves its accepted predecessor."""
+    ``year``; a correction still in draft leaves its accepted predecessor. ``unit_type`` and
+    ``region_prefix`` (a division code's prefix) narrow the units as the dashboard's filters do."""
     reports = AnnualReport.objects.filter(year=year).exclude(status__in=(ReviewStatus.DRAFT, ReviewStatus.RETURNED))
     if unit_code:
         reports = reports.filter(unit__code=unit_code)
+    if unit_type:
+        reports = reports.filter(unit__type=unit_type)
+    if region_prefix:
+        reports = reports.filter(unit__region__startswith=region_prefix)
     seen, result = set(), []
     for report in reports.select_related("unit").order_by("unit_id", "-revision"):
         if report.unit_id not in seen:

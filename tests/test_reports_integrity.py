@@ -169,3 +169,35 @@ def test_recompute_stats_if_needed_computes_only_when_the_snapshot_is_behind(wor
     assert engine.recompute_needed() == "incremental"
     assert engine.recompute_if_needed()["kind"] == "incremental"
     assert engine.recompute_needed() is None
+
+
+def test_the_dashboard_panel_follows_the_dashboards_filters_and_drills_down(draft, world):
+    from achievements.choices import UnitType
+    from reports.panels import comparison_rows
+
+    from .test_reports import accepted
+
+    report = accepted(draft, world)
+    unit = world["unit"]
+    assert [r["report"].pk for r in comparison_rows(year=report.year, unit_type=unit.type)] == [report.pk]
+    other_type = UnitType.INSTITUTE if unit.type != UnitType.INSTITUTE else UnitType.UNIVERSITY
+    assert comparison_rows(year=report.year, unit_type=other_type) == []
+    assert [r["report"].pk for r in comparison_rows(year=report.year, region=unit.region)] == [report.pk]
+    elsewhere = "110000" if not unit.region.startswith("11") else "210000"
+    assert comparison_rows(year=report.year, region=elsewhere) == []
+    staff = client_for(world["staff"])
+    page = staff.get("/dashboard/", {"year": report.year})
+    section = next(s for s in page.context["sections"] if s["id"] == "annual_reports")
+    (row,) = section["table"]["rows"]
+    registry_link = row["cells"][0]["url"]
+    assert unit.code in registry_link and str(report.year) in registry_link
+    assert staff.get(registry_link).status_code == 200
+    assert row["cells"][1]["url"] == report.get_absolute_url()
+    assert "年度报告：填报数与成果库数据" not in staff.get(
+        "/dashboard/", {"year": report.year, "unit_type": other_type}).content.decode()
+    from core.registry import PanelContext
+    from dashboards.selectors import Scope
+    from reports.panels import build
+
+    assert build(PanelContext(year=report.year, scope=Scope(), summary={}, series=[])) is not None
+    assert build(PanelContext(year=report.year, scope=Scope(cluster="A01"), summary={}, series=[])) is None
