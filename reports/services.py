@@ -107,6 +107,9 @@ def report_create(*, unit: Unit, year: int, acting_user) -> AnnualReport:
     second one: an accepted report can only be revised."""
     if not policies.can_create_report(acting_user, unit.pk) and acting_user is not None:
         raise PermissionDenied(_("只能为本单位填报。"))
+    this_year = timezone.localdate().year
+    if not isinstance(year, int) or not (1985 <= year <= this_year):
+        raise ValidationError({"year": _("报告年度：应在1985年至今年（%(this)s年）之间。") % {"this": this_year}})
     cycle = ReportCycle.objects.filter(year=year).first()
     if cycle is None:
         raise ValidationError({"year": _("报告年度：%(year)s年度的填报周期尚未开启。") % {"year": year}})

@@ -201,3 +201,10 @@ def test_the_dashboard_panel_follows_the_dashboards_filters_and_drills_down(draf
 
     assert build(PanelContext(year=report.year, scope=Scope(), summary={}, series=[])) is not None
     assert build(PanelContext(year=report.year, scope=Scope(cluster="A01"), summary={}, series=[])) is None
+
+
+@pytest.mark.parametrize("year", [-5, 1984, 99999999999, 10**30])
+def test_a_report_for_a_year_outside_1985_to_this_year_is_refused_naming_the_year(world, year):
+    answer = api_for(world["owner"]).post(API, {"year": year}, format="json")
+    assert answer.status_code == 400 and "1985" in str(answer.json()["year"])
+    assert not AnnualReport.objects.exists()
