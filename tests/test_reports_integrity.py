@@ -208,3 +208,21 @@ def test_a_report_for_a_year_outside_1985_to_this_year_is_refused_naming_the_yea
     answer = api_for(world["owner"]).post(API, {"year": year}, format="json")
     assert answer.status_code == 400 and "1985" in str(answer.json()["year"])
     assert not AnnualReport.objects.exists()
+
+
+def test_the_report_endpoints_are_in_the_openapi_schema():
+    import io
+
+    import yaml
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    paths = yaml.safe_load(out.getvalue())["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/reports/"])
+    assert {"get", "patch"} <= set(paths["/api/v1/reports/{id}/"])
+    assert "delete" not in paths["/api/v1/reports/{id}/"]
+    for action in ("refresh", "submit", "resubmit", "return", "accept", "revise"):
+        assert "post" in paths[f"/api/v1/reports/{{id}}/{action}/"], action
+    listed = {p["name"] for p in paths["/api/v1/reports/"]["get"]["parameters"]}
+    assert {"year", "unit", "status"} <= listed
