@@ -21,10 +21,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -548,6 +549,16 @@ PAID_DATE_HEADERS = ("支付日期", "paid on", "paid_on")
 PAID_AMOUNT_HEADERS = ("奖补金额（元）", "amount")
 
 
+def _header_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """A column's accepted headers: the Chinese one, its translation in every language of the site
+    (a list exported in English mode comes back with English headers), and the plain fallbacks."""
+    found = list(names)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            found += [str(_(names[0]))]
+    return tuple(dict.fromkeys(found))
+
+
 def paid_list_import(*, rows: list[list], acting_user) -> list[Award]:
     """The finance office's paid list: the finance export with the 支付日期 column filled in.
     Every row with a payment date must name an approved award with the same amount; any problem
@@ -563,7 +574,8 @@ def paid_list_import(*, rows: list[list], acting_user) -> list[Award]:
                 return header.index(name.lower())
         return None
 
-    id_col, date_col, amount_col = column(PAID_ID_HEADERS), column(PAID_DATE_HEADERS), column(PAID_AMOUNT_HEADERS)
+    id_col, date_col, amount_col = (column(_header_names(names))
+                                    for names in (PAID_ID_HEADERS, PAID_DATE_HEADERS, PAID_AMOUNT_HEADERS))
     if id_col is None or date_col is None:
         raise ValidationError({"file": [_("文件应包含“奖补编号”和“支付日期”两列（请使用财务导出的表格）。")]})
     problems, wanted = [], []

@@ -343,3 +343,27 @@ def test_incentives_have_no_admin_pages_every_write_goes_through_the_services():
     from django.contrib import admin
 
     assert not [model for model in admin.site._registry if model._meta.app_label == "incentives"]
+
+
+def test_a_finance_list_exported_in_english_comes_back_with_its_amounts_checked(staff_client, staff_user):
+    import io
+
+    from openpyxl import load_workbook
+
+    contract(), contract()
+    services.evaluate_rule(rule=post_subsidy(), year=YEAR)
+    services.awards_decide(awards=list(awards().values()), approve=True, comment="", acting_user=staff_user)
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = staff_client.get(reverse("incentives:award_export_xlsx") + "?status=approved")
+    assert response.headers["Content-Language"] == "en"
+    rows = [list(r) for r in load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)]
+    header = rows[0]
+    assert "奖补编号" not in header  # English headers
+    amount_col = next(i for i, h in enumerate(header) if str(h).startswith("Award amount"))
+    filled = [header] + [r[:-1] + ["2025-04-01"] for r in rows[1:]]
+    wrong = [list(r) for r in filled]
+    wrong[1][amount_col] = "1.00"
+    assert staff_client.post(reverse("incentives:paid_import"), {"file": _paid_file(wrong)}).status_code == 400
+    assert not Award.objects.filter(status="paid").exists()
+    assert staff_client.post(reverse("incentives:paid_import"), {"file": _paid_file(filled)}).status_code == 302
+    assert Award.objects.filter(status="paid").count() == 2
