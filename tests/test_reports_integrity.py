@@ -226,3 +226,28 @@ def test_the_report_endpoints_are_in_the_openapi_schema():
         assert "post" in paths[f"/api/v1/reports/{{id}}/{action}/"], action
     listed = {p["name"] for p in paths["/api/v1/reports/"]["get"]["parameters"]}
     assert {"year", "unit", "status"} <= listed
+
+
+def test_every_transition_reaches_the_other_side_by_e_mail_too(draft, world, mailoutbox,
+                                                                django_capture_on_commit_callbacks):
+    world["owner"].email = "owner@example.cn"
+    world["owner"].save()
+    world["staff"].email = "reviewer@example.cn"
+    world["staff"].save()
+    world["stranger"].email = "stranger@example.cn"
+    world["stranger"].save()
+    steps = [
+        ("submit", world["owner"], {}, "reviewer@example.cn"),
+        ("return_for_changes", world["staff"], {"comments": [("tto_staff", "请核实")]}, "owner@example.cn"),
+        ("resubmit", world["owner"], {}, "reviewer@example.cn"),
+        ("accept", world["staff"], {}, "owner@example.cn"),
+    ]
+    report = draft
+    for action, user, extra, to in steps:
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            report = services.report_transition(report=report, action=action, acting_user=user,
+                                                expected_version=report.version, **extra)
+        recipients = {address for message in mailoutbox for address in message.to}
+        assert to in recipients, action
+        assert "stranger@example.cn" not in recipients, action
