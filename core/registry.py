@@ -201,21 +201,41 @@ class NotificationEvent:
             )
 
 
+@dataclass
+class SheetLoad:
+    """What an added sheet's ``load`` found: ``problems`` as dicts (``row``: the file's row number,
+    ``column``: the column's key, ``value``, ``message``), ``counts`` of rows to ``add`` / ``update``
+    / leave ``unchanged``, and ``changes``: a sample of the rows added or updated (``row``,
+    ``action``, ``key``, ``title``)."""
+
+    problems: list[dict] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"add": 0, "update": 0, "unchanged": 0})
+    changes: list[dict] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ExchangeSheet:
     """An added sheet of the exchange format, declared by the app that owns its records.
 
-    ``columns`` are (key, Chinese label); ``rows()`` yields the export's rows (plain values, in
-    column order); ``load(records, acting_user, dry_run)`` takes the sheet's rows as dicts keyed by
-    column key and returns the problems found (each naming its row and column), writing nothing
-    unless every row is valid and ``dry_run`` is false."""
+    ``name`` is the sheet's name in the format (English headers, CSV file name), ``title`` its
+    Chinese name (the sheet's name in a Chinese export or template); either is accepted on import.
+    ``columns`` are (key, Chinese label); ``rows(user)`` yields the export's rows for ``user`` (the
+    app's read policy decides which; ``None``: the system), plain values in column order;
+    ``load(records, acting_user, dry_run)`` takes the sheet's rows as (row number, dict keyed by
+    column key) and returns a ``SheetLoad``, writing through the app's services (so the app's rights
+    apply to ``acting_user``: a unit user's file may hold rows they may not change, unchanged) and
+    nothing at all unless every row is valid and ``dry_run`` is false."""
 
     name: str
     title: Any
     columns: tuple[tuple[str, Any], ...]
-    rows: Callable[[], Any]
-    load: Callable[..., list[str]]
+    rows: Callable[..., Any]
+    load: Callable[..., SheetLoad]
     order: int = 100
+    # Header notes: column key -> what the column holds (shown on the header cell of a workbook).
+    notes: dict[str, Any] = field(default_factory=dict)
+    # Dropdowns: a callable giving column key -> the allowed values (a workbook's list validation).
+    lists: Callable[[], dict[str, list[str]]] | None = None
 
 
 @dataclass(frozen=True)

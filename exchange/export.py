@@ -169,7 +169,7 @@ def _sheets(achievements, encoder: _Encoder):
     )
 
 
-def write_xlsx(target, achievements, style: str = ZH) -> None:
+def write_xlsx(target, achievements, style: str = ZH, user=None) -> None:
     """Write the export workbook to ``target`` (a path or a binary file), streaming. The sheets are
     laid out as the blank template's (header notes, frozen header row, dropdowns), so that a unit can
     edit an export and import it again."""
@@ -183,9 +183,8 @@ def write_xlsx(target, achievements, style: str = ZH) -> None:
             for row in rows:
                 append_row(worksheet, row)
         for added in registry.exchange_sheets():  # the other apps' sheets (pilot bases, ...)
-            worksheet = workbook.create_sheet(added.name)
-            worksheet.append(_added_header(added, style))
-            for row in added.rows():
+            worksheet = _added_sheet(workbook, added, style)
+            for row in added.rows(user):
                 append_row(worksheet, row)
         _write_codes(workbook.create_sheet(fmt.CODES_SHEET), lists)
         workbook.save(target)
@@ -194,6 +193,44 @@ def write_xlsx(target, achievements, style: str = ZH) -> None:
 def _added_header(added, style: str) -> list[str]:
     """An added sheet's header row: the Chinese labels (or the keys for English headers)."""
     return [str(label) if style == ZH else key for key, label in added.columns]
+
+
+def added_sheet_title(added, style: str) -> str:
+    """An added sheet's name in the workbook: its Chinese title (中试基地) in the Chinese style, its
+    name in the format (pilot_bases) with English headers. The importer accepts both."""
+    return str(added.title) if style == ZH else added.name
+
+
+def _added_sheet(workbook, added, style: str):
+    """An added sheet laid out as the registry's: the header row with a note on every column,
+    frozen below the header, and the dropdowns the app declares (``ExchangeSheet.lists``)."""
+    worksheet = workbook.create_sheet(added_sheet_title(added, style))
+    worksheet.freeze_panes = "A2"
+    lists = added.lists() if added.lists else {}
+    for index, (key, label) in enumerate(added.columns, start=1):
+        letter = get_column_letter(index)
+        worksheet.column_dimensions[letter].width = max(16, len(str(label)) * 2 + 4)
+        values = [str(v) for v in lists.get(key, ())]
+        formula = ",".join(values)
+        if values and len(formula) <= 250:  # Excel's limit for an inline list
+            validation = DataValidation(type="list", formula1=f'"{formula}"', allow_blank=True)
+            validation.error = str(_("请从下拉列表中选择。"))
+            validation.add(f"{letter}2:{letter}{MAX_ROW}")
+            worksheet.data_validations.append(validation)
+    cells = []
+    for (key, label), text in zip(added.columns, _added_header(added, style), strict=True):
+        cell = WriteOnlyCell(worksheet, value=neutralise(text))
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        lines = [f"{label}（{key}）"]
+        if key in added.notes:
+            lines.append(str(added.notes[key]))
+        if key in lists:
+            lines.append(str(_("请从下拉列表中选择。")))
+        cell.comment = _note("\n".join(lines))
+        cells.append(cell)
+    worksheet.append(cells)
+    return worksheet
 
 
 def _example(sheet: fmt.Sheet, encoder: _Encoder) -> list:
@@ -215,7 +252,7 @@ def _example(sheet: fmt.Sheet, encoder: _Encoder) -> list:
     return row
 
 
-def write_csv_zip(target, achievements, style: str = ZH) -> None:
+def write_csv_zip(target, achievements, style: str = ZH, user=None) -> None:
     """Write a ``.zip`` of ``units.csv``, ``achievements.csv`` and ``transformations.csv`` (UTF-8 with
     BOM, so that Excel opens them correctly)."""
     with translation.override("zh-hans"), zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -232,7 +269,7 @@ def write_csv_zip(target, achievements, style: str = ZH) -> None:
                 stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
                 writer = csv_writer(stream)
                 writer.writerow(_added_header(added, style))
-                writer.writerows(added.rows())
+                writer.writerows(added.rows(user))
                 stream.flush()
                 stream.detach()
 
@@ -282,6 +319,8 @@ def write_template(target, style: str = ZH) -> None:
             )
             % {"mark": fmt.EXAMPLE_MARK}
         )
+    for added in registry.exchange_sheets():  # the other apps' sheets, header only
+        _added_sheet(workbook, added, style)
     help_sheet = workbook.create_sheet(fmt.HELP_SHEET[style])
     append_row(
         help_sheet,
@@ -301,6 +340,12 @@ def write_template(target, style: str = ZH) -> None:
             append_row(
                 help_sheet,
                 [sheet_title(sheet, style), column.key, column.label, required, fmt.column_format(column)],
+            )
+    for added in registry.exchange_sheets():
+        for key, label in added.columns:
+            append_row(
+                help_sheet,
+                [added_sheet_title(added, style), key, str(label), "", str(added.notes.get(key, ""))],
             )
     append_row(help_sheet, [])
     append_row(

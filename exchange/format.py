@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from achievements.choices import AchievementStatus, IPType, TransformationMode, TransformationStatus, UnitType
+from core import registry
 
 FORMAT_VERSION = 1
 
@@ -214,7 +215,33 @@ def is_example_mark(cell) -> bool:
 def canonical_sheet(name: str) -> str | None:
     """The format's sheet name for a sheet or CSV file name in either language (``科技成果`` →
     ``achievements``), or None for another sheet."""
-    return SHEET_ALIASES.get(_fold(name))
+    folded = _fold(name)
+    return SHEET_ALIASES.get(folded) or added_aliases().get(folded)
+
+
+def added_sheets() -> dict:
+    """The added sheets other apps declare (``core.registry.ExchangeSheet``), by name."""
+    return {s.name: s for s in registry.exchange_sheets()}
+
+
+def added_aliases() -> dict[str, str]:
+    """Folded name or Chinese title of an added sheet -> its name (``中试基地`` → ``pilot_bases``)."""
+    aliases = {}
+    for sheet in registry.exchange_sheets():
+        aliases[_fold(sheet.name)] = sheet.name
+        with translation.override("zh-hans"):
+            aliases[_fold(str(sheet.title))] = sheet.name
+    return aliases
+
+
+def added_header_map(sheet) -> dict[str, str]:
+    """Folded header (key or Chinese label) of an added sheet -> column key."""
+    mapping = {}
+    with translation.override("zh-hans"):
+        for key, label in sheet.columns:
+            mapping[_fold(key)] = key
+            mapping[_fold(str(label))] = key
+    return mapping
 
 
 def english_ui() -> bool:
@@ -226,6 +253,9 @@ def sheet_label(name: str) -> str:
     format (units). Problems and counts keep the format's name; this is how they are shown."""
     sheet = SHEETS_BY_NAME.get(name)
     title = sheet.title if sheet is not None else OTHER_TITLES.get(name)
+    if title is None and name in added_sheets():
+        with translation.override("zh-hans"):
+            title = str(added_sheets()[name].title)
     if title is None:
         return name
     return name if english_ui() else title
@@ -235,6 +265,13 @@ def column_label(sheet_name: str, header: str) -> str:
     """A column of a problem or change shown in the user's language: the Chinese header, or in
     English the column's key. ``header`` is how the file (or the importer) named it; a header the
     format does not know is shown as written."""
+    if sheet_name in added_sheets() and header:
+        added = added_sheets()[sheet_name]
+        key = added_header_map(added).get(_fold(header))
+        if key is None or english_ui():
+            return key or header
+        with translation.override("zh-hans"):
+            return str(dict(added.columns)[key])
     if sheet_name not in SHEETS_BY_NAME or not header:
         return header
     key = header_map(sheet_name).get(_fold(header))

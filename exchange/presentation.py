@@ -88,9 +88,9 @@ def record_name(change: dict) -> str:
 
 
 def count_rows(counts: dict) -> list[dict]:
-    return [
-        {"sheet": name, "title": sheet_label(name), **counts[name]} for name in SHEET_ORDER if name in counts
-    ]
+    """The counts per sheet: the registry's sheets, the transferees, then the added sheets."""
+    order = (*SHEET_ORDER, *fmt.added_sheets())
+    return [{"sheet": name, "title": sheet_label(name), **counts[name]} for name in order if name in counts]
 
 
 def example_rows(examples) -> list[dict]:

@@ -21,6 +21,7 @@ from achievements.services import announce_change
 from notifications.services import notify
 
 from . import events
+from .added import added_sheets_in_transaction
 from .models import ImportJob, ImportStatus
 from .readers import FileProblem, open_reader
 from .validation import ImportResult, Spool, validate
@@ -47,8 +48,14 @@ def registry_import(
     when any problem is found. Returns the result with the counts and the problems.
     """
     if dry_run:
-        result = _validate_source(source, filename, unit=unit, lock=False, progress=progress, keep_plan=False)
-        result.plan = None
+        with transaction.atomic():
+            result = _validate_source(
+                source, filename, unit=unit, lock=False, progress=progress, keep_plan=False
+            )
+            result.plan = None
+            # The added sheets (pilot bases, ...) are checked by writing them in a savepoint that
+            # is rolled back: their app's services are the check.
+            _added_sheets(source, filename, result, acting_user=acting_user, unit=unit, keep=False)
         return result
     validate_progress = (lambda f: progress(f * VALIDATE_SHARE)) if progress else None
     write_progress = (lambda f: progress(VALIDATE_SHARE + f * (1 - VALIDATE_SHARE))) if progress else None
@@ -65,6 +72,9 @@ def registry_import(
         total = result.change_count + sum(result.counts["transferees"][k] for k in ("add", "update"))
         if not total:
             result.plan = None
+            _added_sheets(source, filename, result, acting_user=acting_user, unit=unit, keep=True)
+            if not result.valid:
+                transaction.set_rollback(True)
             return result
         written = _write_spool(
             spool,
@@ -84,8 +94,35 @@ def registry_import(
             years=set() if plan.unit_scope_changed else plan.years,
             transferee_ids=plan.moved_transferees,
         )
+        # The added sheets after the registry's rows (a base's operating unit may be new in the file);
+        # a problem there undoes the whole import.
+        _added_sheets(source, filename, result, acting_user=acting_user, unit=unit, keep=True)
+        if not result.valid:
+            transaction.set_rollback(True)
+            result.plan = None
+            return result
     result.plan = None  # written: let the rows go
     return result
+
+
+def _added_sheets(source, filename, result: ImportResult, *, acting_user, unit, keep: bool) -> None:
+    """The file's added sheets (``exchange.added``), read from a second opening of the file."""
+    if result.file_problem:
+        return
+    if hasattr(source, "seek"):
+        source.seek(0)
+    try:
+        reader = open_reader(source, filename)
+    except FileProblem:
+        return  # (the registry's pass has reported it)
+    with reader:
+        try:
+            added_sheets_in_transaction(reader, result, acting_user=acting_user, unit=unit, keep=keep)
+        except FileProblem as exc:
+            result.problem_count += 1
+            result.problems.append(
+                {"sheet": exc.sheet, "row": None, "column": "", "value": "", "message": exc.message}
+            )
 
 
 def _write_spool(spool, *, unit, checked, total, acting_user, reason, progress):
@@ -257,12 +294,13 @@ def import_job_validate(*, job_id: int) -> None:
     """Validate the job's file and store the preview. Does nothing unless the job is ``uploaded``."""
     if not _transition(job_id, ImportStatus.UPLOADED, ImportStatus.VALIDATING, progress=0):
         return
-    job = ImportJob.objects.select_related("unit").get(pk=job_id)
+    job = ImportJob.objects.select_related("user", "unit").get(pk=job_id)
     try:
         with translation.override(job.language), job.file.open("rb") as handle:
             result = registry_import(
                 source=handle,
                 filename=job.original_name,
+                acting_user=job.user,
                 unit=job.unit,
                 dry_run=True,
                 progress=_progress_reporter(job_id),

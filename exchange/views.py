@@ -162,10 +162,10 @@ def _export(request, kind: str):
     handle = tempfile.TemporaryFile()
     stamp = timezone.localdate().isoformat()
     if kind == "xlsx":
-        export.write_xlsx(handle, achievements, style)
+        export.write_xlsx(handle, achievements, style, user=request.user)
         name, content_type = f"科技成果导出-{stamp}.xlsx", XLSX_TYPE
     else:
-        export.write_csv_zip(handle, achievements, style)
+        export.write_csv_zip(handle, achievements, style, user=request.user)
         name, content_type = f"科技成果导出-{stamp}-csv.zip", "application/zip"
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)

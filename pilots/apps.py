@@ -14,7 +14,7 @@ class PilotsConfig(AppConfig):
 
         # The pilot bases' part of seed_demo (after the registry's units and achievements exist).
         register(DemoSeeder("pilots", seed=seed.seed, reset=seed.reset, order=30))
-        # The added sheets of the exchange format (written by the exchange app's exports).
+        # The added sheets of the exchange format (written by the exchange app's exports, read by its import).
         register(
             ExchangeSheet(
                 "pilot_bases",
@@ -23,6 +23,8 @@ class PilotsConfig(AppConfig):
                 sheets.base_rows,
                 sheets.load_bases,
                 order=10,
+                notes=sheets.BASE_NOTES,
+                lists=sheets.base_lists,
             ),
             ExchangeSheet(
                 "pilot_funds",
@@ -31,5 +33,6 @@ class PilotsConfig(AppConfig):
                 sheets.fund_rows,
                 sheets.load_funds,
                 order=20,
+                notes=sheets.FUND_NOTES,
             ),
         )

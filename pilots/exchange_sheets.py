@@ -13,8 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from achievements.models import Cluster, Unit
+from core.registry import SheetLoad
+from core.validators import LIAONING_CITIES
 
-from . import services
+from . import policies, services
+from .choices import BaseStatus
 from .models import BaseFund, PilotBase, PilotService
 
 BASE_COLUMNS = (
@@ -42,8 +45,47 @@ FUND_COLUMNS = (
 )
 YES = {"yes", "是", "true", "1", "y"}
 
+# What each column holds (the note on its header in a workbook; docs/exchange-format.md).
+BASE_NOTES = {
+    "code": gettext_lazy("必填；基地自己的编号，大写字母、数字和连字符，例如 LNZS-001；已有编号为修改。"),
+    "name": gettext_lazy("必填；基地名称。"),
+    "operator": gettext_lazy("必填；运营单位的统一社会信用代码，单位须已在库中。"),
+    "city": gettext_lazy("必填；所在城市的 6 位行政区划代码（辽宁省 14 个市之一）。"),
+    "clusters": gettext_lazy("选填；产业集群代码，多个以空格分隔。"),
+    "designated_year": gettext_lazy("必填；认定年份，1985 年至今年。"),
+    "status": gettext_lazy(
+        "active 运行、suspended 暂停或 revoked 撤销；新基地默认运行。已有基地的状态请在基地页面变更。"
+    ),
+    "site_area_m2": gettext_lazy(
+        "必填；平方米，最多两位小数，不能为负；超过 1,000,000 须在“确认数值无误”填“是”。"
+    ),
+    "equipment_count": gettext_lazy("必填；台套，非负整数。"),
+    "staff_count": gettext_lazy("必填；人，非负整数；超过 10,000 须在“确认数值无误”填“是”。"),
+    "services": gettext_lazy("选填；服务内容代码，多个以空格分隔，例如 pilot_test testing。"),
+    "contact_email": gettext_lazy("选填；电子邮箱。"),
+    "confirm_large": gettext_lazy("选填；面积或人员超过上限时填“是”。"),
+}
+FUND_NOTES = {
+    "base_code": gettext_lazy("必填；基地编号，基地须已在名录中或在本文件的“中试基地”表中。"),
+    "year": gettext_lazy("必填；年度，1985 年至今年。"),
+    "amount": gettext_lazy("必填；元，最多两位小数，不能为负；同一基地同一年度为修改。"),
+}
 
-def base_rows():
+
+def base_lists() -> dict[str, list[str]]:
+    """The dropdowns of ``pilot_bases``: city codes, statuses, the confirmation."""
+    return {
+        "city": sorted(LIAONING_CITIES),
+        "status": [value for value, _label in BaseStatus.choices],
+        "confirm_large": ["是", "否"],
+    }
+
+
+def base_rows(user=None):
+    """The register's rows that ``user`` may read (``policies.can_read_register``: the register is a
+    shared record, the same as its pages and API)."""
+    if not policies.can_read_register(user):
+        return
     bases = (
         PilotBase.objects.select_related("operator").prefetch_related("clusters", "services").order_by("code")
     )
@@ -59,7 +101,7 @@ def base_rows():
             b.site_area_m2,
             b.equipment_count,
             b.staff_count,
-            " ".join(s.code for s in b.services.all()),
+            " ".join(sorted(s.code for s in b.services.all())),
             b.contact_name,
             b.contact_phone,
             b.contact_email,
@@ -67,7 +109,11 @@ def base_rows():
         ]
 
 
-def fund_rows():
+def fund_rows(user=None):
+    """The funds per base and year, for whoever may read them (``policies.can_read_funds``, the
+    same rule as the base's page and the API's ``provincial_funds``)."""
+    if not policies.can_read_funds(user):
+        return
     for f in BaseFund.objects.select_related("base").order_by("base__code", "year"):
         yield [f.base.code, f.year, f.amount, f.note]
 
@@ -80,119 +126,172 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _integer(value, label, problems):
+def _integer(record, key, problems):
+    value = record.get(key)
+    if _text(value) == "":
+        problems.append((key, _("必填项不能为空。")))
+        return None
     try:
-        return int(Decimal(str(value).strip()))
+        number = Decimal(str(value).strip())
+        if number != number.to_integral_value():
+            raise InvalidOperation
+        return int(number)
     except (InvalidOperation, ValueError, TypeError):
-        problems.append(_("%(label)s应为整数") % {"label": label})
+        problems.append((key, _("应为整数。")))
         return None
 
 
-def _messages(exc: ValidationError, labels: dict) -> list[str]:
+def _decimal(record, key, problems):
+    value = record.get(key)
+    if _text(value) == "":
+        problems.append((key, _("必填项不能为空。")))
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+        if not number.is_finite():
+            raise InvalidOperation
+        return number
+    except (InvalidOperation, ValueError, TypeError):
+        problems.append((key, _("应为数字。")))
+        return None
+
+
+def _problems(exc: ValidationError, record: dict, columns) -> list[tuple[str, str]]:
+    """(column key, message) of a service's refusal; a field that is no column goes on the first."""
+    keys = {key for key, _label in columns}
+    first = columns[0][0]
     if hasattr(exc, "error_dict"):
-        return [f"{labels.get(k, k)}：{m}" for k, ms in exc.message_dict.items() for m in ms]
-    return exc.messages
+        return [(k if k in keys else first, m) for k, ms in exc.message_dict.items() for m in ms]
+    return [(first, m) for m in exc.messages]
+
+
+PREVIEW_ROWS = 200  # changed rows sampled for the preview
 
 
 def _loader(parse_and_write, columns):
-    labels = {key: str(label) for key, label in columns}
-
-    def load(records: list[dict], acting_user, dry_run: bool = False) -> list[str]:
-        problems = []
+    def load(records, acting_user, dry_run: bool = False) -> SheetLoad:
+        result = SheetLoad()
         with transaction.atomic():
-            for number, record in enumerate(records, start=2):
-                row_problems: list[str] = []
+            for number, record in records:
+                row_problems: list[tuple[str, str]] = []
                 try:
                     with transaction.atomic():
-                        parse_and_write(record, acting_user, row_problems, labels)
+                        outcome = parse_and_write(record, acting_user, row_problems)
                         if row_problems:
-                            raise ValidationError(row_problems)
+                            raise ValidationError("")
                 except ValidationError as exc:
-                    problems += [
-                        _("第%(n)s行：%(m)s") % {"n": number, "m": m} for m in _messages(exc, labels)
+                    found = row_problems or _problems(exc, record, columns)
+                    result.problems += [
+                        {"row": number, "column": key, "value": _text(record.get(key)), "message": str(m)}
+                        for key, m in found
                     ]
+                    continue
                 except PermissionDenied as exc:
-                    problems.append(_("第%(n)s行：%(m)s") % {"n": number, "m": exc})
-            if problems or dry_run:
+                    result.problems.append(
+                        {
+                            "row": number,
+                            "column": columns[0][0],
+                            "value": _text(record.get(columns[0][0])),
+                            "message": str(exc),
+                        }
+                    )
+                    continue
+                action, key, title = outcome
+                result.counts[action] += 1
+                if action != "unchanged" and len(result.changes) < PREVIEW_ROWS:
+                    result.changes.append({"row": number, "action": action, "key": key, "title": title})
+            if result.problems or dry_run:
                 transaction.set_rollback(True)
-        return problems
+        return result
 
     return load
 
 
-def _write_base(record, acting_user, problems, labels):
-    code = _text(record.get("code"))
+def _write_base(record, acting_user, problems):
+    """Check one row of ``pilot_bases`` and write it through the services; returns (action, key,
+    title). A row equal to the register is left alone (and needs no right to change it)."""
+    code = _text(record.get("code")).upper()
+    if not code:
+        problems.append(("code", _("必填项不能为空。")))
     operator = Unit.objects.filter(code=_text(record.get("operator")).upper()).first()
     if operator is None:
-        problems.append(_("%(label)s：库中没有该单位") % {"label": labels["operator"]})
-    clusters = list(Cluster.objects.filter(code__in=_codes(record.get("clusters"))))
-    missing = set(_codes(record.get("clusters"))) - {c.code for c in clusters}
+        problems.append(("operator", _("库中没有该单位。")))
+    wanted = _codes(record.get("clusters"))
+    clusters = list(Cluster.objects.filter(code__in=wanted))
+    missing = set(wanted) - {c.code for c in clusters}
     if missing:
-        problems.append(
-            _("%(label)s：未知的集群代码 %(codes)s")
-            % {"label": labels["clusters"], "codes": " ".join(sorted(missing))}
-        )
-    services_ = list(PilotService.objects.filter(code__in=_codes(record.get("services"))))
-    missing = set(_codes(record.get("services"))) - {s.code for s in services_}
+        problems.append(("clusters", _("未知的集群代码 %(codes)s。") % {"codes": " ".join(sorted(missing))}))
+    wanted = _codes(record.get("services"))
+    services_ = list(PilotService.objects.filter(code__in=wanted))
+    missing = set(wanted) - {s.code for s in services_}
     if missing:
-        problems.append(
-            _("%(label)s：未知的服务代码 %(codes)s")
-            % {"label": labels["services"], "codes": " ".join(sorted(missing))}
-        )
+        problems.append(("services", _("未知的服务代码 %(codes)s。") % {"codes": " ".join(sorted(missing))}))
     fields = {
         "name": _text(record.get("name")),
         "operator": operator,
         "city": _text(record.get("city")),
-        "designated_year": _integer(record.get("designated_year"), labels["designated_year"], problems),
-        "site_area_m2": record.get("site_area_m2"),
-        "equipment_count": _integer(record.get("equipment_count"), labels["equipment_count"], problems),
-        "staff_count": _integer(record.get("staff_count"), labels["staff_count"], problems),
+        "designated_year": _integer(record, "designated_year", problems),
+        "site_area_m2": _decimal(record, "site_area_m2", problems),
+        "equipment_count": _integer(record, "equipment_count", problems),
+        "staff_count": _integer(record, "staff_count", problems),
         "contact_name": _text(record.get("contact_name")),
         "contact_phone": _text(record.get("contact_phone")),
         "contact_email": _text(record.get("contact_email")),
-        "clusters": clusters,
-        "services": services_,
     }
-    try:
-        fields["site_area_m2"] = Decimal(str(fields["site_area_m2"]).strip())
-    except InvalidOperation:
-        problems.append(_("%(label)s应为数字") % {"label": labels["site_area_m2"]})
-    if problems:
-        return
-    confirmed = _text(record.get("confirm_large")).lower() in YES
     status = _text(record.get("status")) or "active"
-    existing = PilotBase.objects.filter(code=code).first()
+    if problems:
+        return None
+    confirmed = _text(record.get("confirm_large")).lower() in YES
+    existing = PilotBase.objects.filter(code=code).prefetch_related("clusters", "services").first()
     if existing is None:
         services.base_create(
-            acting_user=acting_user, code=code, status=status, confirmed_large=confirmed, **fields
+            acting_user=acting_user,
+            code=code,
+            status=status,
+            confirmed_large=confirmed,
+            clusters=clusters,
+            services=services_,
+            **fields,
         )
-        return
+        return "add", code, fields["name"]
     if status != existing.status:
-        problems.append(
-            _("%(label)s：状态请在基地页面变更（需生效日期和原因）") % {"label": labels["status"]}
-        )
-        return
+        problems.append(("status", _("状态请在基地页面变更（需生效日期和原因）。")))
+        return None
+    same = (
+        all(getattr(existing, name) == value for name, value in fields.items())
+        and {c.pk for c in existing.clusters.all()} == {c.pk for c in clusters}
+        and {s.pk for s in existing.services.all()} == {s.pk for s in services_}
+    )
+    if same:
+        return "unchanged", code, existing.name
     services.base_update(
-        base=existing, acting_user=acting_user, confirmed_large=confirmed, reason=_("导入"), **fields
+        base=existing,
+        acting_user=acting_user,
+        confirmed_large=confirmed,
+        reason=_("导入"),
+        clusters=clusters,
+        services=services_,
+        **fields,
     )
+    return "update", code, fields["name"]
 
 
-def _write_fund(record, acting_user, problems, labels):
-    base = PilotBase.objects.filter(code=_text(record.get("base_code"))).first()
+def _write_fund(record, acting_user, problems):
+    code = _text(record.get("base_code")).upper()
+    base = PilotBase.objects.filter(code=code).first()
     if base is None:
-        problems.append(_("%(label)s：没有该基地") % {"label": labels["base_code"]})
-        return
-    year = _integer(record.get("year"), labels["year"], problems)
-    try:
-        amount = Decimal(str(record.get("amount")).strip())
-    except InvalidOperation:
-        problems.append(_("%(label)s应为数字") % {"label": labels["amount"]})
-        return
+        problems.append(("base_code", _("没有该基地（基地须已在名录中，或在本文件的“中试基地”表中）。")))
+    year = _integer(record, "year", problems)
+    amount = _decimal(record, "amount", problems)
+    note = _text(record.get("note"))
     if problems:
-        return
-    services.fund_record(
-        base=base, year=year, amount=amount, note=_text(record.get("note")), acting_user=acting_user
-    )
+        return None
+    title = f"{base.name} {year}"
+    existing = BaseFund.objects.filter(base=base, year=year).first()
+    if existing is not None and existing.amount == amount and existing.note == note:
+        return "unchanged", f"{code} / {year}", title
+    services.fund_record(base=base, year=year, amount=amount, note=note, acting_user=acting_user)
+    return ("add" if existing is None else "update"), f"{code} / {year}", title
 
 
 load_bases = _loader(_write_base, BASE_COLUMNS)

@@ -45,6 +45,18 @@ def operates(user, base) -> bool:
     return unit_of(user) is not None and base is not None and unit_of(user) == base.operator_id
 
 
+def can_read_register(user) -> bool:
+    """The register (bases, their capacities and status) is a shared record: every signed-in user
+    (and the system, ``None``) reads it, on its pages, through the API and in the exports."""
+    return user is None or bool(getattr(user, "is_authenticated", False))
+
+
+def can_read_funds(user) -> bool:
+    """The provincial funds per base and year are public within the system (the base's page and the
+    API's ``provincial_funds``): the same readers as the register."""
+    return can_read_register(user)
+
+
 def can_manage_register(user) -> bool:
     """Create bases, change their status, code, operator, designation; record funds; rubric; ratings."""
     return is_staff(user)

@@ -12,7 +12,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -128,7 +128,7 @@ def base_update(
     for name, value in fields.items():
         setattr(current, name, value)
     current.version += 1
-    current._history_user = acting_user
+    current._history_user = acting_user if isinstance(acting_user, models.Model) else None
     current.full_clean(exclude=["version"])
     current.save()
     if clusters is not None:

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from achievements.models import Achievement, Transformation
+from core.registry import exchange_sheets
 from exchange import format as fmt
 from exchange import services, validation
 from exchange.models import ImportJob, ImportStatus
@@ -193,7 +194,9 @@ def test_blank_templates_download_with_headers_and_a_help_sheet(staff_client, st
     response = staff_client.get(reverse("exchange:template", args=[style]))
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert book.sheetnames == [*sheets, "代码表"]  # the dropdowns' hidden code lists last
+    # the other apps' added sheets (pilot bases, ...) before the help sheet, named in the style
+    added = [str(s.title) if style == "zh" else s.name for s in exchange_sheets()]
+    assert book.sheetnames == [*sheets[:-1], *added, sheets[-1], "代码表"]  # the hidden code lists last
     help_sheet = sheets[-1]
     expected = [c.label if style == "zh" else c.key for c in fmt.ACHIEVEMENTS.columns]
     assert [c.value for c in book[sheets[1]][1]] == expected

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from achievements.choices import IPType, TransformationMode, UnitType
 from achievements.models import Achievement, Cluster, Transformation
-from core import regions
+from core import regions, registry
 from exchange import export
 from exchange import format as fmt
 from exchange.models import ImportJob
@@ -89,7 +89,9 @@ def filled_template(
 @pytest.mark.parametrize("style", ["zh", "en"])
 def test_the_template_has_its_sheet_names_a_frozen_header_and_a_note_on_every_header(style):
     book = template_book(style)
-    assert book.sheetnames == [*DATA_SHEETS[style], fmt.HELP_SHEET[style], fmt.CODES_SHEET]
+    # the other apps' added sheets (pilot bases, ...) follow the registry's, named in the style
+    added = [str(s.title) if style == "zh" else s.name for s in registry.exchange_sheets()]
+    assert book.sheetnames == [*DATA_SHEETS[style], *added, fmt.HELP_SHEET[style], fmt.CODES_SHEET]
     assert book[fmt.CODES_SHEET].sheet_state == "hidden"
     assert all(book[name].sheet_state == "visible" for name in DATA_SHEETS[style])
     for sheet, name in zip(fmt.SHEETS, DATA_SHEETS[style], strict=True):

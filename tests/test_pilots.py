@@ -461,15 +461,15 @@ def test_pilot_sheets_round_trip_through_the_exchange_export(tmp_path, unit, sta
     import openpyxl
 
     workbook = openpyxl.load_workbook(path)
-    assert workbook["pilot_bases"]["B2"].value == "'=HYPERLINK(1)"  # neutralised
-    assert workbook["pilot_bases"]["A1"].value == "基地编号"
+    assert workbook["中试基地"]["B2"].value == "'=HYPERLINK(1)"  # neutralised
+    assert workbook["中试基地"]["A1"].value == "基地编号"
     # change the sheet: one base renamed and a new one, funds corrected
-    sheet = workbook["pilot_bases"]
+    sheet = workbook["中试基地"]
     sheet["B2"] = "交换基地"
     sheet.append(
         ["XCH-2", "新基地", unit.code, "210200", "A01", 2023, "active", 500, 3, 2, "testing", "", "", "", ""]
     )
-    workbook["pilot_funds"]["C2"] = 300000
+    workbook["中试基地资金"]["C2"] = 300000
     workbook.save(path)
     call_command("import_pilot_sheets", str(path), "--dry-run")
     assert not PilotBase.objects.filter(code="XCH-2").exists()
