@@ -116,6 +116,8 @@ def test_make_run_serves_with_debug_off_and_a_key_generated_once(tmp_path):
     assert set(_call(calls, "runserver")["env"]["ALLOWED_HOSTS"].split(",")) == {"127.0.0.1", "localhost"}
     # with DEBUG off seed_demo creates no logins unless asked: make run asks (demo_logins prints them)
     assert "--with-logins" in _call(calls, "seed_demo")["args"]
+    # seed_demo brought the statistics up to the demo records already: no second full recompute
+    assert "--if-needed" in _call(calls, "recompute_stats")["args"]
 
     calls_again, _, output_again = _make_run(tmp_path)
 
