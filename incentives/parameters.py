@@ -26,6 +26,14 @@ BASES = {"received": _("到账金额"), "amount": _("合同金额")}
 BASE_NAMES_ZH = {"received": "到账", "amount": "合同金额"}
 FORMULA_KINDS = ("percent", "fixed", "fixed_by_grade", "tiers")
 MAX_MONEY = Decimal("100000000000000.00")  # fits the awards' 16 digits
+MAX_TEXT = 10_000  # a typed value (JSON of a formula with many tiers fits easily)
+
+
+def _cluster_codes() -> tuple[str, ...]:
+    """The industrial clusters' codes (a rule's cluster condition names existing clusters only)."""
+    from achievements.models import Cluster
+
+    return tuple(Cluster.objects.order_by("code").values_list("code", flat=True))
 
 
 @dataclass(frozen=True)
@@ -152,12 +160,16 @@ def clean_value(key: str, raw):
     if key not in PARAMETERS:
         raise ValidationError({"key": [_("未知参数：%(key)s。") % {"key": key}]})
     spec = PARAMETERS[key]
+    if isinstance(raw, str) and len(raw) > MAX_TEXT:
+        raise _error(key, _("取值过长（最多 %(n)s 个字符）。") % {"n": MAX_TEXT})
     if isinstance(raw, str) and spec.shape in ("set", "formula", "bool"):
         text = raw.strip()
         if text in ("", "null"):
             return None
         try:
             raw = json.loads(text)
+        except RecursionError:
+            raise _error(key, _("不是有效的 JSON。")) from None
         except ValueError:
             if spec.shape != "set":
                 raise _error(key, _("不是有效的 JSON。")) from None
@@ -183,11 +195,12 @@ def clean_value(key: str, raw):
     if spec.shape == "set":
         if not isinstance(raw, (list, tuple)) or not raw or not all(isinstance(m, str) for m in raw):
             raise _error(key, _("应为非空的取值列表。"))
-        if spec.members:
-            unknown = sorted(set(raw) - set(spec.members))
+        members = spec.members or (_cluster_codes() if key == "clusters" else ())
+        if members:
+            unknown = sorted(set(raw) - set(members))
             if unknown:
                 raise _error(key, _("未知取值：%(values)s；可选：%(allowed)s。") % {
-                    "values": ", ".join(unknown), "allowed": ", ".join(spec.members)})
+                    "values": ", ".join(unknown)[:200], "allowed": ", ".join(members)})
         return sorted(set(raw))
     return _formula(key, raw)
 

@@ -468,6 +468,24 @@ def preview(*, rule: Rule, year: int, change: tuple | None = None, acting_user) 
 # --- approval and payment ---------------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1  # the largest key a database column holds; a larger number names no award
+
+
+def _award_ids(awards) -> list[int]:
+    """The keys of ``awards`` (awards or numbers); a number that cannot be a key is refused, naming
+    the field, instead of reaching the database (SQLite and PostgreSQL fail on it)."""
+    ids = set()
+    for item in awards:
+        try:
+            pk = item.pk if isinstance(item, Award) else int(item)
+        except (TypeError, ValueError):
+            pk = None
+        if pk is None or not 0 < pk <= MAX_ID:
+            raise ValidationError({"awards": [_("所选奖补不存在：%(value)s。") % {"value": item}]})
+        ids.add(pk)
+    return sorted(ids)
+
+
 def _notify_award(event: str, award: Award, acting_user, **context) -> None:
     if award.unit_id is None:
         return
@@ -489,7 +507,7 @@ def awards_decide(*, awards, approve: bool, comment: str, acting_user) -> list[A
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ValidationError({"comment": [_("不批准时请填写意见。")]})
-    ids = sorted({a.pk if isinstance(a, Award) else int(a) for a in awards})
+    ids = _award_ids(awards)
     if not ids:
         raise ValidationError({"awards": [_("请至少选择一条奖补。")]})
     locked = list(Award.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("rule", "contract").order_by("pk"))
@@ -521,7 +539,7 @@ def awards_mark_paid(*, awards, paid_on: datetime.date, acting_user) -> list[Awa
         validate_record_date(paid_on, _("支付日期"))
     except ValidationError as exc:
         raise ValidationError({"paid_on": exc.messages}) from None
-    ids = sorted({a.pk if isinstance(a, Award) else int(a) for a in awards})
+    ids = _award_ids(awards)
     locked = list(Award.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("rule", "contract").order_by("pk"))
     if len(locked) != len(ids):
         raise ValidationError({"awards": [_("所选奖补不存在。")]})
@@ -586,6 +604,8 @@ def paid_list_import(*, rows: list[list], acting_user) -> list[Award]:
             continue
         try:
             award_id = int(str(cells[id_col]).strip())
+            if not 0 < award_id <= MAX_ID:
+                raise ValueError(award_id)
         except ValueError:
             problems.append(_("第 %(row)s 行：奖补编号“%(value)s”无效。") % {"row": number, "value": cells[id_col]})
             continue

@@ -367,3 +367,27 @@ def test_a_finance_list_exported_in_english_comes_back_with_its_amounts_checked(
     assert not Award.objects.filter(status="paid").exists()
     assert staff_client.post(reverse("incentives:paid_import"), {"file": _paid_file(filled)}).status_code == 302
     assert Award.objects.filter(status="paid").count() == 2
+
+
+def test_numbers_and_texts_no_database_or_parser_can_take_are_refused_naming_the_field(staff_client, staff_user):
+    c = contract()
+    services.evaluate_rule(rule=post_subsidy(), year=YEAR)
+    award = awards()[c.pk]
+    huge = "99999999999999999999"
+    with pytest.raises(ValidationError, match="所选奖补不存在"):
+        services.awards_decide(awards=[award.pk, huge], approve=True, comment="", acting_user=staff_user)
+    response = staff_client.post(reverse("incentives:award_decide"), {"award": huge, "decision": "approve"}, follow=True)
+    assert response.status_code == 200 and "所选奖补不存在" in response.content.decode()
+    rows = [["奖补编号", "支付日期"], [huge, "2025-04-01"]]
+    response = staff_client.post(reverse("incentives:paid_import"), {"file": _paid_file(rows)})
+    assert response.status_code == 400 and "第 2 行" in response.content.decode()
+    award.refresh_from_db()
+    assert award.status == "proposed"
+    # a value nested deeper than a parser goes, an overlong one, a cluster that does not exist
+    for key, raw in [("formula", "[" * 5000), ("clusters", '["' + "A" * 20000 + '"]'), ("clusters", '["ZZ9"]')]:
+        with pytest.raises(ValidationError) as caught:
+            clean_value(key, raw)
+        assert key in " ".join(caught.value.messages)
+    response = staff_client.get(reverse("incentives:rule_preview", args=[post_subsidy().pk]),
+                                {"key": "formula", "value": "[" * 5000, "year": YEAR})
+    assert response.status_code == 400 and "formula" in response.content.decode()
