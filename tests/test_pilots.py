@@ -444,6 +444,21 @@ def test_demo_totals_reproduce_the_source_paper(demo_data, client):
     }
 
 
+def test_demo_grades_look_like_a_real_provinces(demo_data):
+    """A few 优秀, most 良好/合格, one to three 不合格 and one or two bases on the watch list."""
+    from collections import Counter
+
+    for year in (2023, 2024):
+        grades = Counter(selectors.base_grades(year).values())
+        total = sum(grades.values())
+        assert 1 <= grades[Grade.EXCELLENT] <= 6, (year, grades)
+        assert 1 <= grades[Grade.FAIL] <= 3, (year, grades)
+        assert grades[Grade.GOOD] + grades[Grade.PASS] >= total * 0.7, (year, grades)
+        assert grades[Grade.GOOD] and grades[Grade.PASS], (year, grades)
+    assert 1 <= len(selectors.watch_list(2024)) <= 2
+    assert Counter(selectors.base_grades(2024).values())[Grade.FAIL] <= 3  # (was 16 of 30)
+
+
 # --- exchange sheets ---------------------------------------------------------------------------------------
 
 

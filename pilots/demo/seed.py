@@ -130,33 +130,67 @@ def seed(seed: int) -> dict[str, int]:
         for n, base in enumerate(bases):
             if base.designated_year > year:
                 continue
-            served = rng.randint(5, 90)
+            tier = _tier(n, year)
+            tests_ps, enterprises_ps, revenue_ps, _m, _r, use = TIERS[tier]
+            staff_n = base.staff_count
+            floor = (1, 3, 200_000) if tier == "fail" else FLOOR
+            tests = max(floor[0], round(rng.uniform(*tests_ps) * staff_n))
+            served = max(floor[1], round(rng.uniform(*enterprises_ps) * staff_n))
+            revenue = max(floor[2], round(rng.uniform(*revenue_ps) * staff_n * 10_000))
             report = services.report_create(
                 base=base,
                 year=year,
                 acting_user=None,
                 synthetic=True,
                 achievements=rng.sample(achievements, k=min(len(achievements), rng.randint(0, 3))),
-                pilot_tests=rng.randint(1, 30),
-                achievements_tested=rng.randint(1, 20),
+                pilot_tests=tests,
+                achievements_tested=rng.randint(max(1, tests // 3), tests),
                 enterprises_served=served,
-                enterprises_local=rng.randint(0, served),
-                revenue=Decimal(rng.randint(200_000, 20_000_000)),
-                equipment_utilisation=Decimal(rng.randint(20, 95)),
-                staff_year_end=base.staff_count,
+                enterprises_local=rng.randint(served // 2, served),
+                revenue=Decimal(revenue),
+                equipment_utilisation=Decimal(rng.randint(*use)),
+                staff_year_end=staff_n,
             )
             _review(report, year, n)
             services.rating_save(
                 base=base,
                 year=year,
-                management=Decimal(rng.randint(40, 98)),
-                reputation=Decimal(rng.randint(40, 98)),
+                management=Decimal(rng.randint(*TIERS[_tier(n, year)][3])),
+                reputation=Decimal(rng.randint(*TIERS[_tier(n, year)][4])),
                 acting_user=None,
                 synthetic=True,
             )
         services.evaluate_year(year=year, acting_user=None)
     _requests(rng, bases, achievements, services_)
     return counts()
+
+
+# The demo's evaluation looks like a real province's: a few 优秀, most 良好 or 合格, two or three
+# 不合格 a year, and two bases (LNZS-005, LNZS-018) 不合格 in 2023 and 2024, on the watch list. Each
+# base has a tier a year; its figures are drawn per member of staff from the tier's ranges (so the
+# shipped rubric's per-staff and total indicators land in the tier's bands), with the department's
+# ratings. The rubric is not touched: only the generated figures.
+EXCELLENT = {2, 8, 13, 25, 31}
+FAILING = {2023: {4, 9, 17}, 2024: {4, 17}}
+# per staff member: pilot tests, enterprises served, revenue (万元); management and reputation
+# ratings; equipment utilisation (%)
+TIERS = {
+    "excellent": ((0.42, 0.6), (1.05, 1.5), (21, 30), (90, 98), (90, 98), (75, 95)),
+    "good": ((0.22, 0.39), (0.65, 0.99), (10.5, 19), (76, 89), (76, 89), (55, 85)),
+    "pass": ((0.12, 0.19), (0.35, 0.59), (5.5, 9.5), (74, 86), (74, 86), (40, 70)),
+    "fail": ((0.04, 0.09), (0.1, 0.29), (1, 4.9), (55, 74), (50, 74), (15, 40)),
+}
+# Every base but a failing one reaches at least these totals (10 pilot tests, 30 enterprises,
+# 5,000,000 yuan): a small base's total figures stay in the tier's band.
+FLOOR = (10, 30, 5_000_000)
+
+
+def _tier(n: int, year: int) -> str:
+    if n in FAILING.get(year, ()):
+        return "fail"
+    if n in EXCELLENT:
+        return "excellent"
+    return "pass" if n % 3 == 0 else "good"
 
 
 def _review(report, year: int, n: int) -> None:
