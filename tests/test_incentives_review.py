@@ -391,3 +391,25 @@ def test_numbers_and_texts_no_database_or_parser_can_take_are_refused_naming_the
     response = staff_client.get(reverse("incentives:rule_preview", args=[post_subsidy().pk]),
                                 {"key": "formula", "value": "[" * 5000, "year": YEAR})
     assert response.status_code == 400 and "formula" in response.content.decode()
+
+
+def test_the_first_worked_example_of_the_docs_gives_its_figures():
+    from .factories import TransfereeFactory, UnitFactory
+
+    enterprise = TransfereeFactory(region="210100")
+    unit1, unit2 = sorted([UnitFactory(type="university"), UnitFactory(type="university")], key=lambda u: u.code)
+    made = {
+        "HT-A": contract(ref="HT-A", signed=datetime.date(2023, 1, 5), unit=unit1, transferee=enterprise,
+                         amount="40000000.00", received="30000000.00"),
+        "HT-B": contract(ref="HT-B", signed=datetime.date(2023, 5, 1), unit=unit2, transferee=enterprise,
+                         amount="25000000.00", received="20000000.00"),
+        "HT-C": contract(ref="HT-C", signed=datetime.date(2024, 3, 1), unit=unit1, transferee=enterprise,
+                         amount="3000000.10", received="3000000.10"),
+    }
+    result = services.evaluate_rule(rule=post_subsidy(), year=YEAR)
+    got = awards()
+    assert {ref: got[c.pk].amount for ref, c in made.items() if c.pk in got} == {
+        "HT-A": D("1500000.00"), "HT-B": D("500000.00")}
+    assert "每企业每年上限 2,000,000.00 已触及，剩余 500,000.00，计 500,000.00" in got[made["HT-B"].pk].explanation
+    outcome = next(o for o in result.outcomes if o.subject.ref == "HT-C")
+    assert not outcome.eligible and "150,000.01" in outcome.explanation and "剩余 0.00" in outcome.explanation
