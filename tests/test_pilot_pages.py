@@ -1,0 +1,146 @@
+"""Every pilots page renders in Chinese and in English, and bad input on the pilots' forms gets a
+400 naming the field (never a 500, nothing written), dates held to 1985-01-01..today (issue 11)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.services import user_create_unit_user
+from pilots import services
+from pilots.models import BaseFund, BaseRating, BaseStatusChange, PilotService
+
+from .factories import AchievementFactory, cluster
+from .pilot_factories import make_base, make_report
+
+pytestmark = pytest.mark.django_db
+
+TOMORROW = datetime.date.today() + datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def records(unit, other_unit, staff_user):
+    base = make_base(other_unit, code="PG-1", clusters=("A01",))
+    report = make_report(base, 2024)
+    services.evaluate_year(year=2024, acting_user=staff_user)
+    rubric = services.rubric_for_year(year=2024, acting_user=staff_user)
+    achievement = AchievementFactory(unit=unit, cluster=cluster("A01"), trl=5)
+    requester = user_create_unit_user(username="pg-req", password="pass-for-tests-1", unit=unit)
+    operator = user_create_unit_user(username="pg-op", password="pass-for-tests-1", unit=other_unit)
+    request = services.request_create(
+        achievement=achievement,
+        service=PilotService.objects.get(code="pilot_test"),
+        description="放大",
+        acting_user=requester,
+    )
+    request = services.request_send(request=request, base=base, acting_user=requester)
+    request = services.request_answer(request=request, accept=True, acting_user=operator)
+    return {
+        "base": base,
+        "report": report,
+        "evaluation": base.evaluations.get(year=2024),
+        "rubric": rubric,
+        "indicator": rubric.indicators.first(),
+        "request": request,
+        "operator": operator,
+    }
+
+
+def page_urls(r):
+    base, report, request = r["base"], r["report"], r["request"]
+    return [
+        reverse("pilots:base_list"),
+        reverse("pilots:base_list") + "?city=210100&status=active&cluster=A01",
+        reverse("pilots:base_create"),
+        reverse("pilots:base_detail", args=[base.pk]),
+        reverse("pilots:base_edit", args=[base.pk]),
+        reverse("pilots:base_status", args=[base.pk]),
+        reverse("pilots:base_fund", args=[base.pk]),
+        reverse("pilots:base_rating", args=[base.pk]),
+        reverse("pilots:report_list"),
+        reverse("pilots:report_detail", args=[report.pk]),
+        reverse("pilots:report_revisions", args=[report.pk]),
+        reverse("pilots:evaluation_list") + "?year=2024",
+        reverse("pilots:evaluation_detail", args=[r["evaluation"].pk]),
+        reverse("pilots:rubric_detail", args=[r["rubric"].pk]),
+        reverse("pilots:rubric_edit", args=[r["rubric"].pk]),
+        reverse("pilots:indicator_edit", args=[r["indicator"].pk]),
+        reverse("pilots:request_list"),
+        reverse("pilots:request_queue"),
+        reverse("pilots:request_create"),
+        reverse("pilots:request_detail", args=[request.pk]),
+        reverse("pilots:request_start", args=[request.pk]),
+        "/api/v1/pilot-bases/",
+        f"/api/v1/pilot-bases/{base.pk}/",
+        "/api/v1/stats/pilots/?year=2024",
+    ]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_pilots_page_renders_in_both_languages(client, staff_user, records, language):
+    client.force_login(staff_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for url in page_urls(records):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        if "/api/" not in url:
+            assert f'lang="{"en" if language == "en" else "zh-hans"}"' in response.content.decode(), url
+
+
+def _post(client, url, data):
+    response = client.post(url, data)
+    assert response.status_code == 400, (url, response.status_code)
+    return response.content.decode()
+
+
+def test_bad_register_input_names_the_field_and_writes_nothing(client, staff_user, records):
+    base = records["base"]
+    client.force_login(staff_user)
+    status_url = reverse("pilots:base_status", args=[base.pk])
+    for day in ("1984-12-31", TOMORROW.isoformat(), "2024-02-30", "不是日期"):
+        page = _post(
+            client,
+            status_url,
+            {"version": base.version, "status": "suspended", "effective_on": day, "reason": "检查"},
+        )
+        assert "生效日期" in page, day
+    assert BaseStatusChange.objects.filter(base=base).count() == 1  # only the designation
+    fund_url = reverse("pilots:base_fund", args=[base.pk])
+    assert "年度" in _post(client, fund_url, {"year": 1984, "amount": "100"})
+    assert "年度" in _post(client, fund_url, {"year": TOMORROW.year + 1, "amount": "100"})
+    assert "省级资金" in _post(client, fund_url, {"year": 2024, "amount": "-1"})
+    assert "省级资金" in _post(client, fund_url, {"year": 2024, "amount": "abc"})
+    assert not BaseFund.objects.filter(base=base).exists()
+    rating_url = reverse("pilots:base_rating", args=[base.pk])
+    assert "运行管理评分" in _post(
+        client, rating_url, {"year": 2024, "management": "101", "reputation": "80"}
+    )
+    assert not BaseRating.objects.filter(base=base).exists()
+    edit = {
+        "version": base.version,
+        "code": base.code,
+        "name": base.name,
+        "operator": base.operator_id,
+        "city": "999999",
+        "designated_year": 1984,
+        "site_area_m2": "-3",
+        "equipment_count": "x",
+        "staff_count": 5,
+    }
+    page = _post(client, reverse("pilots:base_edit", args=[base.pk]), edit)
+    for label in ("所在城市", "认定年份", "场地面积", "仪器设备"):
+        assert label in page, label
+    base.refresh_from_db()
+    assert base.site_area_m2 == Decimal("10000.00")
+
+
+def test_bad_request_dates_name_the_field(client, records):
+    request = records["request"]
+    client.force_login(records["operator"])
+    url = reverse("pilots:request_start", args=[request.pk])
+    for day in (TOMORROW.isoformat(), "1984-01-01", "2024-13-01"):
+        assert "开始日期" in _post(client, url, {"version": request.version, "started_on": day}), day
+    request.refresh_from_db()
+    assert request.status == "accepted" and request.started_on is None
