@@ -86,7 +86,7 @@ def test_every_pilots_page_renders_in_both_languages(client, staff_user, records
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         if "/api/" not in url:
-            assert f'lang="{"en" if language == "en" else "zh-hans"}"' in response.content.decode(), url
+            assert f'<html lang="{"en" if language == "en" else "zh-hans"}">' in response.content.decode(), url
 
 
 def _post(client, url, data):
