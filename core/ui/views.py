@@ -123,8 +123,8 @@ class ListView(PageView):
     def count_limit(self) -> int:
         """The capped count (docs/registry-pages.md, "Counts"): a list counts at most this many
         rows unless the exact count is asked for (``?count=exact``, the last page, a page past the
-        cap); 0 counts every list exactly. ``settings.LIST_COUNT_CAP``, 10,000 by default."""
-        return getattr(settings, "LIST_COUNT_CAP", 10_000)
+        cap); 0 counts every list exactly. ``settings.LIST_COUNT_CAP`` (50,000 by default)."""
+        return settings.LIST_COUNT_CAP
 
     def count_rows(self, rows, *, exact: bool) -> tuple[dict, bool]:
         """The list's totals (``get_totals``, always with ``count``) and whether they are exact.
