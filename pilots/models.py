@@ -21,6 +21,7 @@ from core.validators import EARLIEST_RECORD_DATE, LIAONING_CITIES, validate_reco
 from reviews.choices import ReviewAction
 from reviews.models import ReviewedDocument
 
+from . import policies
 from .choices import BaseStatus, Grade, IndicatorGroup, Outcome, RequestStatus, Source
 
 EARLIEST_YEAR = EARLIEST_RECORD_DATE.year
@@ -72,8 +73,9 @@ class PilotService(TimeStampedModel):
 
 class PilotBaseQuerySet(models.QuerySet):
     def for_user(self, user):
-        """The register is public to every signed-in user (shared capacity of the province)."""
-        if user is None or not getattr(user, "is_authenticated", False):
+        """The register is public to every signed-in user (shared capacity of the province):
+        ``policies.can_read_register``, the rule the pages, the API and the exports share."""
+        if user is None or not policies.can_read_register(user):
             return self.none()
         return self
 

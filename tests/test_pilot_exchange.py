@@ -289,3 +289,15 @@ def test_exports_and_templates_lay_out_the_pilot_sheets(staff_client, unit, styl
     template = staff_client.get(reverse("exchange:template", args=[style]))
     book = openpyxl.load_workbook(io.BytesIO(b"".join(template.streaming_content)))
     assert book[names[0]]["A1"].comment is not None and book[names[1]].max_row == 1
+
+
+def test_the_sheets_rows_follow_the_registers_read_policy(unit, staff_user):
+    from django.contrib.auth.models import AnonymousUser
+
+    from pilots.exchange_sheets import base_rows, fund_rows
+
+    base = make_base(unit, code="XP-40")
+    services.fund_record(base=base, year=2024, amount=Decimal("1.00"), acting_user=staff_user)
+    assert [r[0] for r in base_rows(staff_user)] == ["XP-40"] == [r[0] for r in base_rows(None)]
+    assert [r[0] for r in fund_rows(staff_user)] == ["XP-40"]
+    assert list(base_rows(AnonymousUser())) == [] and list(fund_rows(AnonymousUser())) == []
