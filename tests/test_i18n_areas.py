@@ -59,6 +59,7 @@ def _pages(d: dict) -> list[tuple[str, str]]:
     """(role, url): the list, detail and form pages of the areas, each as a user who may read it."""
     pk = {key: d[key].pk for key in d if hasattr(d[key], "pk")}
     staff_pages = [
+        reverse("home"),  # the panels of the areas
         reverse("reports:report_list"),
         reverse("reports:cycle_list"),
         reverse("reports:cycle_detail", args=[2023]),
@@ -96,6 +97,7 @@ def _pages(d: dict) -> list[tuple[str, str]]:
         *(reverse("core:help_topic", args=[topic]) for topic in ("registry", "import", "dashboard", "api")),
     ]
     unit_pages = [
+        reverse("home"),
         reverse("reports:report_edit", args=[pk["report_b_draft"]]),
         reverse("reports:report_detail", args=[pk["report_b_returned"]]),
         reverse("pilots:report_detail", args=[pk["pilot_report_b"]]),
