@@ -48,14 +48,11 @@ def registry_import(
     when any problem is found. Returns the result with the counts and the problems.
     """
     if dry_run:
-        with transaction.atomic():
-            result = _validate_source(
-                source, filename, unit=unit, lock=False, progress=progress, keep_plan=False
-            )
-            result.plan = None
-            # The added sheets (pilot bases, ...) are checked by writing them in a savepoint that
-            # is rolled back: their app's services are the check.
-            _added_sheets(source, filename, result, acting_user=acting_user, unit=unit, keep=False)
+        result = _validate_source(source, filename, unit=unit, lock=False, progress=progress, keep_plan=False)
+        result.plan = None
+        # The added sheets (pilot bases, ...) are checked by writing them in a savepoint that is
+        # rolled back: their app's services are the check.
+        _added_sheets(source, filename, result, acting_user=acting_user, unit=unit, keep=False)
         return result
     validate_progress = (lambda f: progress(f * VALIDATE_SHARE)) if progress else None
     write_progress = (lambda f: progress(VALIDATE_SHARE + f * (1 - VALIDATE_SHARE))) if progress else None
