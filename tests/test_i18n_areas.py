@@ -52,6 +52,19 @@ def area_records(db):
     build_incentives(objects)
     build_pilots(objects)
     build_reports(objects)
+    # a report returned with a reviewer's comment on a field (the review panel and log show it)
+    from reports import services as report_services
+
+    from .access_reports import _report
+
+    commented = _report(unit_b, 2019, ("submit",))
+    objects["report_b_commented"] = report_services.report_transition(
+        report=commented,
+        action="return_for_changes",
+        acting_user=None,
+        expected_version=commented.version,
+        comments=[("tto_staff", "请核实人数")],
+    )
     return objects
 
 
@@ -100,6 +113,9 @@ def _pages(d: dict) -> list[tuple[str, str]]:
         reverse("home"),
         reverse("reports:report_edit", args=[pk["report_b_draft"]]),
         reverse("reports:report_detail", args=[pk["report_b_returned"]]),
+        reverse("reports:report_detail", args=[pk["report_b_commented"]]),
+        reverse("reports:report_edit", args=[pk["report_b_commented"]]),
+        reverse("reports:report_revisions", args=[pk["report_b_commented"]]),
         reverse("pilots:report_detail", args=[pk["pilot_report_b"]]),
         reverse("pilots:report_edit", args=[pk["pilot_report_b"]]),
         reverse("pilots:base_edit", args=[pk["base_b"]]),
