@@ -7,7 +7,22 @@ The Q builders below are the single source of the definitions "stock", "transfor
 import datetime
 import re
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Replace
 
 from accounts.roles import is_staff, unit_of
@@ -64,9 +79,43 @@ def achievements_in_stock(qs: QuerySet, year: int) -> QuerySet:
     return qs.filter(stock_q(year))
 
 
+# The newest achievements of a list that ``achievements_transformed_in`` probes on PostgreSQL, and
+# how many of them must match for the list to be read newest first (docs/dashboards.md, "Drill-down
+# lists: speed"): 25 of 1,000 means a page of 25 is found within the first thousand rows.
+TRANSFORMED_IN_PROBE = 1_000
+TRANSFORMED_IN_DENSE = 25
+
+
+class _InArray(Func):
+    """``key = ANY(ARRAY(subquery))`` (PostgreSQL): the subquery runs once, first, and its keys are
+    looked up by the primary key index, whatever order the list is sorted in."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
 def achievements_transformed_in(qs: QuerySet, year: int) -> QuerySet:
-    """Distinct achievements with an effective transformation signed in Y."""
-    return qs.filter(_has_contract(signed_in_q(year)))
+    """Distinct achievements with an effective transformation signed in Y.
+
+    One definition, two ways to run it. The ``EXISTS`` probe per achievement is fast when the newest
+    achievements match (the list is sorted newest first, and the walk stops after a page), which is
+    the case for the current year; for a past year the matching achievements were registered around
+    that year, and PostgreSQL, assuming them spread evenly, walked the registration index through
+    every newer achievement (745,000 for 2018 at 1M/3M: 10 s). So on PostgreSQL the newest
+    ``TRANSFORMED_IN_PROBE`` rows of the list are probed first (one cheap query); when fewer than
+    ``TRANSFORMED_IN_DENSE`` match, the achievements are taken from the contracts of Y instead
+    (``id = ANY(ARRAY(…))``, the contracts read from ``transformation_status_sign_ach_idx`` alone)
+    and only those are sorted. SQLite keeps the probe per achievement (its planner does not walk
+    past the matches that way at demo size, and tests/test_drilldown_queries.py checks its plan)."""
+    has = _has_contract(signed_in_q(year))
+    if connections[qs.db].vendor != "postgresql":
+        return qs.filter(has)
+    newest = qs.order_by("-registered_on", "-id").values("pk")[:TRANSFORMED_IN_PROBE]
+    if Achievement.objects.filter(pk__in=newest).filter(has).count() >= TRANSFORMED_IN_DENSE:
+        return qs.filter(has)
+    keys = Transformation.objects.filter(effective_q() & signed_in_q(year)).order_by().values("achievement_id")
+    return qs.filter(_InArray(F("pk"), ArraySubquery(keys)))
 
 
 def achievements_transformed_by(qs: QuerySet, year: int) -> QuerySet:

@@ -123,3 +123,46 @@ def test_unit_and_transferee_filters_read_the_records_by_key(db, model, params, 
     assert filterset.is_valid(), filterset.errors
     plan = sqlite_plan(filterset.qs.order_by().values("pk"))
     assert f"({column}=?)" in plan and "LIST SUBQUERY" in plan, plan
+
+
+# --- transformed_in: the same achievements whichever way the database runs it (f6) -------------
+
+
+@pytest.mark.parametrize("dense", [0, 10**9], ids=["probe_per_achievement", "from_the_contracts"])
+def test_transformed_in_answers_the_definition_either_way(db, unit, other_unit, monkeypatch, dense):
+    """On PostgreSQL a list whose newest achievements rarely match takes its achievements from the
+    contracts of Y (``id = ANY(ARRAY(…))``), else probes each achievement; both must give exactly
+    the achievements with an effective contract signed in Y (a cancelled one, one signed on 31 Dec
+    of Y - 1 and one on 1 Jan of Y + 1 do not count), in the list's order and scope."""
+    import datetime
+
+    from achievements.choices import TransformationStatus
+
+    from .factories import AchievementFactory, TransformationFactory
+
+    monkeypatch.setattr(selectors, "TRANSFORMED_IN_DENSE", dense)
+    signed = [
+        (datetime.date(2023, 1, 1), TransformationStatus.EFFECTIVE),
+        (datetime.date(2023, 12, 31), TransformationStatus.EFFECTIVE),
+        (datetime.date(2022, 12, 31), TransformationStatus.EFFECTIVE),
+        (datetime.date(2024, 1, 1), TransformationStatus.EFFECTIVE),
+        (datetime.date(2023, 6, 1), TransformationStatus.CANCELLED),
+    ]
+    for i, (on, status) in enumerate(signed * 2):
+        owner = unit if i % 2 else other_unit
+        achievement = AchievementFactory(unit=owner, registered_on=datetime.date(2020, 1, 1 + i))
+        TransformationFactory(achievement=achievement, signed_on=on, status=status)
+        if i == 0:  # two contracts in Y: listed once
+            TransformationFactory(achievement=achievement, signed_on=datetime.date(2023, 3, 3))
+    AchievementFactory(unit=unit)  # no contract at all
+    in_y = {
+        t.achievement_id
+        for t in selectors.Transformation.objects.all()
+        if t.status == TransformationStatus.EFFECTIVE and t.signed_on.year == 2023
+    }
+    assert len(in_y) == 4
+    for base in (Achievement.objects.all(), Achievement.objects.filter(unit=unit)):
+        ordered = base.order_by("-registered_on", "-id")
+        got = list(selectors.achievements_transformed_in(ordered, 2023).values_list("pk", flat=True))
+        expected = [pk for pk in ordered.values_list("pk", flat=True) if pk in in_y]
+        assert got == expected and expected
