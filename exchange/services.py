@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from achievements.models import Achievement, Unit
 from achievements.services import announce_change
+from core import registry
 from notifications.services import notify
 
 from . import events
@@ -103,8 +104,9 @@ def registry_import(
 
 
 def _added_sheets(source, filename, result: ImportResult, *, acting_user, unit, keep: bool) -> None:
-    """The file's added sheets (``exchange.added``), read from a second opening of the file."""
-    if result.file_problem:
+    """The file's added sheets (``exchange.added``), read from a second opening of the file (only
+    when the first reading found one)."""
+    if result.file_problem or not result.added_sheets:
         return
     if hasattr(source, "seek"):
         source.seek(0)
@@ -157,7 +159,11 @@ def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True, 
         )
         return result
     with reader:
-        return validate(reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan, **writing)
+        result = validate(reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan, **writing)
+        result.added_sheets = tuple(
+            added.name for added in registry.exchange_sheets() if reader.has_sheet(added.name)
+        )
+        return result
 
 
 def estimate_rows(source, filename: str | None = None) -> int:

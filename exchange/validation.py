@@ -119,6 +119,9 @@ class ImportResult:
     # key, message; ``warning_count`` counts them all, the list keeps the first few.
     warnings: list[dict] = field(default_factory=list)
     warning_count: int = 0
+    # The sheets other apps add (``core.registry.ExchangeSheet``) that the file holds: read in a
+    # second opening of the file, which a file without them is spared.
+    added_sheets: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
