@@ -18,6 +18,14 @@ from notifications.models import Notification
 from .factories import AchievementFactory, TransfereeFactory, TransformationFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _eager(celery_eager):
+    """Tasks (evaluations, e-mails, imports) run in-process here, also when a real broker is
+    configured (the PostgreSQL run of CI); the worker's own tests are tests/test_celery_worker.py."""
+    return celery_eager
+
 YEAR = 2024
 D = Decimal
 

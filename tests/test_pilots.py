@@ -22,6 +22,14 @@ from .pilot_factories import make_base, make_report
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _eager(celery_eager):
+    """Tasks (evaluations, e-mails, imports) run in-process here, also when a real broker is
+    configured (the PostgreSQL run of CI); the worker's own tests are tests/test_celery_worker.py."""
+    return celery_eager
+
+
+
 # --- register -------------------------------------------------------------------------------------
 
 

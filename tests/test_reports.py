@@ -25,6 +25,14 @@ from . import reports_helpers as h
 from .factories import AchievementFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _eager(celery_eager):
+    """Tasks (evaluations, e-mails, imports) run in-process here, also when a real broker is
+    configured (the PostgreSQL run of CI); the worker's own tests are tests/test_celery_worker.py."""
+    return celery_eager
+
 API = "/api/v1/reports/"
 
 

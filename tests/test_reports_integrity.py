@@ -20,6 +20,14 @@ from .test_reports import API, api_for, client_for, draft, form_data, world  # n
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _eager(celery_eager):
+    """Tasks (evaluations, e-mails, imports) run in-process here, also when a real broker is
+    configured (the PostgreSQL run of CI); the worker's own tests are tests/test_celery_worker.py."""
+    return celery_eager
+
+
 HUGE_COUNT = "99999999999"  # beyond a 32-bit integer column (PostgreSQL refuses, SQLite stores it)
 LONG_TEXT = "很长的文字" * 3000  # 15,000 characters
 

@@ -6,6 +6,7 @@ import io
 import re
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -13,6 +14,13 @@ from incentives.models import Award
 from tests.factories import AchievementFactory, TransfereeFactory, TransformationFactory, UnitFactory
 
 from .helpers import login
+
+
+@pytest.fixture(autouse=True)
+def _eager(celery_eager):
+    """Tasks (evaluations, e-mails, imports) run in-process here, also when a real broker is
+    configured (the PostgreSQL run of CI); the worker's own tests are tests/test_celery_worker.py."""
+    return celery_eager
 
 
 def test_preview_evaluate_approve_export(browser_page, live_server, staff_user, tmp_path):

@@ -5,12 +5,20 @@ register with its funds."""
 
 from decimal import Decimal
 
+import pytest
 from playwright.sync_api import expect
 
 from pilots.models import BaseFund, PilotBase
 from tests.test_pilot_exchange import base_row, pilot_file
 
 from .helpers import login
+
+
+@pytest.fixture(autouse=True)
+def _eager(celery_eager):
+    """Tasks (evaluations, e-mails, imports) run in-process here, also when a real broker is
+    configured (the PostgreSQL run of CI); the worker's own tests are tests/test_celery_worker.py."""
+    return celery_eager
 
 
 def test_staff_import_pilot_sheets_through_the_page(browser_page, live_server, staff_user, unit, tmp_path):

@@ -4,6 +4,7 @@ higher TRL, and the achievement's page shows the new TRL and the history entry n
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from accounts.services import user_create_unit_user
@@ -14,6 +15,13 @@ from tests.pilot_factories import make_base
 from .helpers import login
 
 PASSWORD = "pass-for-tests-1"
+
+
+@pytest.fixture(autouse=True)
+def _eager(celery_eager):
+    """Tasks (evaluations, e-mails, imports) run in-process here, also when a real broker is
+    configured (the PostgreSQL run of CI); the worker's own tests are tests/test_celery_worker.py."""
+    return celery_eager
 
 
 def test_request_suggestion_accept_complete_raises_trl(browser_page, live_server, tmp_path):

@@ -5,6 +5,7 @@ sees the comment, corrects and resubmits, staff accept, and the unit opens a cor
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from reports import services
@@ -21,6 +22,13 @@ SECTIONS = {
     "rewarded_people": "3", "tto_staff": "2", "tto_managers": "1",
     "typical_cases": "合金技术许可给省内企业", "problems": "技术经理人不足",
 }
+
+
+@pytest.fixture(autouse=True)
+def _eager(celery_eager):
+    """Tasks (evaluations, e-mails, imports) run in-process here, also when a real broker is
+    configured (the PostgreSQL run of CI); the worker's own tests are tests/test_celery_worker.py."""
+    return celery_eager
 
 
 def switch_user(page, live_server, username):
