@@ -135,7 +135,7 @@ def unit_of(value, kind: str, count_unit: str = "item") -> str:
 def chart_value(value, kind: str):
     """The number a chart plots (JSON-safe), in the unit ``kind`` names (``static/js/numbers.js``
     writes it with that unit)."""
-    if kind in ("rate", "growth"):
+    if kind in ("rate", "growth", "percent"):  # "percent": a rate's chart unit (_chart_unit)
         return None if value is None else float(numbers.rounded(_decimal(value) * 100, 1))
     if kind in ("yuan", "wan", "yi"):
         return float(numbers.in_unit(value or 0, kind))

@@ -278,6 +278,20 @@ def test_the_chart_helper_writes_each_unit_as_the_server_does_in_both_languages(
     )
 
 
+def test_a_rate_series_is_plotted_in_percent():
+    """A rate's chart unit is ``percent`` (dashboards.views._chart_unit): its values are sent as
+    percentages with one decimal, not truncated to a whole number of the ratio."""
+    from dashboards.selectors import Scope
+    from dashboards.views import _chart_unit, _series, chart_value
+
+    rows = [{"key": "2023", "conversion_rate": D("0.3123")}, {"key": "2024", "conversion_rate": None}]
+    assert _chart_unit("conversion_rate", rows) == "percent"
+    assert chart_value(D("0.3123"), "percent") == 31.2
+    series = _series(rows, "conversion_rate", year=2024, scope=Scope(), by="ip_type")
+    assert [point["value"] for point in series["data"]] == [31.2, None]
+    assert series["unit"]["unit"] == "percent"
+
+
 def test_the_chart_helper_writes_axis_ticks_and_shares():
     cases = [{"fn": "axis", "value": v} for v in (20000, 0.5, 0, 1250000, -3000, 2.25)]
     cases += [{"fn": "share", "value": v} for v in (12.345, 100, None)]

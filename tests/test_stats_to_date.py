@@ -176,6 +176,14 @@ def test_the_etag_of_a_to_date_answer_follows_the_day(staff_client, registry, mo
     assert staff_client.get(SUMMARY, params, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
 
+def test_a_whole_year_answer_keeps_its_last_modified_with_period_year(staff_client, registry):
+    """period=year is the snapshot's answer (as without the parameter): Last-Modified, no daily ETag."""
+    plain = staff_client.get(SUMMARY, {"year": 2023})
+    explicit = staff_client.get(SUMMARY, {"year": 2023, "period": "year"})
+    assert explicit.status_code == 200
+    assert explicit["Last-Modified"] == plain["Last-Modified"]
+
+
 def test_the_schema_documents_period_as_of_and_the_echo(staff_client, db):
     schema = staff_client.get("/api/v1/schema/", {"format": "json"}).json()
     for path in ("/api/v1/stats/summary/", "/api/v1/stats/breakdown/", "/api/v1/stats/timeseries/"):

@@ -288,7 +288,8 @@ class StatsAPIView(APIView):
         revision, computed_at = snapshot_marker()
         fmt = getattr(request.accepted_renderer, "format", "json")
         tag_source = f"{revision}|{computed_at}|{request.get_full_path()}|{request.user.pk}|{fmt}"
-        to_date = bool(request.query_params.get("period"))
+        # Only period=ytd is computed from the records; period=year (the default) is the snapshot's.
+        to_date = request.query_params.get("period") == "ytd"
         if to_date:  # as_of defaults to today: the same URL answers differently tomorrow
             tag_source += f"|{timezone.localdate()}"
         etag = '"' + hashlib.sha256(tag_source.encode()).hexdigest()[:32] + '"'
