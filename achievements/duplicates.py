@@ -46,6 +46,11 @@ class Candidate:
     same_patent: bool
     similarity: float  # 0..1, title similarity (1.0: equal once normalised)
 
+    @property
+    def similar_title(self) -> bool:
+        """The title is one of the reasons the record is listed (``TITLE_RATIO`` or more)."""
+        return self.similarity >= TITLE_RATIO
+
 
 def likely_duplicates(keep: Achievement, *, limit: int = LIMIT) -> list[Candidate]:
     """The active records of ``keep``'s unit that are likely duplicates of it, the most likely first

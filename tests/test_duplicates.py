@@ -274,11 +274,12 @@ def test_the_merge_page_lists_likely_duplicates_of_the_same_unit(staff_client, u
     found = likely_duplicates(keep)
     assert [c.achievement.pk for c in found] == [same_number.pk, equal.pk, similar.pk]
     assert found[0].same_patent and found[1].similarity == 1.0 and 0.85 <= found[2].similarity < 1
+    assert [c.similar_title for c in found] == [False, True, True]  # the page says why each is listed
     page = staff_client.get(reverse("achievements:achievement_merge", args=[keep.pk])).content.decode()
     section = page[page.index('data-testid="likely-duplicates"') :]
     for record in (same_number, similar, equal):
         assert f'href="{record.get_absolute_url()}"' in section
-    assert "专利号相同" in section
+    assert "专利号相同" in section and section.count("名称相似") == 2
 
 
 # --- the demo data -------------------------------------------------------------------------------
