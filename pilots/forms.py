@@ -1,5 +1,7 @@
 """Forms of the pilot pages: they shape input; the views write through ``pilots.services``."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -240,9 +242,11 @@ class BandsForm(LabelledErrorsMixin, forms.Form):
             if not line:
                 continue
             try:
-                lower, points = (part.strip() for part in line.split(":"))
-                rows.append((float(lower), float(points)))
-            except ValueError as exc:
+                lower, points = (Decimal(part.strip()) for part in line.split(":"))
+                if not (lower.is_finite() and points.is_finite()):
+                    raise ValueError(line)
+                rows.append((lower, points))
+            except (ValueError, ArithmeticError) as exc:
                 raise forms.ValidationError(
                     _("第%(n)s行应为“下限: 得分”，例如“10: 8”。") % {"n": number}
                 ) from exc

@@ -394,31 +394,41 @@ def rubric_update(*, rubric: Rubric, acting_user, expected_version=None, **field
 def band_set(
     *, indicator: RubricIndicator, bands: list[tuple], weight=None, acting_user, expected_version=None
 ):
-    """Replace an indicator's range table (and optionally its weight): a new version of the year's rubric."""
+    """Replace an indicator's range table (and optionally its weight): a new version of the year's
+    rubric. Every value is checked (a finite number the column holds) before anything is written."""
     policies.require(policies.can_manage_register(acting_user), policies.MSG_STAFF_ONLY)
     rubric = Rubric.objects.select_for_update().get(pk=indicator.rubric_id)
     _check_version(rubric, expected_version)
     if not bands:
         raise ValidationError({"bands": _("请至少填写一个分档。")})
-    lowers = [Decimal(str(lower)) for lower, _points in bands]
+    new_weight = indicator.weight
+    if weight is not None:
+        try:
+            new_weight = RubricIndicator._meta.get_field("weight").clean(weight, indicator)
+        except ValidationError as exc:
+            raise ValidationError({"weight": exc.messages}) from None
+    new_bands = []
+    for n, (lower, points) in enumerate(bands, start=1):
+        band = RubricBand(indicator=indicator, lower=lower, points=points)
+        try:  # numbers the columns hold: nan, inf and too many digits are refused here
+            band.full_clean(exclude=["indicator"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"bands": [_("第%(n)s档：%(message)s") % {"n": n, "message": m} for m in exc.messages]}
+            ) from None
+        if band.points > new_weight:
+            raise ValidationError(
+                {"bands": _("分档得分不能超过该指标的分值%(weight)s。") % {"weight": new_weight}}
+            )
+        new_bands.append(band)
+    lowers = [band.lower for band in new_bands]
     if len(set(lowers)) != len(lowers):
         raise ValidationError({"bands": _("分档下限不能重复。")})
     if weight is not None:
-        indicator.weight = Decimal(str(weight))
-        indicator.full_clean()
+        indicator.weight = new_weight
         indicator.save()
-    for _lower, points in bands:
-        if Decimal(str(points)) < 0:
-            raise ValidationError({"bands": _("得分不能为负数。")})
-        if Decimal(str(points)) > indicator.weight:
-            raise ValidationError(
-                {"bands": _("分档得分不能超过该指标的分值%(weight)s。") % {"weight": indicator.weight}}
-            )
     indicator.bands.all().delete()
-    RubricBand.objects.bulk_create(
-        RubricBand(indicator=indicator, lower=Decimal(str(lower)), points=Decimal(str(points)))
-        for lower, points in bands
-    )
+    RubricBand.objects.bulk_create(new_bands)
     rubric.version += 1
     rubric._history_user = acting_user
     rubric.save()

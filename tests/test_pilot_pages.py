@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.services import user_create_unit_user
@@ -144,3 +145,22 @@ def test_bad_request_dates_name_the_field(client, records):
         assert "开始日期" in _post(client, url, {"version": request.version, "started_on": day}), day
     request.refresh_from_db()
     assert request.status == "accepted" and request.started_on is None
+
+
+def test_bad_bands_name_the_field_and_write_nothing(client, staff_user, records):
+    indicator, rubric = records["indicator"], records["rubric"]
+    rubric.refresh_from_db()
+    before = sorted((b.lower, b.points) for b in indicator.bands.all())
+    client.force_login(staff_user)
+    url = reverse("pilots:indicator_edit", args=[indicator.pk])
+    for bands in ("0: nan", "nan: 1", "inf: 1", "0: inf", "1e30: 1", "0: 1.234", "0.00001: 1"):
+        page = _post(client, url, {"version": rubric.version, "weight": indicator.weight, "bands": bands})
+        assert "分档" in page, bands
+    assert sorted((b.lower, b.points) for b in indicator.bands.all()) == before
+    for bands in ([(0, float("nan"))], [(float("inf"), 1)], [(Decimal("1e30"), 1)], [("x", 1)]):
+        with pytest.raises(ValidationError):
+            services.band_set(indicator=indicator, bands=bands, acting_user=staff_user)
+    with pytest.raises(ValidationError):
+        services.band_set(indicator=indicator, bands=[(0, 1)], weight="nan", acting_user=staff_user)
+    indicator.refresh_from_db()
+    assert sorted((b.lower, b.points) for b in indicator.bands.all()) == before
