@@ -130,7 +130,7 @@ def _formula(key: str, raw) -> dict:
     if unknown or set(raw) != allowed:
         raise _error(key, _("公式 %(kind)s 应恰好包含 %(fields)s。") % {
             "kind": kind, "fields": ", ".join(sorted(allowed))})
-    if kind in ("percent", "tiers") and raw["base"] not in BASES:
+    if kind in ("percent", "tiers") and not (isinstance(raw["base"], str) and raw["base"] in BASES):
         raise _error(key, _("计算基数应为 received（到账金额）或 amount（合同金额）。"))
     if kind == "percent":
         return {"kind": kind, "base": raw["base"], "rate": _rate(key, raw["rate"])}

@@ -391,8 +391,11 @@ def test_numbers_and_texts_no_database_or_parser_can_take_are_refused_naming_the
     assert response.status_code == 400 and "第 2 行" in response.content.decode()
     award.refresh_from_db()
     assert award.status == "proposed"
-    # a value nested deeper than a parser goes, an overlong one, a cluster that does not exist
-    for key, raw in [("formula", "[" * 5000), ("clusters", '["' + "A" * 20000 + '"]'), ("clusters", '["ZZ9"]')]:
+    # a value nested deeper than a parser goes, an overlong one, a cluster that does not exist,
+    # a formula whose base is no string (a list or an object cannot be looked up)
+    for key, raw in [("formula", "[" * 5000), ("clusters", '["' + "A" * 20000 + '"]'), ("clusters", '["ZZ9"]'),
+                     ("formula", '{"kind": "percent", "base": [], "rate": "0.05"}'),
+                     ("formula", '{"kind": "tiers", "base": {}, "tiers": [[0, "0.1"]]}')]:
         with pytest.raises(ValidationError) as caught:
             clean_value(key, raw)
         assert key in " ".join(caught.value.messages)
