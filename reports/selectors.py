@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,7 +99,8 @@ def current_reports(user):
 
 
 def cycle_list():
-    return ReportCycle.objects.order_by("-year")
+    """The cycles, newest first, each with ``report_count`` (its reports, every revision)."""
+    return ReportCycle.objects.annotate(report_count=Count("reports")).order_by("-year")
 
 
 def unit_state(report: AnnualReport | None) -> str:

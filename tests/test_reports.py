@@ -169,6 +169,27 @@ def test_staff_open_a_cycle_on_the_page_and_units_cannot(world):
     assert again.status_code == 400 and "报送截止日期" in again.content.decode()
 
 
+def test_the_cycle_list_reads_a_fixed_number_of_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = client_for(world["staff"])
+    h.report(world["unit"], year=h.YEAR)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            response = staff.get(reverse("reports:cycle_list"))
+        assert response.status_code == 200
+        return len(ctx), response.content.decode()
+
+    count()  # warm up
+    one, _page = count()
+    for year in (h.YEAR - 1, h.YEAR - 2, h.YEAR - 3):
+        h.report(UnitFactory(), year=year)
+    assert count()[0] == one
+    assert "<td>1</td>" in count()[1]
+
+
 # --- checks --------------------------------------------------------------------------------------
 
 
