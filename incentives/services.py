@@ -275,8 +275,7 @@ class Evaluation:
 
 def _evaluate(rule: Rule, year: int, *, extra=None, existing=None) -> Evaluation:
     values, snapshot = parameter_values(rule, reference_date(year), extra=extra)
-    if not values.get("formula"):
-        raise ValidationError({"formula": [_("规则 %(code)s 在 %(year)s 年没有计算公式。") % {"code": rule.code, "year": year}]})
+    _require_formula(rule, year, values)
     if existing is None:
         existing = {a.subject_key: a for a in rule.awards.filter(year=year)}
     fixed = {
@@ -404,6 +403,21 @@ def check_evaluable(rule: Rule, year: int) -> None:
         raise ValidationError({"year": [_("规则 %(code)s 的有效期（%(first)s 至 %(last)s）不含 %(year)s 年。") % {
             "code": rule.code, "first": rule.valid_from.isoformat(),
             "last": rule.valid_to.isoformat() if rule.valid_to else "—", "year": year}]})
+
+
+def _require_formula(rule: Rule, year: int, values: dict) -> None:
+    if not values.get("formula"):
+        raise ValidationError({"formula": [_("规则 %(code)s 在 %(year)s 年没有计算公式。") % {"code": rule.code, "year": year}]})
+
+
+def evaluation_check(*, rule: Rule | None, year: int) -> None:
+    """What ``evaluate_rule`` (``rule``) or ``evaluate_year`` (``None``) would refuse before writing
+    anything: the page asks it before queueing the task, whose refusal in a worker nobody sees."""
+    _check_year(year)
+    if rule is not None:
+        check_evaluable(rule, year)
+        values, _snapshot = parameter_values(rule, reference_date(year))
+        _require_formula(rule, year, values)
 
 
 def _check_year(year: int) -> None:

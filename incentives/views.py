@@ -191,11 +191,7 @@ class Evaluate(StaffOnly, PageView):
             return redirect(back)
         year = form.cleaned_data["year"]
         try:
-            services._check_year(year)
-            if rule is not None:
-                services.check_evaluable(rule, year)
-            if rule is not None and not rule.parameters.filter(key="formula").exists():
-                raise ValidationError(_("该规则没有计算公式，不能评审。"))
+            services.evaluation_check(rule=rule, year=year)
         except ValidationError as exc:
             for message in _errors(exc):
                 messages.error(request, message)

@@ -310,6 +310,20 @@ def test_a_draft_a_check_rule_or_a_year_outside_the_validity_is_not_evaluated(st
     assert not Award.objects.exists()
 
 
+def test_the_page_refuses_a_rule_without_a_formula_in_the_year_before_queueing(staff_client, staff_user, monkeypatch):
+    rule = services.rule_create(acting_user=staff_user, code="late_formula", name="公式晚生效", policy="测试",
+                                kind="payment", subject="contract", beneficiary_kind="unit",
+                                valid_from=datetime.date(2021, 1, 1))
+    services.parameter_add(rule=rule, key="formula", value='{"kind": "fixed", "amount": "100.00"}',
+                           valid_from=datetime.date(YEAR + 1, 1, 1), acting_user=staff_user)
+    rule = services.rule_set_status(rule=rule, status="active", acting_user=staff_user)
+    queued = []  # a worker's refusal would reach nobody: the page asks the service's checks first
+    monkeypatch.setattr("incentives.views.publish_quickly", lambda task, **options: queued.append(options))
+    response = staff_client.post(reverse("incentives:rule_evaluate", args=[rule.pk]), {"year": YEAR}, follow=True)
+    assert "没有计算公式" in response.content.decode()
+    assert queued == []
+
+
 def test_an_evaluation_run_from_the_page_names_the_staff_user_in_the_history(staff_client, staff_user):
     c = contract()
     rule = post_subsidy()
