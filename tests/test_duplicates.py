@@ -3,11 +3,13 @@ confirmed on the page and reported as a warning by the API and the import across
 merge page lists likely duplicates; the demo data holds no same-unit duplicate."""
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db.models import Count
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from achievements import services
@@ -321,3 +323,9 @@ def test_the_import_command_prints_the_warnings(tmp_path, unit, other_unit):
     out = io.StringIO()
     call_command("import_registry", str(path), "--dry-run", stdout=out)
     assert f"warning\tachievements\t2\tCG-CMD\t专利号 {NUMBER} 已由其他单位登记" in out.getvalue()
+
+
+def test_the_import_warning_count_is_written_with_a_thousands_separator():
+    job = SimpleNamespace(status="valid", counts={"warnings": {"count": 1234, "rows": []}})
+    html = render_to_string("exchange/_warnings.html", {"job": job})
+    assert "1,234 条成果" in html
