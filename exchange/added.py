@@ -21,12 +21,12 @@ from core.spreadsheets import unneutralise
 
 from . import format as fmt
 from .cells import display
-from .validation import ImportResult, _max_problems, _preview_rows
+from .validation import ImportResult, max_problems, preview_rows
 
 
 def _problem(result: ImportResult, sheet: str, row, column: str, value, message) -> None:
     result.problem_count += 1
-    if len(result.problems) < _max_problems():
+    if len(result.problems) < max_problems():
         result.problems.append(
             {"sheet": sheet, "row": row, "column": column, "value": display(value), "message": str(message)}
         )
@@ -84,7 +84,7 @@ def load_added_sheets(reader, result: ImportResult, *, acting_user, unit) -> Non
         result.counts[added.name] = dict(outcome.counts)
         for p in outcome.problems:
             _problem(result, added.name, p["row"], p["column"], p.get("value", ""), p["message"])
-        for change in outcome.changes[: _preview_rows()]:
+        for change in outcome.changes[: preview_rows()]:
             result.changes.append({"sheet": added.name, "fields": [], **change})
 
 

@@ -62,11 +62,14 @@ A = fmt.ACHIEVEMENTS.index
 T = fmt.TRANSFORMATIONS.index
 
 
-def _max_problems() -> int:
+def max_problems() -> int:
+    """Problems listed in an import's result (the count is always complete); also the added
+    sheets' (``exchange.added``)."""
     return getattr(settings, "IMPORT_MAX_ERRORS", 5000)
 
 
-def _preview_rows() -> int:
+def preview_rows() -> int:
+    """Changes sampled per sheet for the preview; also the added sheets' (``exchange.added``)."""
     return getattr(settings, "IMPORT_PREVIEW_ROWS", 200)
 
 
@@ -226,7 +229,7 @@ class Validator:
 
     def problem(self, sheet: str, row: int | None, column: str, value, message: str) -> None:
         self.result.problem_count += 1
-        if len(self.result.problems) < _max_problems():
+        if len(self.result.problems) < max_problems():
             self.result.problems.append(
                 {
                     "sheet": sheet,
@@ -936,7 +939,7 @@ class Validator:
 
     def _count(self, sheet: fmt.Sheet, action: str, row_no: int, key, v, old: dict | None) -> None:
         self.result.counts[sheet.name][action] += 1
-        if self.change_samples[sheet.name] >= _preview_rows():
+        if self.change_samples[sheet.name] >= preview_rows():
             return
         if old is None:
             fields = []
@@ -960,7 +963,7 @@ class Validator:
         )
 
     def _sample(self, sheet_name: str, row_no: int, action: str, key: str, fields: list, **extra) -> None:
-        if self.change_samples[sheet_name] >= _preview_rows():
+        if self.change_samples[sheet_name] >= preview_rows():
             return
         self.change_samples[sheet_name] += 1
         self.result.changes.append(

@@ -189,6 +189,22 @@ def test_no_module_imports_itself_back():
     assert not cycles, f"modules that import each other: {cycles}"
 
 
+def test_no_module_imports_another_modules_private_names():
+    """A name with a leading underscore is its module's own: another module that needs it gets a
+    public name (e.g. ``exchange.validation.max_problems`` for ``exchange.added``)."""
+    found = []
+    for path in sorted(project_modules().values()):
+        relative = str(path.relative_to(ROOT))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=relative)):
+            if isinstance(node, ast.ImportFrom):
+                found += [
+                    f"{relative}:{node.lineno}: imports {alias.name} from {'.' * node.level}{node.module or ''}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert not found, "private names imported from another module:\n" + "\n".join(found)
+
+
 # --- the checker itself fails on a forbidden import ------------------------------------------------
 
 
