@@ -7,8 +7,8 @@ asks the registry for the holders of the chunk's numbers in one query and compar
 them and with the rows of the file seen before:
 
 - the same unit (in the registry, or an earlier row of the file) → a problem on the row's patent
-  number, naming the record (its number and page) or the earlier row; the file is refused as for
-  any other problem;
+  number, naming the record (the registry's message, ``duplicate_patent_error``: its number, page
+  and the hint to merge there) or the earlier row; the file is refused as for any other problem;
 - other units only → a warning in the preview (how many rows; staff see which records): the rows
   are imported.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from achievements.choices import AchievementStatus
-from achievements.models import patent_clashes, patent_holders
+from achievements.models import duplicate_patent_error, patent_clashes, patent_holders
 
 from . import format as fmt
 
@@ -74,16 +74,8 @@ class PatentCheck:
                 holders=holders,
             )
             if same:
-                holder = same[0]
-                refused.append(
-                    (
-                        key,
-                        row_no,
-                        v,
-                        _("本单位已登记相同专利号的成果 %(ref)s“%(title)s”（%(url)s），不能重复登记。")
-                        % {"ref": holder.ref, "title": holder.title, "url": holder.url},
-                    )
-                )
+                # The registry's own message (with its hint to merge on the record's page).
+                refused.append((key, row_no, v, duplicate_patent_error(same[0]).messages[0]))
             elif others:
                 self._warn(row_no, ref, number, others)
         return refused

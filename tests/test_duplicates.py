@@ -207,6 +207,11 @@ def test_the_import_refuses_a_number_the_unit_already_holds(tmp_path, unit, staf
     assert (problem["sheet"], problem["row"], problem["value"]) == ("achievements", 2, NUMBER)
     assert first.ref in problem["message"] and first.get_absolute_url() in problem["message"]
     assert not Achievement.objects.filter(ref="CG-NEW").exists()
+    # The registry's own message, with its hint to merge on the record's page.
+    with pytest.raises(ValidationError) as caught:
+        services.achievement_create(acting_user=staff_user, **new_fields(unit, ref="CG-NEW"))
+    assert problem["message"] == caught.value.message_dict["patent_no"][0]
+    assert "合并" in problem["message"]
 
 
 def test_the_import_refuses_the_same_number_twice_in_a_unit_within_the_file(tmp_path, unit, staff_user):
