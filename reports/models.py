@@ -25,6 +25,16 @@ from .figures import SECTION_FIELDS
 EARLIEST_YEAR = EARLIEST_RECORD_DATE.year
 
 
+def check_report_year(year) -> None:
+    """A report year is 1985 to the current year (the cycle's and the reports' rule, asked before
+    any date is built from it)."""
+    this_year = timezone.localdate().year
+    if isinstance(year, bool) or not isinstance(year, int) or not (EARLIEST_YEAR <= year <= this_year):
+        raise ValidationError(
+            {"year": _("报告年度：应在%(first)s年至今年（%(this)s年）之间。") % {"first": EARLIEST_YEAR, "this": this_year}}
+        )
+
+
 class ReportCycle(TimeStampedModel, SyntheticMixin):
     """The reporting cycle of one year: its deadline; a report for each unit that must file."""
 
@@ -56,13 +66,12 @@ class ReportCycle(TimeStampedModel, SyntheticMixin):
 
     def clean(self):
         errors = {}
-        this_year = timezone.localdate().year
-        if self.year is not None and not (EARLIEST_YEAR <= self.year <= this_year):
-            errors["year"] = _("报告年度：应在%(first)s年至今年（%(this)s年）之间。") % {
-                "first": EARLIEST_YEAR,
-                "this": this_year,
-            }
-        elif self.year is not None and self.deadline is not None:
+        if self.year is not None:
+            try:
+                check_report_year(self.year)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+        if self.year is not None and not errors and self.deadline is not None:
             if self.deadline <= datetime.date(self.year, 12, 31):
                 errors["deadline"] = _("报送截止日期：应在%(year)s年12月31日之后。") % {"year": self.year}
             elif self.deadline > datetime.date(self.year + 2, 12, 31):

@@ -18,7 +18,7 @@ from reviews import services as review_services
 from reviews.choices import ReviewStatus
 
 from . import events, policies, selectors
-from .models import AnnualReport, ReportCycle
+from .models import AnnualReport, ReportCycle, check_report_year
 
 # The fields a unit may change on its draft (pages and API); the registry block is never one.
 EDITABLE_FIELDS = (
@@ -76,6 +76,7 @@ def cycle_open(
     number of reports created."""
     if not policies.can_manage_cycles(acting_user) and acting_user is not None:
         raise PermissionDenied(_("只有厅工作人员可以开启填报周期。"))
+    check_report_year(year)  # before the default deadline is built from it
     with transaction.atomic():
         cycle = ReportCycle.objects.select_for_update().filter(year=year).first()
         if cycle is None:
@@ -107,9 +108,7 @@ def report_create(*, unit: Unit, year: int, acting_user) -> AnnualReport:
     second one: an accepted report can only be revised."""
     if not policies.can_create_report(acting_user, unit.pk) and acting_user is not None:
         raise PermissionDenied(_("只能为本单位填报。"))
-    this_year = timezone.localdate().year
-    if not isinstance(year, int) or not (1985 <= year <= this_year):
-        raise ValidationError({"year": _("报告年度：应在1985年至今年（%(this)s年）之间。") % {"this": this_year}})
+    check_report_year(year)
     cycle = ReportCycle.objects.filter(year=year).first()
     if cycle is None:
         raise ValidationError({"year": _("报告年度：%(year)s年度的填报周期尚未开启。") % {"year": year}})

@@ -167,6 +167,12 @@ def test_staff_open_a_cycle_on_the_page_and_units_cannot(world):
     assert AnnualReport.objects.filter(year=2023, unit=world["unit"]).exists()
     again = staff.post(reverse("reports:cycle_list"), {"year": "2023", "deadline": "2023-01-01"})
     assert again.status_code == 400 and "报送截止日期" in again.content.decode()
+    for year in ("9999", "99999"):  # no default deadline is built from a year out of range (was a 500)
+        far = staff.post(reverse("reports:cycle_list"), {"year": year})
+        assert far.status_code == 400 and "报告年度" in far.content.decode(), year
+    assert not ReportCycle.objects.filter(year__gt=2100).exists()
+    with pytest.raises(CommandError, match="报告年度"):
+        call_command("open_report_cycle", "--year", "99999")
 
 
 def test_the_cycle_list_reads_a_fixed_number_of_queries(world):
@@ -261,13 +267,14 @@ def test_rewards_below_the_art45_minimum_warn_and_need_an_explanation_not_a_bloc
 
 def test_the_art45_hook_supplies_the_minimum_share(draft):
     assert checks.minimum_team_share(2023) == Decimal("0.50")
+    installed = checks._team_share_provider  # the incentives app's, put back for the tests that follow
     checks.set_team_share_provider(lambda year: Decimal("0.25") if year == 2023 else None)
     try:
         assert checks.minimum_team_share(2023) == Decimal("0.25")
         assert checks.minimum_team_share(2022) == Decimal("0.50")
         assert submit_errors(draft, net_income=Decimal("100000.00"), reward_cash=Decimal("30000.00")) == {}
     finally:
-        checks.set_team_share_provider(None)
+        checks.set_team_share_provider(installed)
 
 
 @pytest.mark.parametrize("typed", ["1,2", "五万", "1e5", "12.345", "-3", " "])
