@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from achievements.forms import DATE_HELP, LabelledErrorsMixin
+from core import params
 from core.params import last_year
 
 from .choices import RuleStatus
@@ -29,7 +30,7 @@ class ParameterChangeForm(LabelledErrorsMixin, forms.Form):
 
 
 class PreviewForm(ParameterChangeForm):
-    year = forms.IntegerField(label=_("评审年度"), min_value=1985, initial=last_year)
+    year = params.YearField(label=_("评审年度"), initial=last_year)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,7 +39,7 @@ class PreviewForm(ParameterChangeForm):
 
 
 class EvaluateForm(LabelledErrorsMixin, forms.Form):
-    year = forms.IntegerField(label=_("评审年度"), min_value=1985)
+    year = params.YearField(label=_("评审年度"))
 
 
 class DecideForm(LabelledErrorsMixin, forms.Form):

@@ -416,6 +416,10 @@ def test_numbers_and_texts_no_database_or_parser_can_take_are_refused_naming_the
     response = staff_client.get(reverse("incentives:rule_preview", args=[post_subsidy().pk]),
                                 {"key": "formula", "value": "[" * 5000, "year": YEAR})
     assert response.status_code == 400 and "formula" in response.content.decode()
+    # a year no date can hold (the preview's default start date is built from it): a 400 naming it
+    response = staff_client.get(reverse("incentives:rule_preview", args=[post_subsidy().pk]),
+                                {"key": "formula", "value": '{"kind": "fixed", "amount": "1.00"}', "year": "100000"})
+    assert response.status_code == 400 and "评审年度" in response.content.decode()
 
 
 def test_the_first_worked_example_of_the_docs_gives_its_figures():
