@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.history import with_change_reason_limit
 from core.ui.forms import PleaseChooseMixin
 from core.ui.widgets import DateInput, LookupInput, RegionPicker
 from core.validators import (
@@ -82,7 +83,11 @@ def change_reason_field():
         required=False,
         max_length=CHANGE_REASON_MAX_LENGTH,
         strip=True,
-        help_text=_("选填，最多90个字，例如“更正专利号录入错误”；记入修改记录，显示在记录页面的修改记录中。"),
+        help_text=with_change_reason_limit(
+            _(
+                "选填，最多 %(limit)s 个字，例如“更正专利号录入错误”；记入修改记录，显示在记录页面的修改记录中。"
+            )
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import update_change_reason
 
 from core.exceptions import StaleVersionError
+from core.history import CHANGE_REASON_MAX_LENGTH
 from notifications.services import notify
 
 from . import events, policies
@@ -80,11 +81,6 @@ def announce_change(
             cells=cells,
         )
     )
-
-
-# The longest reason of an edit (修改原因) a form, the API or the admin takes, as for the reasons of a
-# withdrawal or cancellation; the history keeps it whole (its reason column is text).
-CHANGE_REASON_MAX_LENGTH = 500
 
 
 def edit_reason(change_reason: str | None = "", *, base: str | None = None) -> str:

@@ -1,4 +1,5 @@
-"""Creation entries of the change history for records written without the model's ``save()``.
+"""The change history's shared pieces: the longest reason of an edit, and creation entries for
+records written without the model's ``save()``.
 
 django-simple-history writes a history row when a record is saved one at a time. Records inserted
 in bulk behind the ORM's back (the demo data's raw inserts) have none, so the first edit of such a
@@ -12,6 +13,22 @@ from __future__ import annotations
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.functional import lazy
+
+# The longest reason of an edit (修改原因) a form, the API or the admin takes, as for the reasons of a
+# withdrawal or cancellation; the history keeps it whole (its reason column is text). The service
+# (``achievements.services.edit_reason``) refuses a longer one; the texts that tell people the limit
+# say this number (``with_change_reason_limit``, ``{% change_reason_max_length %}``).
+CHANGE_REASON_MAX_LENGTH = 500
+
+
+def _with_limit(message) -> str:
+    return str(message) % {"limit": CHANGE_REASON_MAX_LENGTH}
+
+
+# ``with_change_reason_limit(_("…最多 %(limit)s 个字…"))``: a lazy text with the limit filled in when
+# it is shown (in the language of the request), for help texts declared at import time.
+with_change_reason_limit = lazy(_with_limit, str)
 
 
 def insert_creation_history(

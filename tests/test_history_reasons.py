@@ -4,18 +4,23 @@ kept in the history and shown on the record's page."""
 
 import pytest
 from django.db.models import Count
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import User
 from achievements import services
 from achievements.demo.services import DEMO_HISTORY_REASON, SYNTHETIC_MODELS
+from achievements.forms import change_reason_field
 from achievements.models import Achievement, Transformation, Unit
-from core.history import insert_creation_history
+from core.api.serializers import ChangeReasonSerializerMixin
+from core.history import CHANGE_REASON_MAX_LENGTH, insert_creation_history
 from core.ui.history import history_entries
 from exchange.services import registry_import
 
 from .factories import AchievementFactory, TransformationFactory
 from .test_exchange_import import achievement_row, contract_row, unit_row, workbook
+from .test_i18n import english_catalogue_compiled  # noqa: F401  (fixture)
 
 # --- demo data ---------------------------------------------------------------------------------
 
@@ -118,6 +123,22 @@ def test_the_reason_is_optional_and_bounded(db, staff_user):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("language, said", [("zh-hans", "最多 500 个字"), ("en", "at most 500 characters")])
+def test_the_texts_that_tell_the_limit_say_the_services_limit(language, said, english_catalogue_compiled):  # noqa: F811
+    """The form's and the API's help texts and the help pages say the limit the service applies
+    (they said 90 while the service took 500)."""
+    assert CHANGE_REASON_MAX_LENGTH == services.CHANGE_REASON_MAX_LENGTH == 500
+    with translation.override(language):
+        texts = {
+            "form": str(change_reason_field().help_text),
+            "api": str(ChangeReasonSerializerMixin().fields["change_reason"].help_text),
+            "help": render_to_string("achievements/help.html"),
+            "api help": render_to_string("core/help/api.html"),
+        }
+    for name, text in texts.items():
+        assert said in text, name
+
+
 def test_the_achievement_form_stores_the_reason_and_the_page_shows_it(staff_client):
     achievement = AchievementFactory(trl=5)
     url = reverse("achievements:achievement_edit", args=[achievement.pk])

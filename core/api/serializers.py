@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
+from core.history import with_change_reason_limit
+
 from .exceptions import validation_error_detail
 
 
@@ -68,7 +70,9 @@ class ChangeReasonSerializerMixin(serializers.Serializer):
         write_only=True,
         required=False,
         allow_blank=True,
-        help_text=_("修改原因（选填，最多90个字），记入修改记录；仅在修改时使用。"),
+        help_text=with_change_reason_limit(
+            _("修改原因（选填，最多 %(limit)s 个字），记入修改记录；仅在修改时使用。")
+        ),
     )
 
     def pop_change_reason(self, validated_data) -> str:

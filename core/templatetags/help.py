@@ -1,4 +1,6 @@
-"""``{% help_link %}``: the page header's link to the help of the current page's area."""
+"""``{% help_link %}``: the page header's link to the help of the current page's area.
+``{% change_reason_max_length as limit %}``: the longest reason of an edit, for the help pages that
+tell it (``core.history.CHANGE_REASON_MAX_LENGTH``)."""
 
 from django import template
 from django.urls import reverse
@@ -6,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from core import registry
+from core.history import CHANGE_REASON_MAX_LENGTH
 
 register = template.Library()
 
@@ -24,3 +27,8 @@ def help_link(context):
     return format_html(
         '<a class="help-link" href="{}" title="{}" data-testid="help-link">{}</a>', url, title, _("帮助")
     )
+
+
+@register.simple_tag
+def change_reason_max_length() -> int:
+    return CHANGE_REASON_MAX_LENGTH
