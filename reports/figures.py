@@ -77,7 +77,10 @@ def parse_figure(raw, label, *, integer: bool = False, allow_blank: bool = True)
                 % {"label": label, "value": text},
                 code="invalid",
             )
-        value = int(text)
+        try:
+            value = int(text)
+        except ValueError:  # more digits than Python converts: far above the maximum anyway
+            value = MAX_COUNT + 1
         if value > MAX_COUNT:
             raise ValidationError(_("%(label)s：数额过大。") % {"label": label}, code="invalid")
     else:
@@ -91,10 +94,12 @@ def parse_figure(raw, label, *, integer: bool = False, allow_blank: bool = True)
             value = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
             raise ValidationError(_("%(label)s：应为数字。") % {"label": label}, code="invalid") from None
+        if value > MAX_AMOUNT:  # before quantizing: more digits than the context's precision raise
+            raise ValidationError(_("%(label)s：数额过大。") % {"label": label}, code="invalid")
+        if value < -MAX_AMOUNT:
+            raise ValidationError(_("%(label)s：不能为负数。") % {"label": label}, code="negative")
         if value != value.quantize(CENT):
             raise ValidationError(_("%(label)s：最多两位小数（分）。") % {"label": label}, code="invalid")
-        if value > MAX_AMOUNT:
-            raise ValidationError(_("%(label)s：数额过大。") % {"label": label}, code="invalid")
         value = value.quantize(CENT)
     if value < 0:
         raise ValidationError(_("%(label)s：不能为负数。") % {"label": label}, code="negative")

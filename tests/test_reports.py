@@ -284,6 +284,13 @@ def test_a_figure_typed_wrongly_is_a_message_naming_the_field_not_a_crash(typed)
     assert exc.value.messages[0].startswith("许可 · 合同金额（元）：")
 
 
+@pytest.mark.parametrize("typed, integer", [("1" * 30, False), ("9" * 5000, False), ("9" * 5000, True), ("-" + "1" * 30, False)])
+def test_a_figure_with_too_many_digits_is_a_message_not_a_crash(typed, integer):
+    with pytest.raises(ValidationError) as exc:
+        figures.parse_figure(typed, "许可 · 合同金额（元）", integer=integer)
+    assert exc.value.messages[0].startswith("许可 · 合同金额（元）：")
+
+
 def test_submitting_runs_the_checks_and_names_the_fields(draft, world):
     draft = services.report_update(report=draft, acting_user=world["owner"], changes={"problems": ""}, expected_version=draft.version)
     with pytest.raises(ValidationError) as exc:
@@ -476,6 +483,9 @@ def test_a_units_token_files_its_report_by_api_with_the_same_checks(world):
     bad = api.patch(url, {"version": report["version"], "sme_amount": "五万", "reported": {**report["registry"], "equity": {"contracts": -1, "amount": "1,2", "received": "0"}}}, format="json")
     assert bad.status_code == 400
     assert set(bad.json()) >= {"sme_amount", "reported.equity.contracts", "reported.equity.amount"}
+    # more digits than Python or the decimal context takes: a 400 naming the field, not a 500
+    huge = api.patch(url, {"version": report["version"], "sme_amount": "1" * 30, "companies": "9" * 5000}, format="json")
+    assert huge.status_code == 400 and set(huge.json()) >= {"sme_amount", "companies"}
     fields = h.complete_fields(AnnualReport.objects.get(pk=report["id"]))
     body = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in fields.items()}
     saved = api.patch(url, {"version": report["version"], **body}, format="json")
