@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from achievements import services
+from achievements import duplicates, services
 from achievements.duplicates import likely_duplicates, normalise_title
 from achievements.models import DUPLICATE_PATENT, Achievement
 from exchange.services import registry_import
@@ -287,6 +287,30 @@ def test_the_merge_page_lists_likely_duplicates_of_the_same_unit(staff_client, u
     for record in (same_number, similar, equal):
         assert f'href="{record.get_absolute_url()}"' in section
     assert "专利号相同" in section and section.count("名称相似") == 2
+
+
+def test_the_length_window_is_about_1_35_times_on_normalised_titles(unit, monkeypatch):
+    """Titles are compared once normalised, so the length window is too: a similar title padded
+    with punctuation (stored 40 characters for the kept title's 14) is found, and titles whose
+    normalised length is more than ~1.35× apart are never handed to difflib."""
+    compared = []
+
+    class Spy(duplicates.difflib.SequenceMatcher):
+        def set_seq1(self, a):
+            if a:
+                compared.append(a)
+            super().set_seq1(a)
+
+    monkeypatch.setattr(duplicates.difflib, "SequenceMatcher", Spy)
+    assert duplicates.length_window(14) == (11, 18)
+    keep = AchievementFactory(unit=unit, title="一种用于铜合金生产的熔铸装置")
+    padded = AchievementFactory(unit=unit, title="，，".join("一种用于铜合金生产的熔铸系统"))
+    AchievementFactory(unit=unit, title="一种铜合金熔铸装置")  # 9 < 14 / 1.35: not even loaded
+    AchievementFactory(unit=unit, title="一种用于铜合金生产的熔铸装置及其控制方法")  # 20 > 14 × 1.35
+    AchievementFactory(unit=unit, title="一种用于铜合金生产的熔铸设备")  # 14: compared, and alike
+    found = likely_duplicates(keep)
+    assert padded.pk in [c.achievement.pk for c in found]
+    assert sorted(compared) == sorted(["一种用于铜合金生产的熔铸系统", "一种用于铜合金生产的熔铸设备"])
 
 
 # --- the demo data -------------------------------------------------------------------------------
