@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from achievements.models import Cluster, Unit
+from core.params import MAX_ID
 from core.registry import SheetLoad
 from core.validators import LIAONING_CITIES
 
@@ -132,10 +133,12 @@ def _integer(record, key, problems):
         return None
     try:
         number = Decimal(str(value).strip())
-        if number != number.to_integral_value():
+        # finite, whole, and what a 64-bit column holds (``1e100000000`` would otherwise become a
+        # hundred-million-digit int before any check; SQLite cannot bind above 2**63 - 1)
+        if not number.is_finite() or not -MAX_ID <= number <= MAX_ID or number != number.to_integral_value():
             raise InvalidOperation
         return int(number)
-    except (InvalidOperation, ValueError, TypeError):
+    except (ArithmeticError, ValueError, TypeError):  # InvalidOperation, Overflow…
         problems.append((key, _("应为整数。")))
         return None
 

@@ -301,3 +301,18 @@ def test_the_sheets_rows_follow_the_registers_read_policy(unit, staff_user):
     assert [r[0] for r in base_rows(staff_user)] == ["XP-40"] == [r[0] for r in base_rows(None)]
     assert [r[0] for r in fund_rows(staff_user)] == ["XP-40"]
     assert list(base_rows(AnonymousUser())) == [] and list(fund_rows(AnonymousUser())) == []
+
+
+def test_a_count_no_column_holds_is_a_problem_naming_the_column_not_a_crash(unit, staff_user):
+    from pilots.exchange_sheets import load_bases
+
+    keys = [key for key, _label in BASE_COLUMNS]
+    for raw in ("inf", "-Infinity", "nan", "1e100000000", "1e19", "9.9e18"):
+        record = dict(zip(keys, base_row("XP-9", unit, staff=raw), strict=True))
+        result = load_bases([(2, record)], staff_user, dry_run=True)
+        assert [p["column"] for p in result.problems] == ["staff_count"], raw
+    assert not PilotBase.objects.filter(code="XP-9").exists()
+    for raw in ("inf", "1e100000000"):
+        record = dict(zip(keys, base_row("XP-9", unit, area=raw), strict=True))
+        result = load_bases([(2, record)], staff_user, dry_run=True)
+        assert [p["column"] for p in result.problems] == ["site_area_m2"], raw
