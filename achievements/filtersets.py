@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.roles import unit_of
 from core import params
 
 from . import selectors
@@ -136,7 +137,23 @@ class AchievementFilterSet(UnitScopeMixin, django_filters.FilterSet):
         return selectors.achievements_in_stock(queryset, int(value))
 
     def filter_transformed_in(self, queryset, name, value):
-        return selectors.achievements_transformed_in(queryset, int(value))
+        return selectors.achievements_transformed_in(queryset, int(value), units=self.scope_units())
+
+    def scope_units(self):
+        """The units the list is limited to by its unit filters and by a unit user's own unit, as
+        a query of units; ``None`` when it is not limited to some units."""
+        data = getattr(self.form, "cleaned_data", {})
+        units, limited = Unit.objects.all(), False
+        own = unit_of(getattr(self.request, "user", None))
+        if own is not None:
+            units, limited = units.filter(pk=own), True
+        if data.get("unit"):
+            units, limited = units.filter(code=data["unit"]), True
+        if data.get("unit_type"):
+            units, limited = units.filter(type=data["unit_type"]), True
+        if data.get("region"):
+            units, limited = units.filter(region_q(data["region"], "region")), True
+        return units if limited else None
 
     def filter_transformed_by(self, queryset, name, value):
         return selectors.achievements_transformed_by(queryset, int(value))

@@ -225,7 +225,6 @@ class AchievementForm(LabelledErrorsMixin, forms.ModelForm):
         self.other_holders = []  # other units' records with it (confirmation asked)
         if self.is_edit:
             self.fields["change_reason"] = change_reason_field()
-        self._original_unit_id = self.instance.unit_id
         if not user.is_staff:
             del self.fields["unit"]
             del self.fields["convertible"]
@@ -242,17 +241,6 @@ class AchievementForm(LabelledErrorsMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         unit = cleaned.get("unit") if "unit" in self.fields else self.user.unit
-        if (
-            self.is_edit
-            and unit is not None
-            and unit.pk != self._original_unit_id
-            and self.instance.transformations.exists()
-        ):
-            # A contract belongs to the unit of its achievement: moving the achievement would
-            # leave its contracts with the old unit.
-            self.add_error(
-                "unit", _("该成果已有转化合同，不能更换完成单位；如为重复登记，请使用“合并重复记录”。")
-            )
         ref = cleaned.get("ref")
         if unit is not None and ref:
             clash = Achievement.objects.filter(unit=unit, ref=ref).exclude(pk=self.instance.pk)

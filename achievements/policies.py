@@ -44,6 +44,7 @@ MSG_RESTORE_MERGED = _("该记录已作为重复记录合并至其他成果，�
 MSG_REINSTATE = _("只有厅工作人员可以恢复已解除的合同。")
 MSG_MERGE = _("只有厅工作人员可以合并重复记录。")
 MSG_MOVE = _("只有厅工作人员可以把成果或合同改到其他单位。")
+MSG_MOVE_WITH_CONTRACTS = _("该成果已有转化合同，不能更换完成单位；如为重复登记，请使用“合并重复记录”。")
 MSG_UNITS = _("只有厅工作人员可以新增或修改单位。")
 MSG_TRANSFEREE_SHARED = _(
     "受让方（统一社会信用代码 %(code)s）是共享的主数据，已被其他单位使用或由厅工作人员维护："
@@ -160,15 +161,21 @@ def achievement_problems(user, *, old: dict | None, new: dict) -> dict[str, str]
     """Field → message for each change ``user`` may not make to an achievement.
 
     ``old`` holds the current ``unit_id``, ``convertible``, ``status`` and ``merged`` (None when
-    creating); ``new`` the values being written (any subset of the same keys).
+    creating), and ``has_contracts`` when the unit changes; ``new`` the values being written (any
+    subset of the same keys). An achievement with contracts never changes unit: a contract's unit is
+    its achievement's (``Transformation.clean``), and the statistics and the drill-down lists read
+    a contract's unit from the contract.
     """
     problems: dict[str, str] = {}
     if old is None:
         if new.get("convertible") and not can_set_convertible(user):
             problems["convertible"] = str(MSG_CONVERTIBLE)
         return problems
-    if "unit_id" in new and new["unit_id"] != old["unit_id"] and not can_move_between_units(user):
-        problems["unit"] = str(MSG_MOVE)
+    if "unit_id" in new and new["unit_id"] != old["unit_id"]:
+        if not can_move_between_units(user):
+            problems["unit"] = str(MSG_MOVE)
+        elif old.get("has_contracts"):
+            problems["unit"] = str(MSG_MOVE_WITH_CONTRACTS)
     if "convertible" in new and bool(new["convertible"]) != bool(old["convertible"]):
         if not can_set_convertible(user):
             problems["convertible"] = str(MSG_CONVERTIBLE)

@@ -95,7 +95,7 @@ class _InArray(Func):
     output_field = BooleanField()
 
 
-def achievements_transformed_in(qs: QuerySet, year: int) -> QuerySet:
+def achievements_transformed_in(qs: QuerySet, year: int, units: QuerySet | None = None) -> QuerySet:
     """Distinct achievements with an effective transformation signed in Y.
 
     One definition, two ways to run it. The ``EXISTS`` probe per achievement is fast when the newest
@@ -106,15 +106,23 @@ def achievements_transformed_in(qs: QuerySet, year: int) -> QuerySet:
     ``TRANSFORMED_IN_PROBE`` rows of the list are probed first (one cheap query); when fewer than
     ``TRANSFORMED_IN_DENSE`` match, the achievements are taken from the contracts of Y instead
     (``id = ANY(ARRAY(…))``, the contracts read from ``transformation_status_sign_ach_idx`` alone)
-    and only those are sorted. SQLite keeps the probe per achievement (its planner does not walk
-    past the matches that way at demo size, and tests/test_drilldown_queries.py checks its plan)."""
+    and only those are sorted. ``units``, the units the list is limited to (its unit, unit type or
+    region filter, a unit user's own unit), narrows those contracts to the units' own
+    (``transformation_status_unit_sign_idx``): a contract's unit is always its achievement's
+    (``Transformation.clean``; ``achievement_update`` moves the contracts with the achievement), so
+    the result is the same and a city's list looks up a quarter of the keys. SQLite keeps the
+    probe per achievement (its planner does not walk past the matches that way at demo size, and
+    tests/test_drilldown_queries.py checks its plan)."""
     has = _has_contract(signed_in_q(year))
     if connections[qs.db].vendor != "postgresql":
         return qs.filter(has)
     newest = qs.order_by("-registered_on", "-id").values("pk")[:TRANSFORMED_IN_PROBE]
     if Achievement.objects.filter(pk__in=newest).filter(has).count() >= TRANSFORMED_IN_DENSE:
         return qs.filter(has)
-    keys = Transformation.objects.filter(effective_q() & signed_in_q(year)).order_by().values("achievement_id")
+    contracts = Transformation.objects.filter(effective_q() & signed_in_q(year))
+    if units is not None:
+        contracts = contracts.filter(unit__in=units)
+    keys = contracts.order_by().values("achievement_id")
     return qs.filter(_InArray(F("pk"), ArraySubquery(keys)))
 
 
@@ -219,18 +227,42 @@ def achievement_search(qs: QuerySet, value: str) -> QuerySet:
     return qs.filter(condition)
 
 
+# How many rows of a related table (achievement titles, transferee names) a contract search may match
+# before PostgreSQL probes that table per contract instead of collecting the matching keys first
+# (docs/dashboards.md, "Drill-down lists: speed").
+SEARCH_KEYS_MAX = 20_000
+
+
+def _related_match(qs: QuerySet, key: str, related: QuerySet) -> Q:
+    """Rows of ``qs`` whose foreign key ``key`` points at a row of ``related``.
+
+    SQLite runs ``key IN (subquery)`` once into a temporary index whatever its size. PostgreSQL hashes
+    such a subquery inside an ``OR`` only when the hash fits in ``work_mem``; beyond, it scans the
+    materialised keys once per contract (minutes for a common word at 1M/3M). So on PostgreSQL the
+    matches are counted first, capped: up to ``SEARCH_KEYS_MAX`` the keys are collected once
+    (``key = ANY(ARRAY(…))``, which the index on ``key`` answers, combined with the other branches
+    in one bitmap); more than that means the word is common, and each contract's row is probed by
+    primary key (``EXISTS``) while the list is walked in its order, which finds a page, or the
+    capped count, after a few probes per match."""
+    if connections[qs.db].vendor != "postgresql":
+        return Q(**{f"{key}__in": related.values("pk")})
+    if related.order_by().values("pk")[: SEARCH_KEYS_MAX + 1].count() > SEARCH_KEYS_MAX:
+        return Q(Exists(related.filter(pk=OuterRef(key))))
+    return Q(_InArray(F(key), ArraySubquery(related.order_by().values("pk"))))
+
+
 def transformation_search(qs: QuerySet, value: str) -> QuerySet:
     """Contracts whose number, achievement title, transferee name or unit name contain ``value``.
 
-    The related tables are searched in subqueries (each scanned once, the achievement titles through
-    the trigram index on PostgreSQL) instead of joining all four tables and filtering the join."""
+    The related tables are searched apart (``_related_match``: their trigram indexes, each scanned
+    once) instead of joining all four tables and filtering the join."""
     value = (value or "").strip()
     if not value:
         return qs
     condition = (
         contains_q("ref", value)
-        | Q(achievement_id__in=Achievement.objects.filter(contains_q("title", value)).values("pk"))
-        | Q(transferee_id__in=Transferee.objects.filter(contains_q("name", value)).values("pk"))
+        | _related_match(qs, "achievement_id", Achievement.objects.filter(contains_q("title", value)))
+        | _related_match(qs, "transferee_id", Transferee.objects.filter(contains_q("name", value)))
     )
     unit_ids = list(Unit.objects.filter(contains_q("name", value)).values_list("id", flat=True))
     if unit_ids:

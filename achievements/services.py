@@ -209,11 +209,10 @@ def achievement_update(
     it in the history."""
     def check(current: Achievement) -> None:
         _require_unit(acting_user, current.unit_id)
-        policies.raise_problems(
-            policies.achievement_problems(
-                acting_user, old=_achievement_facts(current), new=_achievement_new_values(fields)
-            )
-        )
+        old, new = _achievement_facts(current), _achievement_new_values(fields)
+        if new.get("unit_id", old["unit_id"]) != old["unit_id"]:
+            old["has_contracts"] = current.transformations.exists()
+        policies.raise_problems(policies.achievement_problems(acting_user, old=old, new=new))
 
     return _versioned_update(
         Achievement,

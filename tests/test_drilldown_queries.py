@@ -166,3 +166,44 @@ def test_transformed_in_answers_the_definition_either_way(db, unit, other_unit, 
         got = list(selectors.achievements_transformed_in(ordered, 2023).values_list("pk", flat=True))
         expected = [pk for pk in ordered.values_list("pk", flat=True) if pk in in_y]
         assert got == expected and expected
+
+
+@pytest.mark.parametrize("dense", [0, 10**9], ids=["probe_per_achievement", "from_the_contracts"])
+@pytest.mark.parametrize("scope", ["region", "unit", "unit_type", "unit_user", "none"])
+def test_transformed_in_of_some_units_answers_the_definition(db, unit, other_unit, monkeypatch, dense, scope):
+    """A list limited to some units (a city, a unit, a unit type, a unit user's own records) reads
+    only those units' contracts of Y on PostgreSQL (a contract's unit is its achievement's); the
+    answer is the definition's all the same."""
+    import datetime
+    from types import SimpleNamespace
+
+    from achievements.filtersets import AchievementFilterSet
+
+    from .factories import AchievementFactory, TransformationFactory, UnitFactory
+
+    monkeypatch.setattr(selectors, "TRANSFORMED_IN_DENSE", dense)
+    third = UnitFactory(region="210300", type="institute")
+    units = [unit, other_unit, third]
+    for i in range(9):
+        achievement = AchievementFactory(unit=units[i % 3], registered_on=datetime.date(2020, 1, 1 + i))
+        TransformationFactory(achievement=achievement, signed_on=datetime.date(2022 + i % 2, 5, 1 + i))
+
+    data, user = {"transformed_in": "2023"}, None
+    if scope == "region":
+        data["region"] = unit.region[:4] + "00"
+    elif scope == "unit":
+        data["unit"] = unit.code
+    elif scope == "unit_type":
+        data["unit_type"] = unit.type
+    elif scope == "unit_user":
+        user = SimpleNamespace(is_staff=False, unit_id=unit.pk, is_authenticated=True)
+    base = Achievement.objects.filter(unit=unit) if user else Achievement.objects.all()
+    filterset = AchievementFilterSet(data, queryset=base, request=SimpleNamespace(user=user))
+    got = list(filterset.qs.order_by("-registered_on", "-id").values_list("pk", flat=True))
+    plain = AchievementFilterSet({k: v for k, v in data.items() if k != "transformed_in"}, queryset=base)
+    expected = [
+        a.pk
+        for a in plain.qs.order_by("-registered_on", "-id")
+        if a.transformations.filter(status="effective", signed_on__year=2023).exists()
+    ]
+    assert got == expected and expected

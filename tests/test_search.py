@@ -229,3 +229,39 @@ def test_search_query_can_use_the_trigram_indexes(registry, query, index):
     assert f"Bitmap Index Scan on {index}" in plan, plan
     assert "Seq Scan" not in plan, plan
     assert search(query) == reference(list(registry), query)
+
+
+# --- the contract search: the same contracts whichever form the database runs (docs/dashboards.md) ---
+
+
+@pytest.mark.parametrize("keys_max", [0, 10**6], ids=["probe_per_contract", "keys_collected"])
+@pytest.mark.parametrize("query", ["合金", "铝合金", "大学", "企业", "HT-0", "mems", "不存在的词"])
+def test_contract_search_answers_the_definition_either_way(registry, monkeypatch, keys_max, query):
+    """On PostgreSQL the title and transferee-name branches of a contract search either collect
+    the matching keys first or, when more than ``SEARCH_KEYS_MAX`` rows match (a common word),
+    probe the related row per contract; both give exactly the contracts whose number, achievement
+    title, transferee name or unit name contain the query (SQLite has one form, checked too)."""
+    from achievements.filtersets import TransformationFilterSet
+    from achievements.models import Transformation
+
+    from .factories import TransfereeFactory, TransformationFactory
+
+    monkeypatch.setattr(selectors, "SEARCH_KEYS_MAX", keys_max)
+    names = ["沈阳某某企业有限公司", "大连合金科技公司", "MEMS Devices Ltd"]
+    transferees = [TransfereeFactory(name=name) for name in names]
+    for i, achievement in enumerate(registry):
+        for j in range(2):
+            TransformationFactory(
+                achievement=achievement, unit=achievement.unit, ref=f"HT-{i}{j}", transferee=transferees[(i + j) % 3]
+            )
+    contracts = Transformation.objects.select_related("achievement", "transferee", "unit")
+    needle = query.upper()
+    expected = {
+        c.ref
+        for c in contracts
+        if any(needle in text.upper() for text in (c.ref, c.achievement.title, c.transferee.name, c.unit.name))
+    }
+    filterset = TransformationFilterSet({"q": query}, queryset=Transformation.objects.all())
+    assert set(filterset.qs.values_list("ref", flat=True)) == expected
+    if query != "不存在的词":
+        assert expected

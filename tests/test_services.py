@@ -85,3 +85,28 @@ def test_cancel_contract_keeps_it(staff_user):
     contract.refresh_from_db()
     assert contract.status == TransformationStatus.CANCELLED
     assert Achievement.objects.filter(pk=contract.achievement_id).exists()
+
+
+
+def test_an_achievement_with_contracts_keeps_its_unit_at_every_door(staff_user, unit, other_unit):
+    """A contract's unit is its achievement's: the service (which the page, the API and the import
+    call) refuses to move an achievement with contracts to another unit, naming the field, and
+    changes nothing; one without contracts moves."""
+    from django.core.exceptions import ValidationError
+
+    from achievements import policies
+
+    achievement = AchievementFactory(unit=unit)
+    contract = TransformationFactory(achievement=achievement)
+    with pytest.raises(ValidationError) as exc:
+        services.achievement_update(achievement=achievement, acting_user=staff_user, unit=other_unit)
+    assert exc.value.message_dict == {"unit": [str(policies.MSG_MOVE_WITH_CONTRACTS)]}
+    achievement.refresh_from_db()
+    contract.refresh_from_db()
+    assert achievement.unit_id == unit.pk and contract.unit_id == unit.pk
+    assert achievement.version == 1
+
+    alone = AchievementFactory(unit=unit)
+    services.achievement_update(achievement=alone, acting_user=staff_user, unit=other_unit, title="改单位")
+    alone.refresh_from_db()
+    assert alone.unit_id == other_unit.pk
