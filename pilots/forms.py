@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from achievements.forms import LabelledErrorsMixin, VersionField, reason_field
 from achievements.models import Achievement, Cluster, Unit
+from core.params import MAX_ID
 from core.ui.widgets import DateInput
 
 from . import policies
@@ -133,8 +134,10 @@ class ReportForm(LabelledErrorsMixin, forms.ModelForm):
         raw = (self.cleaned_data.get("achievements") or "").replace("，", ",")
         ids = []
         for part in filter(None, (p.strip() for p in raw.split(","))):
-            if not part.isdigit():
-                raise forms.ValidationError(_("“%(value)s”不是成果编号（ID）。") % {"value": part})
+            # ASCII digits within a database key ("²" is a digit to isdigit, and a number of more
+            # than 4300 digits or above 2**63 - 1 fails in int() or in the query)
+            if not (part.isascii() and part.isdigit() and len(part) <= 19 and int(part) <= MAX_ID):
+                raise forms.ValidationError(_("“%(value)s”不是成果编号（ID）。") % {"value": part[:50]})
             ids.append(int(part))
         found = list(Achievement.objects.filter(pk__in=ids))
         missing = sorted(set(ids) - {a.pk for a in found})

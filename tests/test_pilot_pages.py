@@ -164,3 +164,15 @@ def test_bad_bands_name_the_field_and_write_nothing(client, staff_user, records)
         services.band_set(indicator=indicator, bands=[(0, 1)], weight="nan", acting_user=staff_user)
     indicator.refresh_from_db()
     assert sorted((b.lower, b.points) for b in indicator.bands.all()) == before
+
+
+def test_tested_achievements_that_are_no_ids_name_the_field(client, records):
+    from pilots.models import PerformanceReport
+
+    client.force_login(records["operator"])
+    url = reverse("pilots:report_create", args=[records["base"].pk])
+    figures = {"year": 2023, "pilot_tests": 1, "achievements_tested": 1, "enterprises_served": 2,
+               "enterprises_local": 1, "revenue": "1000.00", "equipment_utilisation": "50", "staff_year_end": 3}
+    for raw in ("²", "9" * 5000, "99999999999999999999", "1,x"):
+        assert "库中的中试成果" in _post(client, url, {**figures, "achievements": raw}), raw[:20]
+    assert not PerformanceReport.objects.filter(base=records["base"], year=2023).exists()
