@@ -184,7 +184,7 @@ def _contract_subject(c: Transformation, kind: str) -> tuple[engine.Subject, Sub
         unit_type=c.unit.type,
         mode=c.mode,
         status=c.status,
-        local=c.transferee.region.startswith("21"),
+        local=c.transferee.is_local,  # the registry's own rule (a generated column)
         cluster=c.achievement.cluster.code if c.achievement.cluster_id else None,
         trl=c.achievement.trl,
         amount=c.amount,
