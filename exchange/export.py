@@ -1,4 +1,5 @@
-"""Export in exchange format v1 (``.xlsx`` or a ``.zip`` of three CSV files), and the blank templates.
+"""Export in exchange format v1 (``.xlsx``, a ``.zip`` of CSV files or a folder of CSV files: one per
+sheet, the registry's three and the added sheets), and the blank templates.
 
 An export holds the given achievements, their units and their contracts, written so that importing
 the file again changes nothing. Rows are streamed from the database (``iterator``) into openpyxl's
@@ -252,36 +253,41 @@ def _example(sheet: fmt.Sheet, encoder: _Encoder) -> list:
     return row
 
 
+def csv_sheets(achievements, style: str = ZH, user=None):
+    """(file name, header row, rows) of every CSV file of an export, in order: the registry's three
+    sheets, then the added sheets other apps declare (``pilot_bases.csv``, ...) with ``user``'s rows.
+    The one list of a CSV export's files, for the zip and the folder."""
+    for sheet, rows in _sheets(achievements, _Encoder(style, typed=False)):
+        yield f"{sheet.name}.csv", headers(sheet, style), rows
+    for added in registry.exchange_sheets():
+        yield f"{added.name}.csv", _added_header(added, style), added.rows(user)
+
+
+def _write_csv(stream, header: list, rows) -> None:
+    writer = csv_writer(stream)
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
 def write_csv_zip(target, achievements, style: str = ZH, user=None) -> None:
-    """Write a ``.zip`` of ``units.csv``, ``achievements.csv`` and ``transformations.csv`` (UTF-8 with
-    BOM, so that Excel opens them correctly)."""
+    """Write a ``.zip`` of the CSV files of ``csv_sheets`` (UTF-8 with BOM, so that Excel opens them
+    correctly)."""
     with translation.override("zh-hans"), zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for sheet, rows in _sheets(achievements, _Encoder(style, typed=False)):
-            with archive.open(f"{sheet.name}.csv", "w") as raw:
+        for name, header, rows in csv_sheets(achievements, style, user):
+            with archive.open(name, "w") as raw:
                 stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                writer = csv_writer(stream)
-                writer.writerow(headers(sheet, style))
-                writer.writerows(rows)
-                stream.flush()
-                stream.detach()
-        for added in registry.exchange_sheets():
-            with archive.open(f"{added.name}.csv", "w") as raw:
-                stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                writer = csv_writer(stream)
-                writer.writerow(_added_header(added, style))
-                writer.writerows(added.rows(user))
+                _write_csv(stream, header, rows)
                 stream.flush()
                 stream.detach()
 
 
-def write_folder(folder, achievements, style: str = ZH) -> None:
-    """Write the three CSV files into a folder (the command line's folder format)."""
+def write_folder(folder, achievements, style: str = ZH, user=None) -> None:
+    """Write the CSV files of ``csv_sheets`` into a folder (the command line's folder format), as the
+    zip holds them."""
     with translation.override("zh-hans"):
-        for sheet, rows in _sheets(achievements, _Encoder(style, typed=False)):
-            with open(folder / f"{sheet.name}.csv", "w", encoding="utf-8-sig", newline="") as stream:
-                writer = csv_writer(stream)
-                writer.writerow(headers(sheet, style))
-                writer.writerows(rows)
+        for name, header, rows in csv_sheets(achievements, style, user):
+            with open(folder / name, "w", encoding="utf-8-sig", newline="") as stream:
+                _write_csv(stream, header, rows)
 
 
 def write_template(target, style: str = ZH) -> None:

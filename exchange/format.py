@@ -219,6 +219,12 @@ def canonical_sheet(name: str) -> str | None:
     return SHEET_ALIASES.get(folded) or added_aliases().get(folded)
 
 
+def data_sheet_names() -> list[str]:
+    """Every data sheet of the format, in the order the template and the exports write them: the
+    registry's three, then the added sheets other apps declare (the help page names these)."""
+    return [s.name for s in SHEETS] + [s.name for s in registry.exchange_sheets()]
+
+
 def added_sheets() -> dict:
     """The added sheets other apps declare (``core.registry.ExchangeSheet``), by name."""
     return {s.name: s for s in registry.exchange_sheets()}

@@ -4,10 +4,12 @@ sheets, shown in the preview by sheet, row and column in the user's language, wr
 on confirm, the pilots' own rights applying (docs/pilots.md, docs/exchange-format.md)."""
 
 import io
+import zipfile
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -25,6 +27,7 @@ from pilots.models import BaseFund, PilotBase
 
 from .pilot_factories import make_base
 from .test_exchange_import import achievement_row, headers, unit_row
+from .test_i18n import english_catalogue_compiled  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -289,6 +292,37 @@ def test_exports_and_templates_lay_out_the_pilot_sheets(staff_client, unit, styl
     template = staff_client.get(reverse("exchange:template", args=[style]))
     book = openpyxl.load_workbook(io.BytesIO(b"".join(template.streaming_content)))
     assert book[names[0]]["A1"].comment is not None and book[names[1]].max_row == 1
+
+
+@pytest.mark.parametrize("target", ["registry.zip", "folder"])
+def test_every_csv_export_writes_the_pilot_sheets(unit, tmp_path, target, capsys):
+    """The command's folder export writes the same files as the zip (it wrote only the registry's
+    three), and they import again unchanged."""
+    make_base(unit, code="XP-35")
+    path = tmp_path / target
+    if target == "folder":
+        path.mkdir()
+    call_command("export_registry", str(path))
+    if target == "folder":
+        files = {p.name: p.read_text("utf-8-sig") for p in path.iterdir()}
+    else:
+        archive = zipfile.ZipFile(path)
+        files = {name: archive.read(name).decode("utf-8-sig") for name in archive.namelist()}
+    assert sorted(files) == sorted(f"{name}.csv" for name in fmt.data_sheet_names())
+    assert {"pilot_bases.csv", "pilot_funds.csv"} <= set(files) and "XP-35" in files["pilot_bases.csv"]
+    capsys.readouterr()
+    call_command("import_registry", str(path), "--dry-run")
+    assert "pilot_bases: 0 to add, 0 to update, 1 unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_import_help_names_every_sheet_the_template_holds(staff_client, language, english_catalogue_compiled):  # noqa: F811
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = staff_client.get(reverse("core:help_topic", args=["import"])).content.decode()
+    with translation.override(language):
+        for name in fmt.data_sheet_names():
+            assert fmt.sheet_label(name) in page and f"{name}.csv" in page
+    assert f"{len(fmt.data_sheet_names())} " in page and "三张表" not in page and "three" not in page
 
 
 def test_the_sheets_rows_follow_the_registers_read_policy(unit, staff_user):

@@ -1,7 +1,8 @@
 """python manage.py export_registry PATH [--headers zh|en] [--unit CODE]
 
 Exports the registry (or one unit) in exchange format v1. The format comes from PATH: ``.xlsx``,
-``.zip`` (three CSV files), or an existing folder (three CSV files written into it).
+``.zip`` (CSV files), or an existing folder (the same CSV files written into it): the registry's
+sheets and the added sheets (``exchange.export.csv_sheets``).
 """
 
 from pathlib import Path
