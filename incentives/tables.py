@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.ui.tables import Column, Table
 
+from . import policies
+
 
 class AwardTable(Table):
     select = Column(_("选择"))
@@ -18,7 +20,7 @@ class AwardTable(Table):
     default_sort = "-year"
 
     def render_select(self, record):
-        if record.status != "proposed" or not getattr(self.request.user, "is_staff", False):
+        if record.status != "proposed" or not policies.can_manage(self.request.user):
             return ""
         return format_html(
             '<input type="checkbox" name="award" value="{}" form="bulk-decide" aria-label="{} {}">',

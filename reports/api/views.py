@@ -25,7 +25,7 @@ from core import params
 from core.exceptions import StaleVersionError
 from reviews.choices import ReviewAction, ReviewStatus
 
-from .. import selectors, services
+from .. import policies, selectors, services
 from ..models import AnnualReport
 from . import serializers as s
 
@@ -93,10 +93,10 @@ class AnnualReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def create(self, request, *args, **kwargs):
         data = s.ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        unit_id = unit_of(request.user)
-        if unit_id is None or request.user.is_staff:
+        if not policies.can_file_reports(request.user):  # the service asks can_create_report again
             raise PermissionDenied(_("只有单位用户可以新建本单位的年度报告。"))
-        report = services.report_create(unit=Unit.objects.get(pk=unit_id), year=data.validated_data["year"], acting_user=request.user)
+        unit = Unit.objects.get(pk=unit_of(request.user))
+        report = services.report_create(unit=unit, year=data.validated_data["year"], acting_user=request.user)
         return self._respond(report, status.HTTP_201_CREATED)
 
     @extend_schema(summary="修改本单位的报告草稿", request=s.ReportWriteSerializer, responses=s.AnnualReportSerializer)
