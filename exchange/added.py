@@ -8,6 +8,11 @@ header may use the column keys or the Chinese labels; an unknown column is a pro
 registry's sheets. The sheets are loaded in their declared order inside one savepoint, so a later
 sheet sees the rows of an earlier one (the funds of a base added above); the caller rolls back a
 preview, and the whole import when any row of any sheet has a problem.
+
+Confirming writes the registry's rows first, so an added row may name a unit that is new in the same
+file (a pilot base's operating unit). A preview checks the added sheets the same way: it writes the
+file's new units (``ImportResult.new_units``, through the import's own writer) at the start of the
+savepoint it rolls back, so the preview accepts what confirming would.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from core.spreadsheets import unneutralise
 
 from . import format as fmt
 from .cells import display
-from .validation import ImportResult, max_problems, preview_rows
+from .validation import ImportResult, Plan, max_problems, preview_rows
+from .writer import write_plan
 
 
 def _problem(result: ImportResult, sheet: str, row, column: str, value, message) -> None:
@@ -88,10 +94,17 @@ def load_added_sheets(reader, result: ImportResult, *, acting_user, unit) -> Non
             result.changes.append({"sheet": added.name, "fields": [], **change})
 
 
-def added_sheets_in_transaction(reader, result: ImportResult, *, acting_user, unit, keep: bool) -> None:
+def added_sheets_in_transaction(
+    reader, result: ImportResult, *, acting_user, unit, keep: bool, new_units=()
+) -> None:
     """Load the added sheets in a savepoint: kept when ``keep`` and every row is valid, else rolled
-    back (a preview, or a file with a problem)."""
+    back (a preview, or a file with a problem). A preview passes the file's ``new_units``: they are
+    written first, in the savepoint, as confirming writes them before the added sheets."""
+    if keep and new_units:
+        raise ValueError("new_units are for a preview: a confirmed import has written them already")
     with transaction.atomic():
+        if new_units:
+            write_plan(Plan(units_create=list(new_units)), acting_user=acting_user, reason=_("导入"))
         load_added_sheets(reader, result, acting_user=acting_user, unit=unit)
         if not keep or result.problem_count:
             transaction.set_rollback(True)

@@ -52,8 +52,17 @@ def registry_import(
         result = _validate_source(source, filename, unit=unit, lock=False, progress=progress, keep_plan=False)
         result.plan = None
         # The added sheets (pilot bases, ...) are checked by writing them in a savepoint that is
-        # rolled back: their app's services are the check.
-        _added_sheets(source, filename, result, acting_user=acting_user, unit=unit, keep=False)
+        # rolled back: their app's services are the check. The file's new units are written first
+        # in it, as confirming writes them before the added sheets (a base's unit may be new).
+        _added_sheets(
+            source,
+            filename,
+            result,
+            acting_user=acting_user,
+            unit=unit,
+            keep=False,
+            new_units=result.new_units,
+        )
         return result
     validate_progress = (lambda f: progress(f * VALIDATE_SHARE)) if progress else None
     write_progress = (lambda f: progress(VALIDATE_SHARE + f * (1 - VALIDATE_SHARE))) if progress else None
@@ -103,7 +112,9 @@ def registry_import(
     return result
 
 
-def _added_sheets(source, filename, result: ImportResult, *, acting_user, unit, keep: bool) -> None:
+def _added_sheets(
+    source, filename, result: ImportResult, *, acting_user, unit, keep: bool, new_units=()
+) -> None:
     """The file's added sheets (``exchange.added``), read from a second opening of the file (only
     when the first reading found one)."""
     if result.file_problem or not result.added_sheets:
@@ -116,7 +127,9 @@ def _added_sheets(source, filename, result: ImportResult, *, acting_user, unit, 
         return  # (the registry's pass has reported it)
     with reader:
         try:
-            added_sheets_in_transaction(reader, result, acting_user=acting_user, unit=unit, keep=keep)
+            added_sheets_in_transaction(
+                reader, result, acting_user=acting_user, unit=unit, keep=keep, new_units=new_units
+            )
         except FileProblem as exc:
             result.problem_count += 1
             result.problems.append(

@@ -125,6 +125,10 @@ class ImportResult:
     # The sheets other apps add (``core.registry.ExchangeSheet``) that the file holds: read in a
     # second opening of the file, which a file without them is spared.
     added_sheets: tuple[str, ...] = ()
+    # The valid unit rows the file adds (the units sheet is small): a preview writes them in the
+    # added sheets' rolled-back savepoint, as confirming writes them before the added sheets, so a
+    # pilot base may name a unit new in the same file (``exchange.added``).
+    new_units: list[tuple] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -630,9 +634,11 @@ class Validator:
         rows = {code: (row_no, v) for code, (row_no, v) in units.items() if v is not None}
         db_rows = ((code, row[0], row[2:]) for code, row in self.db_units.items() if code in rows)
         matched = self._match(fmt.UNITS, db_rows, rows)
+        self.added = set()
         self._classify(
             fmt.UNITS, rows, matched, self._unit_allowed, self.plan.units_create, self.plan.units_update
         )
+        self.result.new_units = [rows[code][1] for code in sorted(self.added)]
 
     def _diff_achievements(self, chunk: list[tuple[int, tuple[str, str], tuple, bool]]) -> None:
         sheet = fmt.ACHIEVEMENTS

@@ -6,6 +6,7 @@ on confirm, the pilots' own rights applying (docs/pilots.md, docs/exchange-forma
 import io
 import zipfile
 from decimal import Decimal
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -15,7 +16,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from achievements.models import Achievement
+from achievements.models import Achievement, Unit
 from exchange import format as fmt
 from exchange import presentation
 from exchange.models import ImportJob, ImportStatus
@@ -25,6 +26,7 @@ from pilots import services
 from pilots.exchange_sheets import BASE_COLUMNS, FUND_COLUMNS
 from pilots.models import BaseFund, PilotBase
 
+from .factories import make_credit_code
 from .pilot_factories import make_base
 from .test_exchange_import import achievement_row, headers, unit_row
 from .test_i18n import english_catalogue_compiled  # noqa: F401  (fixture)
@@ -128,6 +130,31 @@ def test_staff_import_page_previews_and_writes_pilot_sheets_with_the_registry(
     assert BaseFund.objects.get(base=new, year=2024).amount == Decimal("300000")
     assert new.history.first().history_user == staff_user
     assert Achievement.objects.filter(ref="CG-1").exists()
+
+
+def test_the_preview_accepts_a_base_operated_by_a_unit_new_in_the_same_file(unit, staff_user, tmp_path):
+    """Confirming writes the file's units before the added sheets; the preview checks them the same
+    way (the new units written in its rolled-back savepoint), so it does not refuse the base."""
+    new_unit = SimpleNamespace(code=make_credit_code(9901), name="新建中试单位", type="enterprise", region="210200")
+    path = pilot_file(tmp_path, unit, bases=[base_row("XP-NEW", new_unit)])
+    sheets = openpyxl.load_workbook(path)
+    sheets["单位"].append(unit_row(new_unit))
+    sheets.save(path)
+    preview = registry_import(source=path, acting_user=staff_user, dry_run=True)
+    assert preview.valid, preview.problems
+    assert preview.counts["units"]["add"] == 1 and preview.counts["pilot_bases"]["add"] == 1
+    assert not Unit.objects.filter(code=new_unit.code).exists() and not PilotBase.objects.exists()
+    result = registry_import(source=path, acting_user=staff_user)
+    assert result.valid, result.problems
+    assert PilotBase.objects.get(code="XP-NEW").operator == Unit.objects.get(code=new_unit.code)
+
+
+def test_the_preview_still_refuses_a_base_whose_unit_is_nowhere(unit, staff_user, tmp_path):
+    nowhere = SimpleNamespace(code=make_credit_code(9902))
+    path = pilot_file(tmp_path, unit, bases=[base_row("XP-NONE", nowhere)])
+    preview = registry_import(source=path, acting_user=staff_user, dry_run=True)
+    (problem,) = preview.problems
+    assert problem["sheet"] == "pilot_bases" and problem["column"] == "operator"
 
 
 def test_a_bad_pilot_row_is_named_by_sheet_row_and_column_in_both_languages(staff_client, unit, tmp_path):
