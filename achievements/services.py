@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import update_change_reason
 
-from core.exceptions import StaleVersionError
+from core.exceptions import check_version
 from core.history import CHANGE_REASON_MAX_LENGTH
 from notifications.services import notify
 
@@ -113,11 +113,6 @@ def _lock(model, pk: int):
     return model.objects.select_for_update().get(pk=pk)
 
 
-def _check_version(current, expected_version: int | None) -> None:
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersionError(current_version=current.version)
-
-
 # --- achievements ---------------------------------------------------------------------------
 
 
@@ -178,7 +173,7 @@ def _versioned_update(
     after the change."""
     history_reason = edit_reason(change_reason, base=reason or None)
     current = _lock(model, pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if check is not None:
         check(current)
     old_years, old_unit = years_of(current), current.unit_id

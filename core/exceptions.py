@@ -10,3 +10,10 @@ class StaleVersionError(Exception):
         self.message = message or self.default_message
         self.current_version = current_version
         super().__init__(str(self.message))
+
+
+def check_version(record, expected_version: int | None) -> None:
+    """Refuse a write to ``record`` (locked, freshly read) when the caller read another version of
+    it: optimistic locking, the one check of every service that takes ``expected_version``."""
+    if expected_version is not None and record.version != expected_version:
+        raise StaleVersionError(current_version=record.version)
