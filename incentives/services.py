@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from achievements.models import Achievement, Transformation
+from core.exceptions import check_version
 from core.validators import EARLIEST_RECORD_DATE, city_code, validate_record_date
 from notifications.services import notify
 
@@ -142,10 +143,7 @@ def rule_create(*, acting_user, **fields) -> Rule:
 def rule_set_status(*, rule: Rule, status: str, acting_user, expected_version: int | None = None) -> Rule:
     policies.require_manage(acting_user)
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
-    if expected_version is not None and expected_version != rule.version:
-        from core.exceptions import StaleVersionError
-
-        raise StaleVersionError(current_version=rule.version)
+    check_version(rule, expected_version)
     if status not in RuleStatus.values:
         raise ValidationError({"status": [_("状态无效。")]})
     if status == RuleStatus.ACTIVE and rule.kind == RuleKind.PAYMENT:
@@ -790,7 +788,7 @@ def listing_justify(*, listing: Listing, text: str, acting_user, expected_versio
     if not text:
         raise ValidationError({"justification": [_("请填写未转化的理由。")]})
     item = Listing.objects.select_for_update().get(pk=listing.pk)
-    _check_version(item, expected_version)
+    check_version(item, expected_version)
     if item.status != ListingStatus.LISTED or item.justification_status == JustificationStatus.PENDING:
         raise ValidationError({"justification": [_("该条目当前不能提交理由（不在清单中，或理由正在审核）。")]})
     item.justification = text[:5000]
@@ -811,7 +809,7 @@ def listing_decide(*, listing: Listing, accept: bool, comment: str, acting_user,
     if not accept and not comment:
         raise ValidationError({"comment": [_("不接受理由时请填写意见。")]})
     item = Listing.objects.select_for_update(of=("self",)).select_related("achievement").get(pk=listing.pk)
-    _check_version(item, expected_version)
+    check_version(item, expected_version)
     if item.justification_status != JustificationStatus.PENDING:
         raise ValidationError({"comment": [_("没有待审核的理由。")]})
     item.justification_status = JustificationStatus.ACCEPTED if accept else JustificationStatus.REJECTED
@@ -826,10 +824,3 @@ def listing_decide(*, listing: Listing, accept: bool, comment: str, acting_user,
            context={"ref": item.achievement.ref, "title": item.achievement.title,
                     "decision": _("已被接受，成果移出公开清单") if accept else _("未被接受"), "comment": comment})
     return item
-
-
-def _check_version(obj, expected_version):
-    if expected_version is not None and expected_version != obj.version:
-        from core.exceptions import StaleVersionError
-
-        raise StaleVersionError(current_version=obj.version)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
-from core.exceptions import StaleVersionError
+from core.exceptions import check_version
 from notifications.services import notify
 
 from . import policies
@@ -31,11 +31,6 @@ TRANSITIONS = (ReviewAction.SUBMIT, ReviewAction.RETURN, ReviewAction.RESUBMIT, 
 
 def _locked(document: ReviewedDocument) -> ReviewedDocument:
     return type(document).objects.select_for_update().get(pk=document.pk)
-
-
-def _check_version(document: ReviewedDocument, expected_version: int | None) -> None:
-    if expected_version is not None and document.version != expected_version:
-        raise StaleVersionError(current_version=document.version)
 
 
 def _log(document, *, action, source, actor, note="") -> ReviewLog:
@@ -77,7 +72,7 @@ def document_update(
         current = _locked(document)
         if not policies.is_owner(current, acting_user):
             raise PermissionDenied(_("只有本单位用户可以填写。"))
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         if not current.is_editable:
             raise ValidationError(locked_message(current))
         for name, value in changes.items():
@@ -109,7 +104,7 @@ def document_transition(
             # Asked first so that a caller without the right learns that (403), whatever the state;
             # the transition asks again itself.
             raise PermissionDenied(_("您无权对该文档执行“%(action)s”。") % {"action": ReviewAction(action).label})
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         labels = current.review_field_labels()
         if action == ReviewAction.RETURN:
             unknown = [key for key, _text in comments if key not in labels]
