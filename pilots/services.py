@@ -20,7 +20,7 @@ from simple_history.utils import update_change_reason
 
 from achievements.choices import AchievementStatus
 from achievements.services import achievement_update
-from core.exceptions import StaleVersionError
+from core.exceptions import check_version
 from notifications.services import notify
 from reviews import services as review_services
 from reviews.choices import ReviewStatus
@@ -44,11 +44,6 @@ from .models import (
 
 MSG_CONFIRM_AREA = gettext_lazy("场地面积超过1,000,000平方米，请核对后勾选“确认数值无误”再保存。")
 MSG_CONFIRM_STAFF = gettext_lazy("专职服务人员超过10,000人，请核对后勾选“确认数值无误”再保存。")
-
-
-def _check_version(current, expected_version) -> None:
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersionError(current_version=current.version)
 
 
 def _history(instance, acting_user, reason: str) -> None:
@@ -110,7 +105,7 @@ def base_update(
     status changes through ``base_set_status`` (with the day it takes effect)."""
     current = PilotBase.objects.select_for_update().get(pk=base.pk)
     policies.require(policies.can_edit_base(acting_user, current), policies.MSG_NOT_OPERATOR)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if not policies.can_manage_register(acting_user):
         refused = {
             name: str(policies.MSG_STAFF_ONLY)
@@ -165,7 +160,7 @@ def base_set_status(
     if status not in BaseStatus.values:
         raise ValidationError({"status": _("基地状态无效。")})
     current = PilotBase.objects.select_for_update().get(pk=base.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if status == current.status:
         raise ValidationError({"status": _("基地已是该状态。")})
     change = BaseStatusChange(
@@ -378,7 +373,7 @@ def rubric_update(*, rubric: Rubric, acting_user, expected_version=None, **field
     """Change a year's rubric: its title, reference, the top share of 优秀 and the grade lines."""
     policies.require(policies.can_manage_register(acting_user), policies.MSG_STAFF_ONLY)
     current = Rubric.objects.select_for_update().get(pk=rubric.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for name in RUBRIC_FIELDS:
         if name in fields:
             setattr(current, name, fields[name])
@@ -398,7 +393,7 @@ def band_set(
     rubric. Every value is checked (a finite number the column holds) before anything is written."""
     policies.require(policies.can_manage_register(acting_user), policies.MSG_STAFF_ONLY)
     rubric = Rubric.objects.select_for_update().get(pk=indicator.rubric_id)
-    _check_version(rubric, expected_version)
+    check_version(rubric, expected_version)
     if not bands:
         raise ValidationError({"bands": _("请至少填写一个分档。")})
     new_weight = indicator.weight
@@ -499,7 +494,7 @@ def _locked(request: PilotRequest, expected_version) -> PilotRequest:
         .select_related("achievement", "base")
         .get(pk=request.pk)
     )
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     return current
 
 
