@@ -12,6 +12,15 @@ from .models import Rule
 from .parameters import PARAMETERS
 
 
+class ServiceMessagesMixin:
+    """The form of a one-button act (``core.ui.views.ButtonActionView``): the service's refusal
+    comes back as messages worded as the service words them, not prefixed with a form field's label
+    (the invalid input itself is still named by its field)."""
+
+    def add_service_error(self, exc) -> None:
+        self.add_error(None, exc.messages)
+
+
 def _parameter_choices():
     return [(key, f"{key} · {spec.label}") for key, spec in PARAMETERS.items()]
 
@@ -29,6 +38,10 @@ class ParameterChangeForm(LabelledErrorsMixin, forms.Form):
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
 
+class ParameterAddForm(ServiceMessagesMixin, ParameterChangeForm):
+    """A dated value saved (POST) from the rule's page."""
+
+
 class PreviewForm(ParameterChangeForm):
     year = params.YearField(label=_("评审年度"), initial=last_year)
 
@@ -42,7 +55,7 @@ class EvaluateForm(LabelledErrorsMixin, forms.Form):
     year = params.YearField(label=_("评审年度"))
 
 
-class DecideForm(LabelledErrorsMixin, forms.Form):
+class DecideForm(ServiceMessagesMixin, LabelledErrorsMixin, forms.Form):
     award = forms.TypedMultipleChoiceField(label=_("奖补"), coerce=int, choices=())
     decision = forms.ChoiceField(label=_("审批"), choices=[("approve", _("批准")), ("reject", _("不批准"))])
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -53,7 +66,7 @@ class DecideForm(LabelledErrorsMixin, forms.Form):
         self.fields["award"].choices = [(i, i) for i in ids]
 
 
-class PaidForm(LabelledErrorsMixin, forms.Form):
+class PaidForm(ServiceMessagesMixin, LabelledErrorsMixin, forms.Form):
     paid_on = forms.DateField(label=_("支付日期"), help_text=DATE_HELP)
 
 
@@ -61,12 +74,12 @@ class PaidImportForm(LabelledErrorsMixin, forms.Form):
     file = forms.FileField(label=_("已支付清单（.xlsx）"), help_text=_("财务导出的表格，填写“支付日期”列后上传。"))
 
 
-class JustifyForm(LabelledErrorsMixin, forms.Form):
+class JustifyForm(ServiceMessagesMixin, LabelledErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     justification = forms.CharField(label=_("未转化理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class ListingDecideForm(LabelledErrorsMixin, forms.Form):
+class ListingDecideForm(ServiceMessagesMixin, LabelledErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(label=_("审核"), choices=[("accept", _("接受理由")), ("reject", _("不接受"))])
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -85,6 +98,6 @@ class RuleForm(LabelledErrorsMixin, forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
 
 
-class RuleStatusForm(LabelledErrorsMixin, forms.Form):
+class RuleStatusForm(ServiceMessagesMixin, LabelledErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("状态"), choices=RuleStatus.choices)

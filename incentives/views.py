@@ -17,8 +17,7 @@ from django.views import View
 from openpyxl import load_workbook
 
 from core.broker import publish_quickly
-from core.exceptions import StaleVersionError
-from core.ui.views import DetailView, EditView, ListView, PageView
+from core.ui.views import ButtonActionView, DetailView, EditView, ListView, PageView
 
 from . import parameters, policies, selectors, services
 from .choices import AwardStatus, BeneficiaryKind, JustificationStatus, ListingStatus
@@ -30,6 +29,7 @@ from .forms import (
     ListingDecideForm,
     PaidForm,
     PaidImportForm,
+    ParameterAddForm,
     ParameterChangeForm,
     PreviewForm,
     RuleForm,
@@ -106,27 +106,18 @@ class RuleCreate(StaffOnly, EditView):
         return _("规则已保存为草稿：请录入参数、预览，再设为生效。")
 
 
-class RuleSetStatus(StaffOnly, PageView):
-    http_method_names = ["post"]
+class RuleSetStatus(StaffOnly, ButtonActionView):
+    form_class = RuleStatusForm
 
-    def post(self, request, pk):
-        rule = get_object_or_404(Rule, pk=pk)
-        form = RuleStatusForm(request.POST)
-        if form.is_valid():
-            try:
-                services.rule_set_status(rule=rule, status=form.cleaned_data["status"], acting_user=request.user,
-                                         expected_version=form.cleaned_data["version"])
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    messages.error(request, message)
-            except StaleVersionError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("规则状态已修改。"))
-        else:
-            for message in form.labelled_error_list:
-                messages.error(request, message)
-        return redirect(rule)
+    def get_queryset(self):
+        return selectors.rule_list(user=self.request.user)
+
+    def perform(self, rule, data):
+        services.rule_set_status(rule=rule, status=data["status"], acting_user=self.request.user,
+                                 expected_version=data["version"])
+
+    def success_message(self, rule, data):
+        return _("规则状态已修改。")
 
 
 class RulePreview(StaffOnly, PageView):
@@ -154,26 +145,18 @@ class RulePreview(StaffOnly, PageView):
         return render(request, "incentives/rule_preview.html", {"rule": rule, "form": form, "result": result}, status=status)
 
 
-class ParameterAdd(StaffOnly, PageView):
-    http_method_names = ["post"]
+class ParameterAdd(StaffOnly, ButtonActionView):
+    form_class = ParameterAddForm
 
-    def post(self, request, pk):
-        rule = get_object_or_404(Rule, pk=pk)
-        form = ParameterChangeForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.parameter_add(rule=rule, key=data["key"], value=data["value"], valid_from=data["valid_from"],
-                                       note=data["note"], acting_user=request.user)
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    messages.error(request, message)
-            else:
-                messages.success(request, _("新的参数值已保存，自 %(date)s 起适用。") % {"date": data["valid_from"].isoformat()})
-        else:
-            for message in form.labelled_error_list:
-                messages.error(request, message)
-        return redirect(rule)
+    def get_queryset(self):
+        return selectors.rule_list(user=self.request.user)
+
+    def perform(self, rule, data):
+        services.parameter_add(rule=rule, key=data["key"], value=data["value"], valid_from=data["valid_from"],
+                               note=data["note"], acting_user=self.request.user)
+
+    def success_message(self, rule, data):
+        return _("新的参数值已保存，自 %(date)s 起适用。") % {"date": data["valid_from"].isoformat()}
 
 
 class Evaluate(StaffOnly, PageView):
@@ -250,50 +233,49 @@ class AwardDetail(DetailView):
         return context
 
 
-class AwardDecide(StaffOnly, PageView):
+class _ListPage:
+    """What a bulk act on the award list acts "on": the (filtered) list page it came from
+    (``next``, on this site only), where it goes back to with its messages."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def get_absolute_url(self) -> str:
+        return self.url
+
+
+class AwardDecide(StaffOnly, ButtonActionView):
     """Bulk approve or reject the ticked proposals with one comment (from the filtered list)."""
 
-    http_method_names = ["post"]
+    form_class = DecideForm
 
-    def post(self, request):
-        form = DecideForm(request.POST)
+    def get_object(self):
+        request = self.request
         back = request.POST.get("next") or ""
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             back = reverse("incentives:award_list")
-        if not form.is_valid():
-            for message in form.labelled_error_list:
-                messages.error(request, message)
-            return redirect(back)
-        data = form.cleaned_data
-        approve = data["decision"] == "approve"
-        try:
-            done = services.awards_decide(awards=data["award"], approve=approve, comment=data["comment"], acting_user=request.user)
-        except ValidationError as exc:
-            for message in _errors(exc):
-                messages.error(request, message)
-        else:
-            messages.success(request, (_("已批准 %(n)s 条奖补。") if approve else _("已不批准 %(n)s 条奖补。")) % {"n": len(done)})
-        return redirect(back)
+        return _ListPage(back)
+
+    def perform(self, page, data):
+        self.done = services.awards_decide(awards=data["award"], approve=data["decision"] == "approve",
+                                           comment=data["comment"], acting_user=self.request.user)
+
+    def success_message(self, page, data):
+        message = _("已批准 %(n)s 条奖补。") if data["decision"] == "approve" else _("已不批准 %(n)s 条奖补。")
+        return message % {"n": len(self.done)}
 
 
-class AwardPaid(StaffOnly, PageView):
-    http_method_names = ["post"]
+class AwardPaid(StaffOnly, ButtonActionView):
+    form_class = PaidForm
 
-    def post(self, request, pk):
-        award = get_object_or_404(selectors.award_list(user=request.user), pk=pk)
-        form = PaidForm(request.POST)
-        if form.is_valid():
-            try:
-                services.awards_mark_paid(awards=[award], paid_on=form.cleaned_data["paid_on"], acting_user=request.user)
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    messages.error(request, message)
-            else:
-                messages.success(request, _("已标记为已支付。"))
-        else:
-            for message in form.labelled_error_list:
-                messages.error(request, message)
-        return redirect(award)
+    def get_queryset(self):
+        return selectors.award_list(user=self.request.user)
+
+    def perform(self, award, data):
+        services.awards_mark_paid(awards=[award], paid_on=data["paid_on"], acting_user=self.request.user)
+
+    def success_message(self, award, data):
+        return _("已标记为已支付。")
 
 
 class PaidImport(StaffOnly, PageView):
@@ -383,28 +365,12 @@ class ListingDetail(DetailView):
         return context
 
 
-class _ListingAct(PageView):
-    http_method_names = ["post"]
-    form_class = None
-
+class _ListingAct(ButtonActionView):
     def get_queryset(self):
         return selectors.listing_list(user=self.request.user)
 
-    def post(self, request, pk):
-        item = self.get_object()
-        form = self.form_class(request.POST)
-        if form.is_valid():
-            try:
-                self.act(item, form.cleaned_data)
-            except (ValidationError, StaleVersionError) as exc:
-                for message in (exc.messages if isinstance(exc, ValidationError) else [exc.message]):
-                    messages.error(request, message)
-            else:
-                messages.success(request, _("已保存。"))
-        else:
-            for message in form.labelled_error_list:
-                messages.error(request, message)
-        return redirect(item)
+    def success_message(self, item, data):
+        return _("已保存。")
 
 
 class ListingJustify(_ListingAct):
@@ -416,7 +382,7 @@ class ListingJustify(_ListingAct):
     def object_allowed(self, user, item):
         return policies.can_justify(user, item.unit_id)
 
-    def act(self, item, data):
+    def perform(self, item, data):
         services.listing_justify(listing=item, text=data["justification"], acting_user=self.request.user,
                                  expected_version=data["version"])
 
@@ -424,7 +390,7 @@ class ListingJustify(_ListingAct):
 class ListingDecide(StaffOnly, _ListingAct):
     form_class = ListingDecideForm
 
-    def act(self, item, data):
+    def perform(self, item, data):
         services.listing_decide(listing=item, accept=data["decision"] == "accept", comment=data["comment"],
                                 acting_user=self.request.user, expected_version=data["version"])
 

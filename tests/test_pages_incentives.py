@@ -105,3 +105,46 @@ def test_public_list_needs_no_login_and_shows_published_fields_only(client, unit
     html = response.content.decode()
     assert response.status_code == 200 and listed.achievement.title in html
     assert "内部理由" not in html and "已接受理由的成果" not in html
+
+
+@pytest.mark.django_db
+def test_the_one_button_acts_answer_with_the_services_messages_and_go_back(staff_user, unit):
+    """Rule status, parameter, bulk decision, paid, justification decision: the generic one-button
+    act (core.ui.views.ButtonActionView); a refusal is the service's message as worded, a stale
+    version the usual message, and each goes back to the record (the list page for the bulk act)."""
+    client = client_for(staff_user)
+    rule = Rule.objects.get(code="post_subsidy")
+
+    def post(name, data, *args):
+        return client.post(reverse(f"incentives:{name}", args=args), data, follow=True)
+
+    def said(response):
+        return [str(m) for m in response.context["messages"]]
+
+    def went(response):
+        return [url for url, _status in response.redirect_chain]
+
+    response = post("rule_status", {"status": "active", "version": rule.version - 1}, rule.pk)
+    assert went(response) == [rule.get_absolute_url()]
+    assert said(response) == ["该记录已被他人修改，您的保存未生效。请刷新页面查看最新内容后重新修改。"]
+    response = post("rule_status", {"status": "retired", "version": rule.version}, rule.pk)
+    assert said(response) == ["规则状态已修改。"]
+
+    award = make_award(unit)
+    response = post("award_paid", {"paid_on": "2025-01-02"}, award.pk)
+    assert went(response) == [award.get_absolute_url()]
+    assert said(response) and said(response)[0].startswith("只有已批准的奖补可以标记为已支付")  # no field label before it
+    response = post("award_decide", {"award": [award.pk], "decision": "reject", "next": "/incentives/awards/?year=2024"})
+    assert went(response) == ["/incentives/awards/?year=2024"]
+    assert said(response) == ["不批准时请填写意见。"]
+    response = post("award_decide", {"award": [award.pk], "decision": "approve", "next": "https://elsewhere.example/"})
+    assert went(response) == [reverse("incentives:award_list")]
+    assert said(response) == ["已批准 1 条奖补。"]
+
+    item = make_listing(unit, justification="理由", justification_status="pending")
+    response = post("listing_decide", {"version": item.version, "decision": "reject", "comment": ""}, item.pk)
+    assert went(response) == [item.get_absolute_url()]
+    assert said(response) == ["不接受理由时请填写意见。"]
+    response = post("listing_decide", {"version": item.version, "decision": "accept", "comment": "成立"}, item.pk)
+    assert said(response) == ["已保存。"]
+    assert client.get(reverse("incentives:listing_decide", args=[item.pk])).status_code == 405
