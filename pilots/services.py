@@ -12,7 +12,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,6 +48,13 @@ MSG_CONFIRM_STAFF = gettext_lazy("专职服务人员超过10,000人，请核对�
 
 def _history(instance, acting_user, reason: str) -> None:
     update_change_reason(instance, reason)
+
+
+def _constraint_message(model, name: str) -> str:
+    """The readable message of one of ``model``'s named constraints (the refusal when a save lost a
+    race to another one and the database constraint, not the checks before it, caught it)."""
+    constraint = next(c for c in model._meta.constraints if c.name == name)
+    return str(constraint.violation_error_message)
 
 
 def _large_figures(fields: dict, confirmed: bool) -> None:
@@ -221,8 +228,17 @@ def report_create(
         raise ValidationError({"year": message % {"year": year, "state": current.get_status_display()}})
     report = PerformanceReport(base=base, year=year, synthetic=synthetic, **figures)
     report.full_clean()
-    report.save()
-    report.achievements.set(achievements)
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            report.save()
+            report.achievements.set(achievements)
+    except IntegrityError:
+        # Opened by someone else between the checks above and the insert (two saves at once).
+        if not PerformanceReport.objects.filter(base=base, year=year, is_current=True).exists():
+            raise
+        raise ValidationError(
+            {"year": _constraint_message(PerformanceReport, "performancereport_one_current")}
+        ) from None
     return report
 
 
@@ -271,7 +287,14 @@ def rating_save(*, base: PilotBase, year: int, management, reputation, acting_us
     rating.management, rating.reputation, rating.note = management, reputation, note
     rating._history_user = acting_user
     rating.full_clean()
-    rating.save()
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            rating.save()
+    except IntegrityError:
+        # The year's rating was created by someone else between the lookup above and the insert.
+        if rating.pk is not None or not BaseRating.objects.filter(base=base, year=year).exists():
+            raise
+        raise ValidationError({"year": _constraint_message(BaseRating, "baserating_one_per_year")}) from None
     return rating
 
 

@@ -2,6 +2,7 @@
 hand-computed table, pilot-test requests (suggestions, steps, TRL raised through the registry),
 the API and the demo figures."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
@@ -354,6 +355,73 @@ def test_performance_report_review_and_revisions(client, unit, other_unit, staff
     with pytest.raises(ValidationError) as exc:
         make_report(make_base(unit), 2024, enterprises_served=3, enterprises_local=4)
     assert "enterprises_local" in exc.value.message_dict
+
+
+# --- two saves at once ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _saved_at_once_with(model, other):
+    """Two saves at once: ``other`` was written by the other save, which this one's reads (its
+    lookups and ``full_clean``) did not see yet; its insert then meets the database's constraint."""
+    manager = model._default_manager
+    real_full_clean = model.full_clean
+
+    def full_clean(self, *args, **kwargs):
+        real_full_clean(self, *args, **kwargs)
+        vars(manager).pop("get_queryset", None)  # the checks are done: the other row is visible
+
+    manager.get_queryset = lambda: type(manager).get_queryset(manager).exclude(pk=other.pk)
+    model.full_clean = full_clean
+    try:
+        yield
+    finally:
+        vars(manager).pop("get_queryset", None)
+        del model.full_clean
+
+
+def test_report_created_twice_at_once_is_a_field_error_not_a_500(unit, other_unit):
+    from pilots.models import PerformanceReport
+
+    base = make_base(unit)
+    tested = AchievementFactory(unit=other_unit)
+    other = make_report(base, 2024, accepted=False, pilot_tests=7)
+    with _saved_at_once_with(PerformanceReport, other), pytest.raises(ValidationError) as exc:
+        services.report_create(
+            base=base,
+            year=2024,
+            acting_user=None,
+            achievements=[tested],
+            pilot_tests=3,
+            achievements_tested=1,
+            enterprises_served=1,
+            enterprises_local=0,
+            revenue=0,
+            equipment_utilisation=1,
+            staff_year_end=1,
+        )
+    assert list(exc.value.message_dict) == ["year"]
+    # nothing of the refused save is written: the other report alone, without the refused links
+    (report,) = PerformanceReport.objects.filter(base=base, year=2024)
+    assert report.pk == other.pk and report.pilot_tests == 7 and report.is_current
+    assert not report.achievements.exists()
+
+
+def test_rating_saved_twice_at_once_is_a_field_error_not_a_500(unit, staff_user):
+    from pilots.models import BaseRating
+
+    base = make_base(unit)
+    other = services.rating_save(base=base, year=2024, management=50, reputation=60, acting_user=staff_user)
+    with _saved_at_once_with(BaseRating, other), pytest.raises(ValidationError) as exc:
+        services.rating_save(base=base, year=2024, management=80, reputation=90, acting_user=staff_user)
+    assert list(exc.value.message_dict) == ["year"]
+    (rating,) = BaseRating.objects.filter(base=base, year=2024)
+    assert (rating.management, rating.reputation) == (50, 60)
+    assert BaseRating.history.filter(base_id=base.pk).count() == 1  # the other save's record only
+    # saved again, the rating seen: an update
+    services.rating_save(base=base, year=2024, management=80, reputation=90, acting_user=staff_user)
+    rating.refresh_from_db()
+    assert (rating.management, rating.reputation) == (80, 90)
 
 
 # --- pages and API ------------------------------------------------------------------------------------
