@@ -263,6 +263,41 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
     def get_absolute_url(self):
         return reverse("achievements:achievement_detail", args=[self.pk])
 
+    # --- what the duplicate rule needs of the stored record (``patent_rule_applies``) -------------
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_patent_facts()
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        self._remember_patent_facts(fields)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._remember_patent_facts(kwargs.get("update_fields"))
+
+    def _remember_patent_facts(self, names=None) -> None:
+        """Keep the stored values of ``PATENT_RULE_FIELDS`` (all, or those among ``names``) as
+        loaded or saved, so that ``clean()`` can tell whether an edit changes them."""
+        if names is not None:
+            names = set(names) | {f"{name}_id" for name in names}
+        stored = self.__dict__.setdefault("_stored_patent_facts", {})
+        for name in PATENT_RULE_FIELDS:
+            if (names is None or name in names) and name in self.__dict__:
+                stored[name] = self.__dict__[name]
+
+    def _stored_patent_facts_or_none(self) -> dict | None:
+        """The stored (patent number, status, unit) of this record, None for a new one."""
+        if self._state.adding or self.pk is None:
+            return None
+        stored = dict(self.__dict__.get("_stored_patent_facts", {}))
+        if stored.get("patent_no"):
+            stored["patent_no"] = normalize_patent_no(stored["patent_no"])
+        return stored
+
     def clean(self):
         if self.patent_no:
             self.patent_no = normalize_patent_no(self.patent_no)
@@ -280,6 +315,10 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
             and self.patent_no
             and self.unit_id
             and self.status == AchievementStatus.ACTIVE  # the rule's one query, only when it can apply
+            and patent_rule_applies(
+                old=self._stored_patent_facts_or_none(),
+                new={name: getattr(self, name) for name in PATENT_RULE_FIELDS},
+            )
         ):
             same_unit, _other_units = patent_clashes(
                 pk=self.pk,
@@ -327,6 +366,25 @@ def patent_holders(patent_nos) -> dict[str, list[PatentHolder]]:
         for number, *holder in rows:
             found.setdefault(number, []).append(PatentHolder(*holder))
     return found
+
+
+# The fields whose change makes the duplicate rule apply to an existing record.
+PATENT_RULE_FIELDS = ("patent_no", "status", "unit_id")
+
+
+def patent_rule_applies(*, old: dict | None, new: dict) -> bool:
+    """When the same-unit duplicate rule (``patent_clashes``) is asked of a record: when it is
+    created (``old`` None), or when its patent number (normalised), its status (e.g. restored to
+    active) or its unit changes — ``old`` and ``new`` map ``PATENT_RULE_FIELDS`` to the stored and
+    the new values (a field ``old`` lacks counts as changed). An unrelated edit (a title, 可转化, any
+    other field) of a record that already shares its number with another record of its unit — data
+    from before the rule — is allowed: the pair stays on the merge page
+    (docs/registry-pages.md, "Duplicates"). ``Achievement.clean()`` asks it with the values the
+    record was loaded with; the import (``exchange.duplicates``) with the record's own holding."""
+    if old is None:
+        return True
+    missing = object()
+    return any(old.get(name, missing) != new[name] for name in PATENT_RULE_FIELDS)
 
 
 def patent_clashes(

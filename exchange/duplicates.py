@@ -12,7 +12,12 @@ them and with the rows of the file seen before:
 - other units only → a warning in the preview (how many rows; staff see which records): the rows
   are imported.
 
-A row that updates the record holding the number (same unit and ref) is that record, not a clash.
+The rule is asked of a row as of a record (``achievements.models.patent_rule_applies``): when it
+adds a record, or changes its record's patent number, status or unit. A row whose record (same unit
+and ref) already holds the number as an active record changes none of them: it is not checked, so
+an unchanged export holding a pair from before the rule imports again, and an edit of another column
+of such a record is allowed (the pair stays on the merge page). Nor is it warned about again: the
+warning is for a number new to the record, as on the page and in the API.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from achievements.choices import AchievementStatus
-from achievements.models import duplicate_patent_error, patent_clashes, patent_holders
+from achievements.models import duplicate_patent_error, patent_clashes, patent_holders, patent_rule_applies
 
 from . import format as fmt
 
@@ -48,6 +53,15 @@ class PatentCheck:
             number = v[A["patent_no"]]
             if not number or v[A["status"]] != AchievementStatus.ACTIVE:
                 continue
+            unit_id = unit_ids.get(unit_code)
+            # The row's own record (same unit and ref) holding the number as an active record: the
+            # row changes none of the rule's fields. Otherwise the record is new, or its number or
+            # status changes (the rule applies, as to a new record).
+            holds = any(h.unit_id == unit_id and h.ref == ref for h in holders.get(number, ()))
+            stored = {"patent_no": number, "status": AchievementStatus.ACTIVE, "unit_id": unit_id}
+            new = {"patent_no": number, "status": v[A["status"]], "unit_id": unit_id}
+            if not patent_rule_applies(old=stored if holds else None, new=new):
+                continue
             earlier = self.seen.get((unit_code, number))
             if earlier is not None and earlier[1] != ref:
                 refused.append(
@@ -63,11 +77,8 @@ class PatentCheck:
                 )
                 continue
             self.seen.setdefault((unit_code, number), (row_no, ref))
-            unit_id = unit_ids.get(unit_code)
-            # The row's own record (same unit and ref) is not a clash with itself.
-            own = [h for h in holders.get(number, ()) if h.unit_id == unit_id and h.ref == ref]
             same, others = patent_clashes(
-                pk=own[0].pk if own else None,
+                pk=None,  # (the row's record does not hold the number: it is none of the holders)
                 unit_id=unit_id,
                 patent_no=number,
                 status=v[A["status"]],

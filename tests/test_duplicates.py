@@ -85,6 +85,68 @@ def test_withdrawn_records_do_not_count_and_other_units_may_hold_it(unit, other_
         )
 
 
+def legacy_pair(unit):
+    """Two active records of one unit sharing a number: data from before the rule."""
+    first = AchievementFactory(unit=unit, patent_no=NUMBER, title="一种旧数据中的成果")
+    second = AchievementFactory(unit=unit, title="同一成果的第二次登记")
+    Achievement.objects.filter(pk=second.pk).update(patent_no=NUMBER)
+    return first, Achievement.objects.get(pk=second.pk)
+
+
+def test_a_legacy_duplicate_can_still_be_edited_where_the_number_is_not_concerned(unit, staff_user):
+    """The rule applies when a record is created or its number, status or unit changes; an unrelated
+    edit of a pair already in the registry is allowed (the merge page lists the pair)."""
+    first, second = legacy_pair(unit)
+    edited = services.achievement_update(
+        achievement=second, acting_user=staff_user, expected_version=second.version, title="更正后的名称"
+    )
+    assert edited.title == "更正后的名称" and edited.patent_no == NUMBER
+    services.achievement_set_convertible(
+        achievement=edited, acting_user=staff_user, expected_version=edited.version, convertible=True
+    )
+    assert Achievement.objects.get(pk=second.pk).convertible
+    assert second.pk in [c.achievement.pk for c in likely_duplicates(first)]
+
+
+def test_a_legacy_duplicate_is_refused_when_its_number_status_or_unit_changes(unit, other_unit, staff_user):
+    first, second = legacy_pair(unit)
+    # The same number, spelled differently, is not a change of number.
+    spelled = "ZL" + NUMBER.replace(".", "")
+    services.achievement_update(
+        achievement=second, acting_user=staff_user, expected_version=second.version, patent_no=spelled, trl=8
+    )
+    second.refresh_from_db()
+    services.achievement_withdraw(achievement=second, acting_user=staff_user, on=second.registered_on, reason="x")
+    second.refresh_from_db()
+    with pytest.raises(ValidationError) as caught:  # restoring it to active
+        services.achievement_restore(achievement=second, acting_user=staff_user, expected_version=second.version)
+    assert caught.value.error_dict["patent_no"][0].params["pk"] == first.pk
+    # Moving a record into a unit where its number is held.
+    AchievementFactory(unit=other_unit, patent_no=NUMBER)
+    moving = AchievementFactory(unit=other_unit)
+    Achievement.objects.filter(pk=moving.pk).update(patent_no=NUMBER)  # a legacy pair in other_unit
+    moving.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.achievement_update(
+            achievement=moving, acting_user=staff_user, expected_version=moving.version, unit=unit
+        )
+
+
+def test_the_page_edits_a_legacy_duplicate(staff_client, unit):
+    _first, second = legacy_pair(unit)
+    data = form_data(
+        unit=unit.pk,
+        ref=second.ref,
+        title="页面改名",
+        patent_no=NUMBER,
+        version=second.version,
+        registered_on=second.registered_on.isoformat(),
+    )
+    response = staff_client.post(reverse("achievements:achievement_edit", args=[second.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Achievement.objects.get(pk=second.pk).title == "页面改名"
+
+
 # --- the page ------------------------------------------------------------------------------------
 
 
@@ -242,6 +304,34 @@ def test_reimporting_a_record_with_its_own_number_is_no_clash(tmp_path, unit, st
     result = registry_import(source=again, acting_user=staff_user)
     assert result.valid, result.problems
     assert result.counts["achievements"]["update"] == 1 and result.warning_count == 0
+
+
+def test_an_unchanged_export_holding_a_legacy_pair_imports_again(tmp_path, unit, other_unit, staff_user):
+    """Only rows that add a record or change its number, status or unit are checked: the unchanged
+    pair, and an edit of another column of it, import; a new row with the number is refused."""
+    first, second = legacy_pair(unit)
+    AchievementFactory(unit=other_unit, patent_no=NUMBER)  # co-owned: no warning for numbers not new
+    folder = tmp_path / "export"
+    folder.mkdir()
+    call_command("export_registry", str(folder), "--unit", unit.code, stdout=io.StringIO())
+    again = registry_import(source=folder, acting_user=staff_user, dry_run=True)
+    assert again.valid, again.problems
+    assert again.counts["achievements"]["unchanged"] == 2 and again.warning_count == 0
+    rows = [
+        achievement_row(unit.code, first.ref, patent_no=NUMBER, title="导入改名"),
+        achievement_row(unit.code, "CG-THIRD", patent_no=NUMBER),
+    ]
+    result = registry_import(
+        source=workbook(tmp_path, units=[unit_row(unit)], achievements=rows), acting_user=staff_user
+    )
+    (problem,) = result.problems
+    assert problem["row"] == 3 and (first.ref in problem["message"] or second.ref in problem["message"])
+    result = registry_import(
+        source=workbook(tmp_path, units=[unit_row(unit)], achievements=rows[:1], name="title.xlsx"),
+        acting_user=staff_user,
+    )
+    assert result.valid, result.problems
+    assert Achievement.objects.get(pk=first.pk).title == "导入改名"
 
 
 def test_the_import_accepts_another_units_number_with_a_warning_in_the_preview(
