@@ -92,6 +92,9 @@ class UnitScopeMixin:
         return queryset.filter(unit__in=Unit.objects.filter(region_q(value, "region")))
 
 
+UNIT_SCOPE = ("unit", "unit_type", "region")  # the filters that ``scope_units`` turns into units
+
+
 class AchievementFilterSet(UnitScopeMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     unit = django_filters.CharFilter(field_name="unit__code", label=_("单位（统一社会信用代码）"))
@@ -137,7 +140,18 @@ class AchievementFilterSet(UnitScopeMixin, django_filters.FilterSet):
         return selectors.achievements_in_stock(queryset, int(value))
 
     def filter_transformed_in(self, queryset, name, value):
-        return selectors.achievements_transformed_in(queryset, int(value), units=self.scope_units())
+        return selectors.achievements_transformed_in(
+            queryset, int(value), units=self.scope_units(), filtered=self.filtered_beyond(UNIT_SCOPE)
+        )
+
+    def filtered_beyond(self, names) -> bool:
+        """Whether the list has a filter other than ``transformed_in`` and ``names``."""
+        data = getattr(self.form, "cleaned_data", {})
+        return any(
+            value not in (None, "", [])
+            for name, value in data.items()
+            if name != "transformed_in" and name not in names
+        )
 
     def scope_units(self):
         """The units the list is limited to by its unit filters and by a unit user's own unit, as

@@ -95,7 +95,9 @@ class _InArray(Func):
     output_field = BooleanField()
 
 
-def achievements_transformed_in(qs: QuerySet, year: int, units: QuerySet | None = None) -> QuerySet:
+def achievements_transformed_in(
+    qs: QuerySet, year: int, units: QuerySet | None = None, filtered: bool = False
+) -> QuerySet:
     """Distinct achievements with an effective transformation signed in Y.
 
     One definition, two ways to run it. The ``EXISTS`` probe per achievement is fast when the newest
@@ -110,7 +112,8 @@ def achievements_transformed_in(qs: QuerySet, year: int, units: QuerySet | None 
     region filter, a unit user's own unit), narrows those contracts to the units' own
     (``transformation_status_unit_sign_idx``): a contract's unit is always its achievement's
     (``Transformation.clean``; ``achievement_update`` moves the contracts with the achievement), so
-    the result is the same and a city's list looks up a quarter of the keys. SQLite keeps the
+    the result is the same and a city's list looks up a quarter of the keys. ``filtered``: the
+    list has other filters, see below. SQLite keeps the
     probe per achievement (its planner does not walk past the matches that way at demo size, and
     tests/test_drilldown_queries.py checks its plan)."""
     has = _has_contract(signed_in_q(year))
@@ -123,6 +126,12 @@ def achievements_transformed_in(qs: QuerySet, year: int, units: QuerySet | None 
     if units is not None:
         contracts = contracts.filter(unit__in=units)
     keys = contracts.order_by().values("achievement_id")
+    if filtered:
+        # Other filters (a cluster, an IP type, a search, …) keep a part of the list: its rows
+        # with a contract in Y are found first, unsorted (a semi-join the planner chooses freely:
+        # the filter's index and a probe per row, or a hash of the keys), and only those are looked
+        # up and sorted, instead of every achievement with a contract in Y.
+        keys = qs.order_by().filter(pk__in=keys).values("pk")
     return qs.filter(_InArray(F("pk"), ArraySubquery(keys)))
 
 

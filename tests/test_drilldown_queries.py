@@ -169,7 +169,9 @@ def test_transformed_in_answers_the_definition_either_way(db, unit, other_unit, 
 
 
 @pytest.mark.parametrize("dense", [0, 10**9], ids=["probe_per_achievement", "from_the_contracts"])
-@pytest.mark.parametrize("scope", ["region", "unit", "unit_type", "unit_user", "none"])
+@pytest.mark.parametrize(
+    "scope", ["region", "unit", "unit_type", "unit_user", "none", "trl", "region_trl_registered"]
+)
 def test_transformed_in_of_some_units_answers_the_definition(db, unit, other_unit, monkeypatch, dense, scope):
     """A list limited to some units (a city, a unit, a unit type, a unit user's own records) reads
     only those units' contracts of Y on PostgreSQL (a contract's unit is its achievement's); the
@@ -185,7 +187,9 @@ def test_transformed_in_of_some_units_answers_the_definition(db, unit, other_uni
     third = UnitFactory(region="210300", type="institute")
     units = [unit, other_unit, third]
     for i in range(9):
-        achievement = AchievementFactory(unit=units[i % 3], registered_on=datetime.date(2020, 1, 1 + i))
+        achievement = AchievementFactory(
+            unit=units[i % 3], registered_on=datetime.date(2020, 1, 1 + i), trl=3 + i % 2
+        )
         TransformationFactory(achievement=achievement, signed_on=datetime.date(2022 + i % 2, 5, 1 + i))
 
     data, user = {"transformed_in": "2023"}, None
@@ -195,6 +199,10 @@ def test_transformed_in_of_some_units_answers_the_definition(db, unit, other_uni
         data["unit"] = unit.code
     elif scope == "unit_type":
         data["unit_type"] = unit.type
+    elif scope == "trl":  # another filter: the list's rows with a contract in Y are found first
+        data["trl"] = "4"
+    elif scope == "region_trl_registered":
+        data.update(region=unit.region[:4] + "00", trl="4", registered_from="2020-01-03")
     elif scope == "unit_user":
         user = SimpleNamespace(is_staff=False, unit_id=unit.pk, is_authenticated=True)
     base = Achievement.objects.filter(unit=unit) if user else Achievement.objects.all()
