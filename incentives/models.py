@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.roles import is_staff, unit_of
 from achievements.models import clean_record_dates, record_date_constraint
 from core.models import SyntheticMixin, TimeStampedModel, VersionedMixin
 from core.validators import EARLIEST_RECORD_DATE
@@ -107,13 +108,19 @@ class RuleParameter(models.Model):
         return f"{self.rule.code}.{self.key} @ {self.valid_from}"
 
 
-class AwardQuerySet(models.QuerySet):
+class UnitScopedQuerySet(models.QuerySet):
+    """Records of a unit (``unit``): staff (and ``None``, the system itself) see all, a unit user
+    their unit's, anyone else none: the roles of ``accounts.roles``, as ``policies`` asks them."""
+
     def for_user(self, user):
-        if getattr(user, "is_staff", False):
+        if is_staff(user):
             return self
-        if getattr(user, "unit_id", None):
-            return self.filter(unit_id=user.unit_id)
-        return self.none()
+        unit_id = unit_of(user)
+        return self.none() if unit_id is None else self.filter(unit_id=unit_id)
+
+
+class AwardQuerySet(UnitScopedQuerySet):
+    pass
 
 
 class Award(TimeStampedModel, VersionedMixin, SyntheticMixin):
@@ -202,14 +209,7 @@ class Award(TimeStampedModel, VersionedMixin, SyntheticMixin):
             raise ValidationError(errors)
 
 
-class ListingQuerySet(models.QuerySet):
-    def for_user(self, user):
-        if getattr(user, "is_staff", False):
-            return self
-        if getattr(user, "unit_id", None):
-            return self.filter(unit_id=user.unit_id)
-        return self.none()
-
+class ListingQuerySet(UnitScopedQuerySet):
     def published(self):
         return self.filter(status=ListingStatus.LISTED)
 
