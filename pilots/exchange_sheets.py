@@ -85,7 +85,7 @@ def base_lists() -> dict[str, list[str]]:
 def base_rows(user=None):
     """The register's rows that ``user`` may read (``policies.can_read_register``: the register is a
     shared record, the same as its pages and API)."""
-    readable = PilotBase.objects.all() if user is None else PilotBase.objects.for_user(user)
+    readable = PilotBase.objects.for_user(user)
     bases = readable.select_related("operator").prefetch_related("clusters", "services").order_by("code")
     for b in bases:
         yield [
@@ -112,7 +112,7 @@ def fund_rows(user=None):
     same rule as the base's page and the API's ``provincial_funds``)."""
     if not policies.can_read_funds(user):
         return
-    readable = PilotBase.objects.all() if user is None else PilotBase.objects.for_user(user)
+    readable = PilotBase.objects.for_user(user)
     funds = BaseFund.objects.filter(base__in=readable).select_related("base").order_by("base__code", "year")
     for f in funds:
         yield [f.base.code, f.year, f.amount, f.note]

@@ -75,7 +75,7 @@ class PilotBaseQuerySet(models.QuerySet):
     def for_user(self, user):
         """The register is public to every signed-in user (shared capacity of the province):
         ``policies.can_read_register``, the rule the pages, the API and the exports share."""
-        if user is None or not policies.can_read_register(user):
+        if not policies.can_read_register(user):  # the system (``None``) reads it like staff
             return self.none()
         return self
 
@@ -515,13 +515,11 @@ class BaseEvaluation(TimeStampedModel):
 
 class PilotRequestQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Staff see every request; a unit user the requests for their unit's achievements and
-        the requests sent to the bases their unit operates."""
-        if user is None or not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_staff:
+        """Staff (and the system) see every request; a unit user the requests for their unit's
+        achievements and the requests sent to the bases their unit operates (``pilots.policies``)."""
+        if policies.can_read_all_requests(user):
             return self
-        unit_id = getattr(user, "unit_id", None)
+        unit_id = policies.reader_unit(user)
         if unit_id is None:
             return self.none()
         return self.filter(Q(achievement__unit_id=unit_id) | Q(base__operator_id=unit_id))

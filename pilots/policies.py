@@ -90,6 +90,32 @@ def can_act_as_operator(user, request) -> bool:
     return is_staff(user) or operates(user, request.base)
 
 
+def can_read_all_requests(user) -> bool:
+    """Every pilot-test request: staff and the system (``None``); a unit user reads those of their
+    unit's achievements and those sent to the bases their unit operates (``reader_unit``)."""
+    return is_staff(user)
+
+
+def reader_unit(user) -> int | None:
+    """The unit whose own records a signed-in unit user reads: the requests for its achievements
+    or sent to its bases, its bases' performance reports (``None``: no unit, or not signed in)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return unit_of(user)
+
+
+def can_read_all_reports(user) -> bool:
+    """Every revision of every performance report, drafts included: the system alone (``None``, the
+    demo seeder and the commands). Staff read the filed ones (``can_review_reports``), the
+    operator's users their bases' (``reviews.policies.can_read``)."""
+    return user is None
+
+
+def can_review_reports(user) -> bool:
+    """Staff: every performance report that is not a draft (a draft is the operator's alone)."""
+    return bool(getattr(user, "is_authenticated", False)) and is_staff(user)
+
+
 def can_see_request_queue(user) -> bool:
     """The staff view of open requests and waiting times."""
     return is_staff(user)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from reviews.choices import ReviewStatus
 
+from . import policies
 from .choices import OPEN_REQUEST_STATUSES, BaseStatus, Grade, RequestStatus
 from .evaluation import IndicatorSpec, RubricSpec
 from .models import (
@@ -179,12 +180,12 @@ def report_list(*, user):
     """The revisions a user may read (``reviews.policies.can_read``): the operator's users all of
     their bases' reports, staff every report that is not a draft."""
     reports = PerformanceReport.objects.select_related("base", "base__operator")
-    if user is None:
+    if policies.can_read_all_reports(user):
         return reports
-    if user.is_staff:
+    if policies.can_review_reports(user):
         return reports.exclude(status=ReviewStatus.DRAFT)
-    unit_id = getattr(user, "unit_id", None)
-    return reports.filter(base__operator_id=unit_id) if unit_id else reports.none()
+    unit_id = policies.reader_unit(user)
+    return reports.filter(base__operator_id=unit_id) if unit_id is not None else reports.none()
 
 
 def rubric_spec(rubric: Rubric) -> RubricSpec:

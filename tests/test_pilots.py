@@ -30,7 +30,6 @@ def _eager(celery_eager):
     return celery_eager
 
 
-
 # --- register -------------------------------------------------------------------------------------
 
 
@@ -355,6 +354,51 @@ def test_performance_report_review_and_revisions(client, unit, other_unit, staff
     with pytest.raises(ValidationError) as exc:
         make_report(make_base(unit), 2024, enterprises_served=3, enterprises_local=4)
     assert "enterprises_local" in exc.value.message_dict
+
+
+def test_the_system_reads_what_staff_read(unit, other_unit, staff_user):
+    """``None`` (commands, the demo seeder) is trusted like staff (docs/security.md): the querysets
+    agree with the policies. A unit user reads their own requests and reports; the anonymous nothing."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from pilots import policies
+    from pilots.models import PilotBase, PilotRequest
+
+    achievement, requester, operator = _request_setup(unit, other_unit)
+    base = make_base(other_unit)
+    third = make_base(other_unit)
+    service = PilotService.objects.get(code="pilot_test")
+    request = services.request_create(
+        achievement=achievement, service=service, description="放大", acting_user=requester, base=base
+    )
+    draft = make_report(base, 2024, accepted=False)
+    filed = make_report(third, 2024)
+    anonymous = AnonymousUser()
+
+    assert policies.can_read_register(None)
+    assert (
+        set(PilotBase.objects.for_user(None)) == set(PilotBase.objects.for_user(staff_user)) == {base, third}
+    )
+    assert set(selectors.base_list(user=None)) == {base, third}
+    assert not PilotBase.objects.for_user(anonymous).exists()
+
+    assert (
+        list(PilotRequest.objects.for_user(None))
+        == list(PilotRequest.objects.for_user(staff_user))
+        == [request]
+    )
+    assert (
+        list(selectors.request_list(user=requester))
+        == list(selectors.request_list(user=operator))
+        == [request]
+    )
+    assert not PilotRequest.objects.for_user(anonymous).exists()
+
+    assert set(selectors.report_list(user=None)) == {draft, filed}  # drafts too
+    assert set(selectors.report_list(user=staff_user)) == {filed}  # a draft is the operator's
+    assert set(selectors.report_list(user=operator)) == {draft, filed}
+    assert not selectors.report_list(user=requester).exists()
+    assert not selectors.report_list(user=anonymous).exists()
 
 
 # --- two saves at once ------------------------------------------------------------------------------
