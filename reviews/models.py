@@ -137,6 +137,18 @@ class ReviewedDocument(FSMModelMixin, TimeStampedModel, VersionedMixin):
             content_type=ContentType.objects.get_for_model(type(self)), object_id=self.pk
         ).select_related("actor").prefetch_related("comments")
 
+    @classmethod
+    def review_logs(cls, documents) -> dict[int, list[ReviewLog]]:
+        """The logs of several revisions at once, by primary key: two queries (the rows with their
+        actors, then their comments) however many revisions there are."""
+        logs: dict[int, list[ReviewLog]] = {document.pk: [] for document in documents}
+        rows = ReviewLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(cls), object_id__in=list(logs)
+        ).select_related("actor").prefetch_related("comments")
+        for row in rows:
+            logs[row.object_id].append(row)
+        return logs
+
     def open_comments(self):
         """The field comments of the latest return of this revision, by field key."""
         last = self.review_log().filter(action=ReviewAction.RETURN).order_by("-at", "-pk").first()

@@ -179,3 +179,31 @@ def test_only_the_latest_accepted_revision_can_be_revised(filled, people):
     services.document_revise(document=r, acting_user=people["owner"])
     with pytest.raises(ValidationError):
         services.document_revise(document=r, acting_user=people["owner"])  # revision 1 is no longer the latest
+
+
+def test_the_revisions_page_reads_a_fixed_number_of_queries_however_many_revisions(filled, people, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    owner, staff = people["owner"], people["staff"]
+    client.force_login(owner)
+
+    def accepted_then_revised(report):
+        report = act(act(report, "submit", owner), "return_for_changes", staff, comments=[("companies", "请核实")])
+        report = act(act(report, "resubmit", owner), "accept", staff)
+        return services.document_revise(document=report, acting_user=owner, note="更正")
+
+    def page_queries(report):
+        url = reverse("reports:report_revisions", kwargs={"pk": report.pk})
+        client.get(url)  # the session's first reads (warm-up)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200 and "请核实" in response.content.decode()
+        return len(queries)
+
+    second = accepted_then_revised(filled)
+    few = page_queries(second)
+    fourth = accepted_then_revised(accepted_then_revised(second))
+    assert fourth.revision == 4
+    assert page_queries(fourth) == few
