@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
@@ -132,11 +133,16 @@ def document_transition(
     return current
 
 
-def document_revise(*, document: ReviewedDocument, acting_user, note: str = "") -> ReviewedDocument:
+def document_revise(
+    *, document: ReviewedDocument, acting_user, expected_version: int | None = None, note: str = ""
+) -> ReviewedDocument:
     """Open the next revision of an accepted document: a copy of its fields, a draft again, which
-    goes through review again. The accepted revision stays as it is (locked, readable)."""
+    goes through review again. The accepted revision keeps its content (locked, readable); it is no
+    longer the current one, which bumps its version, so a second revise of the version the caller
+    read (another tab, a retried request) is refused as stale."""
     with transaction.atomic():
         current = _locked(document)
+        check_version(current, expected_version)
         if current.status != ReviewStatus.ACCEPTED or not current.is_current:
             raise ValidationError(_("只有最新的已通过修订版可以发起更正。"))
         if not policies.can_revise(current, acting_user):
@@ -148,7 +154,7 @@ def document_revise(*, document: ReviewedDocument, acting_user, note: str = "") 
             for field in model._meta.concrete_fields
             if field.attname not in skip and not getattr(field, "generated", False)
         }
-        model.objects.filter(pk=current.pk).update(is_current=False)
+        model.objects.filter(pk=current.pk).update(is_current=False, version=F("version") + 1)
         nxt = model(**values, revision=current.revision + 1, is_current=True)
         nxt.full_clean()
         nxt.save()

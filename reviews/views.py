@@ -130,7 +130,8 @@ class ReviseView(ActionView):
 
     def perform(self, document, data):
         self.revised = services.document_revise(
-            document=document, acting_user=self.request.user, note=data.get("note") or ""
+            document=document, acting_user=self.request.user, expected_version=data["version"],
+            note=data.get("note") or "",
         )
 
     def success_message(self, document, data):

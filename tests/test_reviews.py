@@ -207,3 +207,42 @@ def test_the_revisions_page_reads_a_fixed_number_of_queries_however_many_revisio
     fourth = accepted_then_revised(accepted_then_revised(second))
     assert fourth.revision == 4
     assert page_queries(fourth) == few
+
+
+def test_a_revise_of_a_stale_version_is_refused_under_the_lock(filled, people):
+    owner = people["owner"]
+    accepted = act(act(filled, "submit", owner), "accept", people["staff"])
+    read = accepted.version
+    with pytest.raises(StaleVersionError):
+        services.document_revise(document=accepted, acting_user=owner, expected_version=read - 1)
+    assert AnnualReport.objects.filter(unit=people["unit"]).count() == 1
+    second = services.document_revise(document=accepted, acting_user=owner, expected_version=read)
+    assert second.revision == 2
+    # the superseded revision's version moved on: the same request again (another tab, a retry that
+    # passed the page's checks before the first one wrote) is stale, not a third revision
+    assert AnnualReport.objects.get(pk=accepted.pk).version == read + 1
+    with pytest.raises(StaleVersionError):
+        services.document_revise(document=accepted, acting_user=owner, expected_version=read)
+    assert AnnualReport.objects.filter(unit=people["unit"]).count() == 2
+    # expected_version stays optional (commands, the demo seeder)
+    third_try = act(act(second, "submit", owner), "accept", people["staff"])
+    assert services.document_revise(document=third_try, acting_user=owner).revision == 3
+
+
+def test_the_revise_page_sends_the_version_it_showed_and_a_stale_one_gets_the_message(filled, people, client):
+    from django.urls import reverse
+
+    owner = people["owner"]
+    accepted = act(act(filled, "submit", owner), "accept", people["staff"])
+    client.force_login(owner)
+    url = reverse("reports:report_revise", kwargs={"pk": accepted.pk})
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f'name="version" value="{accepted.version}"' in page.content.decode()
+    response = client.post(url, {"version": accepted.version - 1}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [str(StaleVersionError.default_message)]
+    assert response.redirect_chain[0][0] == accepted.get_absolute_url()
+    assert AnnualReport.objects.filter(unit=people["unit"]).count() == 1
+    response = client.post(url, {"version": accepted.version})
+    assert response.status_code == 302
+    assert AnnualReport.objects.filter(unit=people["unit"], is_current=True).get().revision == 2
