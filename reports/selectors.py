@@ -118,7 +118,12 @@ LATE_STATES = (NOT_STARTED, ReviewStatus.DRAFT, ReviewStatus.RETURNED)
 
 def cycle_overview(*, cycle: ReportCycle, state: str = "", overdue: bool | None = None, sort: str = "unit") -> list[dict]:
     """One row per filing unit of the cycle: the unit, its current report (if any), its state,
-    whether it is overdue (past the deadline and not filed: not started, draft or returned)."""
+    whether it is overdue (past the deadline and not filed: not started, draft or returned);
+    filtered and sorted by ``cycle_rows_selected``."""
+    return cycle_rows_selected(_cycle_rows(cycle), state=state, overdue=overdue, sort=sort)
+
+
+def _cycle_rows(cycle: ReportCycle) -> list[dict]:
     today = timezone.localdate()
     reports = {
         r.unit_id: r
@@ -144,6 +149,12 @@ def cycle_overview(*, cycle: ReportCycle, state: str = "", overdue: bool | None 
             "unit": unit, "report": report, "state": st, "state_label": STATE_LABELS[st], "overdue": late,
             "readable": readable.get(unit.pk),  # what staff may open (never a draft)
         })
+    return rows
+
+
+def cycle_rows_selected(rows: list[dict], *, state: str = "", overdue: bool | None = None, sort: str = "unit") -> list[dict]:
+    """The rows of ``cycle_overview`` in one state and/or (not) overdue, sorted by a ``CYCLE_SORTS``
+    key (``-`` first: descending); a new list, ``rows`` is left as it is."""
     if state:
         rows = [row for row in rows if row["state"] == state]
     if overdue is not None:
@@ -155,8 +166,7 @@ def cycle_overview(*, cycle: ReportCycle, state: str = "", overdue: bool | None 
         "updated": lambda r: (r["report"].updated_at.timestamp() if r["report"] else 0, r["unit"].name),
     }
     name = sort.lstrip("-")
-    rows.sort(key=keys.get(name, keys["unit"]), reverse=sort.startswith("-"))
-    return rows
+    return sorted(rows, key=keys.get(name, keys["unit"]), reverse=sort.startswith("-"))
 
 
 CYCLE_SORTS = ("unit", "state", "overdue", "updated")

@@ -16,7 +16,7 @@ from reviews import views as review_views
 from reviews.choices import ReviewAction
 
 from . import checks, exports, figures, policies, selectors, services
-from .filtersets import AnnualReportFilterSet
+from .filtersets import AnnualReportFilterSet, CycleOverviewParameters
 from .forms import ConfirmForm, CycleOpenForm, ReportForm
 from .models import ReportCycle
 from .tables import AnnualReportTable
@@ -262,31 +262,22 @@ class CycleDetail(StaffPage):
 
     def get(self, request, year):
         cycle = get_object_or_404(ReportCycle, year=year)
-        errors = []
-        state = request.GET.get("state", "")
-        if state and state not in selectors.STATE_LABELS:
-            errors.append(_("状态：没有“%(value)s”这个状态。") % {"value": state})
-            state = ""
-        overdue_raw = request.GET.get("overdue", "")
-        overdue = {"": None, "1": True, "0": False}.get(overdue_raw, "bad")
-        if overdue == "bad":
-            errors.append(_("逾期：应为 1 或 0。"))
-            overdue = None
-        sort = request.GET.get("sort", "unit")
-        if sort.lstrip("-") not in selectors.CYCLE_SORTS:
-            errors.append(_("排序：无效的排序“%(value)s”。") % {"value": sort})
-            sort = "unit"
-        rows = [] if errors else selectors.cycle_overview(cycle=cycle, state=state, overdue=overdue, sort=sort)
-        everything = selectors.cycle_overview(cycle=cycle)
+        parameters = CycleOverviewParameters(request.GET)
+        errors = [] if parameters.is_valid() else parameters.errors_by_parameter()
+        chosen = parameters.cleaned_data if not errors else {}
+        state, overdue = chosen.get("state", ""), chosen.get("overdue")
+        sort = chosen.get("sort") or "unit"
+        everything = selectors.cycle_overview(cycle=cycle)  # once: the rows and the counts
+        rows = [] if errors else selectors.cycle_rows_selected(everything, state=state, overdue=overdue, sort=sort)
         counts = {key: 0 for key in selectors.STATE_ORDER}
         for row in everything:
             counts[row["state"]] += 1
         context = {
             "cycle": cycle,
             "rows": rows,
-            "errors": errors,
+            "filter_errors": errors,
             "state": state,
-            "overdue": overdue_raw,
+            "overdue": {True: "1", False: "0"}.get(overdue, ""),
             "sort": sort,
             "states": [(key, selectors.STATE_LABELS[key], counts[key]) for key in selectors.STATE_ORDER],
             "late": sum(1 for row in everything if row["state"] in selectors.LATE_STATES),

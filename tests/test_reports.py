@@ -145,6 +145,7 @@ def test_the_cycle_page_shows_each_units_state_overdue_filter_sort_and_reminds_t
     assert [r["unit"].name for r in by_state.context["rows"]] == ["乙研究院", "甲大学"]
     bad = staff.get(reverse("reports:cycle_detail", args=[h.YEAR]), {"state": "nonsense", "sort": "x"})
     assert bad.status_code == 400 and "状态" in bad.content.decode()
+    assert [name for name, _label, _m in bad.context["filter_errors"]] == ["state", "sort"]
     world["owner"].email = "owner@example.cn"
     world["owner"].save(update_fields=["email"])
     world["stranger"].email = "stranger@example.cn"
@@ -581,6 +582,61 @@ def test_while_a_correction_is_drafted_staff_still_find_the_accepted_revision(dr
     assert (item["id"], item["revision"], item["is_current"]) == (first.pk, 1, False)
     page = client_for(world["staff"]).get(reverse("reports:cycle_detail", args=[h.YEAR]))
     assert first.get_absolute_url() in page.content.decode() and second.get_absolute_url() not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"), [("state", "nonsense"), ("overdue", "maybe"), ("overdue", "2"), ("sort", "-nonsense")]
+)
+def test_a_bad_cycle_page_parameter_is_a_400_naming_it(world, parameter, value):
+    h.cycle()
+    h.report(world["unit"])
+    page = client_for(world["staff"]).get(reverse("reports:cycle_detail", args=[h.YEAR]), {parameter: value})
+    assert page.status_code == 400
+    assert [name for name, _label, _m in page.context["filter_errors"]] == [parameter]
+    assert f"<code>{parameter}</code>" in page.content.decode()
+    assert page.context["rows"] == []  # no rows rather than an unfiltered list
+    assert page.context["total"] == 1  # the counts still shown
+
+
+@pytest.mark.parametrize("value", ["true", "1", "是"])
+def test_the_cycle_page_reads_overdue_as_every_yes_no_parameter(world, value):
+    h.cycle(deadline=datetime.date(2024, 5, 31))
+    h.report(world["unit"])
+    page = client_for(world["staff"]).get(reverse("reports:cycle_detail", args=[h.YEAR]), {"overdue": value})
+    assert page.status_code == 200
+    assert [row["unit"].name for row in page.context["rows"]] == ["甲大学"]
+    assert page.context["overdue"] == "1"  # the form's select and the sort links keep it
+
+
+def test_the_cycle_page_reads_the_overview_once_in_a_fixed_number_of_queries(world, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports import selectors
+
+    h.cycle()
+    _filed(world["unit"], world["staff"])
+    staff = client_for(world["staff"])
+    url = reverse("reports:cycle_detail", args=[h.YEAR])
+
+    def count(params, status=200):
+        with CaptureQueriesContext(connection) as ctx:
+            assert staff.get(url, params).status_code == status
+        return len(ctx)
+
+    staff.get(url)  # warm up (session, caches)
+    plain = count({})
+    for _n in range(4):
+        _filed(UnitFactory(), world["staff"])
+    staff.get(url)  # the bell's count, forgotten by the new notifications
+    assert count({}) == plain
+    assert count({"state": "submitted", "overdue": "0", "sort": "-updated"}) == plain
+    assert count({"state": "nonsense"}, status=400) == plain  # the counts need the overview anyway
+    calls = []
+    real = selectors._cycle_rows
+    monkeypatch.setattr(selectors, "_cycle_rows", lambda cycle: calls.append(cycle) or real(cycle))
+    page = staff.get(url, {"state": "submitted"})
+    assert len(calls) == 1 and len(page.context["rows"]) == page.context["total"] == 5
 
 
 def test_opening_a_cycle_without_statistics_says_the_registry_figures_are_not_computed(world):
