@@ -250,6 +250,11 @@ class Listing(TimeStampedModel, VersionedMixin, SyntheticMixin):
         verbose_name = _("先使用后付费清单条目")
         verbose_name_plural = _("先使用后付费清单")
         ordering = ["-listed_on", "id"]
+        indexes = [
+            # the published list (``published()``: status = listed), newest first (``-listed_on``,
+            # then the primary key): the public page, its exports and the API
+            models.Index(fields=["status", "-listed_on", "-id"], name="incentive_listing_public_idx"),
+        ]
         constraints = [
             record_date_constraint("incentive_listing", "listed_on", _("列入日期应在1985-01-01至今天之间。"), required=True),
             record_date_constraint("incentive_listing", "delisted_on", _("移出日期应在1985-01-01至今天之间。"), required=False),

@@ -148,3 +148,19 @@ def test_the_one_button_acts_answer_with_the_services_messages_and_go_back(staff
     response = post("listing_decide", {"version": item.version, "decision": "accept", "comment": "成立"}, item.pk)
     assert said(response) == ["已保存。"]
     assert client.get(reverse("incentives:listing_decide", args=[item.pk])).status_code == 405
+
+
+@pytest.mark.django_db
+def test_the_published_list_is_read_through_its_index(unit):
+    """``Listing.Meta.indexes``: status, then newest first, as the public page sorts by default."""
+    from django.db import connection
+
+    from incentives import selectors
+    from incentives.tables import PublicListingTable
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is checked on SQLite (a planner with statistics may scan a small table)")
+    make_listing(unit)
+    ordered, _sort = PublicListingTable.order(selectors.public_listings(), "")
+    plan = ordered.explain()
+    assert "incentive_listing_public_idx" in plan and "TEMP B-TREE" not in plan, plan
