@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.ui.views import ActionView, ButtonActionView, DetailView, EditView, ListView, PageView
+from core.validators import LIAONING_CITIES
 from reviews import policies as review_policies
 from reviews import views as review_views
 from reviews.choices import ReviewAction
@@ -56,8 +57,6 @@ class BaseList(ListView):
 
     def get_context_data(self, **context):
         rows = selectors.totals_by(default_year() + 1, "city")
-        from core.validators import LIAONING_CITIES
-
         top = max((row["n"] for row in rows), default=0)
         context["city_chart"] = [
             {
@@ -339,8 +338,6 @@ class EvaluationList(PageView):
 
     def post(self, request):
         if not policies.can_manage_register(request.user):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied(policies.MSG_STAFF_ONLY)
         year = self._year(request.POST)
         if year is None:
@@ -411,54 +408,41 @@ class RubricForYear(StaffOnly, PageView):
         return redirect(rubric)
 
 
-class IndicatorEdit(StaffOnly, PageView):
-    http_method_names = ["get", "head", "post"]
+class IndicatorEdit(StaffOnly, EditView):
+    """An indicator's range table and weight (a new version of the year's rubric); back to the rubric."""
 
-    def get(self, request, pk):
-        return self.handle(request, pk)
+    form_class = BandsForm
+    template_name = "pilots/indicator_form.html"
+    context_object_name = "indicator"
 
-    def post(self, request, pk):
-        return self.handle(request, pk)
+    def get_queryset(self):
+        return RubricIndicator.objects.select_related("rubric")
 
-    def handle(self, request, pk):
-        indicator = get_object_or_404(RubricIndicator.objects.select_related("rubric"), pk=pk)
-        rubric = indicator.rubric
+    def get_form(self, data, indicator):
         initial = {
-            "version": rubric.version,
+            "version": indicator.rubric.version,
             "weight": indicator.weight,
             "bands": "\n".join(
                 f"{b.lower.normalize():f}: {b.points.normalize():f}" for b in indicator.bands.all()
             ),
         }
-        form = BandsForm(request.POST if request.method == "POST" else None, initial=initial)
-        status = 200
-        if request.method == "POST":
-            status = 400
-            if form.is_valid():
-                from core.exceptions import StaleVersionError
+        return self.form_class(data, initial=initial)
 
-                try:
-                    services.band_set(
-                        indicator=indicator,
-                        bands=form.cleaned_data["bands"],
-                        weight=form.cleaned_data["weight"],
-                        acting_user=request.user,
-                        expected_version=form.cleaned_data["version"],
-                    )
-                except StaleVersionError as exc:
-                    form.add_error(None, exc.message)
-                    status = 409
-                except ValidationError as exc:
-                    form.add_service_error(exc)
-                else:
-                    messages.success(request, _("分档已保存。"))
-                    return redirect(rubric)
-        return render(
-            request,
-            "pilots/indicator_form.html",
-            {"form": form, "indicator": indicator, "rubric": rubric},
-            status=status,
+    def save(self, form, indicator):
+        return services.band_set(
+            indicator=indicator,
+            bands=form.cleaned_data["bands"],
+            weight=form.cleaned_data["weight"],
+            acting_user=self.request.user,
+            expected_version=form.cleaned_data["version"],
         )
+
+    def success_message(self, rubric, created):
+        return _("分档已保存。")
+
+    def get_context_data(self, form, indicator, context):
+        context["rubric"] = indicator.rubric
+        return context
 
 
 # --- pilot-test requests -------------------------------------------------------------------------------

@@ -166,6 +166,34 @@ def test_bad_bands_name_the_field_and_write_nothing(client, staff_user, records)
     assert sorted((b.lower, b.points) for b in indicator.bands.all()) == before
 
 
+def test_the_indicator_page_saves_the_bands_refuses_a_stale_version_and_outsiders(
+    client, staff_user, records
+):
+    from django.contrib.messages import get_messages
+
+    indicator, rubric = records["indicator"], records["rubric"]
+    rubric.refresh_from_db()
+    url = reverse("pilots:indicator_edit", args=[indicator.pk])
+    client.force_login(records["operator"])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"version": rubric.version, "weight": "5", "bands": "0: 1"}).status_code == 403
+    client.force_login(staff_user)
+    assert client.get(reverse("pilots:indicator_edit", args=[10**9])).status_code == 404
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["rubric"] == rubric and page.context["indicator"] == indicator
+    assert page.context["form"].initial["version"] == rubric.version
+    response = client.post(url, {"version": rubric.version, "weight": "10", "bands": "0: 2\n5：9"})
+    assert response.status_code == 302 and response["Location"] == rubric.get_absolute_url()
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["分档已保存。"]
+    indicator.refresh_from_db()
+    assert indicator.weight == 10
+    assert sorted((b.lower, b.points) for b in indicator.bands.all()) == [(0, 2), (5, 9)]
+    stale = client.post(url, {"version": rubric.version, "weight": "10", "bands": "0: 3"})  # read before the save
+    assert stale.status_code == 409 and stale.context["rubric"].version == rubric.version + 1
+    assert sorted((b.lower, b.points) for b in indicator.bands.all()) == [(0, 2), (5, 9)]
+
+
 def test_tested_achievements_that_are_no_ids_name_the_field(client, records):
     from pilots.models import PerformanceReport
 
