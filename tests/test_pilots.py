@@ -261,6 +261,38 @@ def test_request_flow_raises_trl_through_the_registry(unit, other_unit):
     assert Notification.objects.filter(recipient=requester, event="pilot_request_completed").count() == 1
 
 
+def test_requests_by_year_counts_in_the_database_by_the_local_year(
+    unit, other_unit, django_assert_num_queries
+):
+    from pilots.models import PilotRequest
+
+    achievement, requester, operator = _request_setup(unit, other_unit)
+    base = make_base(other_unit)
+    service = PilotService.objects.get(code="pilot_test")
+
+    def sent(at):
+        request = services.request_create(
+            achievement=achievement, service=service, description="放大", acting_user=requester, base=base
+        )
+        PilotRequest.objects.filter(pk=request.pk).update(submitted_at=at)
+        return request
+
+    utc = datetime.UTC
+    sent(datetime.datetime(2023, 6, 1, 2, 0, tzinfo=utc))
+    sent(datetime.datetime(2023, 12, 31, 16, 30, tzinfo=utc))  # 2024-01-01 00:30 in Shenyang
+    done = sent(datetime.datetime(2024, 3, 1, 2, 0, tzinfo=utc))
+    PilotRequest.objects.filter(pk=done.pk).update(status=RequestStatus.COMPLETED)
+    services.request_create(
+        achievement=achievement, service=service, description="未发送", acting_user=requester
+    )
+    with django_assert_num_queries(1):
+        rows = selectors.requests_by_year()
+    assert rows == [
+        {"year": 2023, "requests": 1, "completed": 0},
+        {"year": 2024, "requests": 2, "completed": 1},
+    ]
+
+
 def test_request_refusals(unit, other_unit):
     achievement, requester, operator = _request_setup(unit, other_unit)
     withdrawn = AchievementFactory(unit=unit, status="withdrawn", withdrawn_on=datetime.date(2024, 1, 2))
