@@ -579,6 +579,10 @@ class PilotRequest(TimeStampedModel, SyntheticMixin, VersionedMixin):
         verbose_name = _("中试申请")
         verbose_name_plural = _("中试申请")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The staff queue (selectors.open_requests): open statuses, the longest waiting first.
+            models.Index(fields=["status", "submitted_at"], name="pilotrequest_queue_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(completed_on__isnull=True)
