@@ -302,8 +302,9 @@ def rating_save(*, base: PilotBase, year: int, management, reputation, acting_us
 
 
 def rubric_problems(rubric: Rubric) -> list[str]:
-    """What makes a rubric unusable: weights not adding up to 100, a range table empty, not
-    starting at 0, or giving more points than the indicator's weight."""
+    """What makes a rubric unusable: weights not adding up to 100, a range table empty or giving
+    more points than the indicator's weight. A table need not start at 0: a value below its first
+    row earns 0 (``RubricBand``, docs/pilots.md)."""
     problems = []
     indicators = list(rubric.indicators.prefetch_related("bands"))
     total = sum((i.weight for i in indicators), Decimal(0))
