@@ -471,6 +471,19 @@ def test_the_api_lists_reports_as_data_spec_says(draft, world):
         assert api_for(world["staff"]).get(API, bad).status_code == 400
 
 
+def test_the_api_reads_all_revisions_as_every_yes_no_parameter(draft, world):
+    first = accepted(draft, world)
+    services.report_revise(report=first, acting_user=world["owner"])
+    api = api_for(world["owner"])
+    for value, revisions in (("true", [1, 2]), ("1", [1, 2]), ("yes", [1, 2]), ("是", [1, 2]),
+                             ("false", [2]), ("0", [2]), ("", [2])):
+        answer = api.get(API, {"all_revisions": value})
+        assert answer.status_code == 200, value
+        assert [item["revision"] for item in answer.json()["results"]] == revisions, value
+    bad = api.get(API, {"all_revisions": "maybe"})
+    assert bad.status_code == 400 and list(bad.json()) == ["all_revisions"]
+
+
 def test_a_units_token_files_its_report_by_api_with_the_same_checks(world):
     h.contracts(world["unit"])
     h.cycle()

@@ -40,15 +40,12 @@ LIST_PARAMETERS = [
 ]
 
 
-def _bool(request, name):
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return False
-    if raw in ("true", "1"):
-        return True
-    if raw in ("false", "0"):
-        return False
-    raise exceptions.ValidationError({name: [_("应为 true 或 false。")]})
+def _bool(request, name) -> bool:
+    """A yes/no parameter, parsed like every list's (``core.params``); absent or empty: no."""
+    try:
+        return bool(params.StrictBooleanField(required=False).clean(request.query_params.get(name)))
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError({name: exc.messages}) from None
 
 
 @extend_schema_view(
