@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Replace
 
 from accounts.roles import is_staff, unit_of
+from core.queries import count_from_keys
 from core.validators import normalize_credit_code
 
 from .choices import AchievementStatus, TransformationStatus
@@ -132,7 +133,8 @@ def achievements_transformed_in(
         # the filter's index and a probe per row, or a hash of the keys), and only those are looked
         # up and sorted, instead of every achievement with a contract in Y.
         keys = qs.order_by().filter(pk__in=keys).values("pk")
-    return qs.filter(_InArray(F("pk"), ArraySubquery(keys)))
+    # Counting these rows looks at every one of them, as sorting them for a page does: one pass.
+    return count_from_keys(qs.filter(_InArray(F("pk"), ArraySubquery(keys))))
 
 
 def achievements_transformed_by(qs: QuerySet, year: int) -> QuerySet:
@@ -247,17 +249,21 @@ def _related_match(qs: QuerySet, key: str, related: QuerySet) -> Q:
 
     SQLite runs ``key IN (subquery)`` once into a temporary index whatever its size. PostgreSQL hashes
     such a subquery inside an ``OR`` only when the hash fits in ``work_mem``; beyond, it scans the
-    materialised keys once per contract (minutes for a common word at 1M/3M). So on PostgreSQL the
-    matches are counted first, capped: up to ``SEARCH_KEYS_MAX`` the keys are collected once
-    (``key = ANY(ARRAY(…))``, which the index on ``key`` answers, combined with the other branches
-    in one bitmap); more than that means the word is common, and each contract's row is probed by
-    primary key (``EXISTS``) while the list is walked in its order, which finds a page, or the
-    capped count, after a few probes per match."""
+    materialised keys once per contract (minutes for a common word at 1M/3M); and even a hashed
+    subquery keeps the ``OR`` from using the indexes. So on PostgreSQL the matching keys are read
+    first, at most ``SEARCH_KEYS_MAX`` + 1 of them. Up to ``SEARCH_KEYS_MAX`` they go into the query
+    as a list of constants: PostgreSQL knows their number when it plans, answers them from the
+    index on ``key`` (in one bitmap with the other branches) or, in a scan, from a hash of the list
+    (a list computed inside the query, ``ANY(ARRAY(…))``, is searched element by element: 300 ms
+    for 1,418 titles against the demo's 54,302 contracts). More means the word is common: each
+    contract's row is then probed by primary key (``EXISTS``) while the list is walked in its order,
+    which finds a page, or the capped count, after a few probes per match."""
     if connections[qs.db].vendor != "postgresql":
         return Q(**{f"{key}__in": related.values("pk")})
-    if related.order_by().values("pk")[: SEARCH_KEYS_MAX + 1].count() > SEARCH_KEYS_MAX:
+    keys = list(related.order_by().values_list("pk", flat=True)[: SEARCH_KEYS_MAX + 1])
+    if len(keys) > SEARCH_KEYS_MAX:
         return Q(Exists(related.filter(pk=OuterRef(key))))
-    return Q(_InArray(F(key), ArraySubquery(related.order_by().values("pk"))))
+    return Q(**{f"{key}__in": keys})
 
 
 def transformation_search(qs: QuerySet, value: str) -> QuerySet:

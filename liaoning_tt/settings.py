@@ -119,12 +119,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # Test databases are created UTF-8 with a UTF-8 character type so that pg_trgm sees Chinese.
     DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
-    # PostgreSQL compiles a query (JIT) when its estimated cost is high; the estimates of this site's
-    # list queries over a million rows are high while the queries stop after a page or a capped
-    # count, so compiling costs more than it saves (a contract search at 1M/3M: 139 ms of compiling
-    # in a 470 ms query). DATABASE_JIT=1 turns it back on; options in DATABASE_URL win.
+    # Planner settings of the site's connections (DATABASE_PG_OPTIONS replaces them; options in
+    # DATABASE_URL win): no JIT compiling (the estimates of the list queries over a million rows
+    # are high while the queries stop after a page or a capped count, so compiling cost more than it
+    # saved: 139 ms in a 470 ms contract search at 1M/3M), and random reads priced for SSD or a
+    # database held in memory (PostgreSQL's default of 4 is for spinning disks; with it a search
+    # matching 11,000 titles scanned 3M contracts in 430 ms instead of reading 34,000 from the
+    # index in 200 ms). See docs/operations.md.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", "-c jit=" + ("on" if env.bool("DATABASE_JIT", default=False) else "off")
+        "options", env.str("DATABASE_PG_OPTIONS", default="-c jit=off -c random_page_cost=1.1")
     )
 
 # One cache per process by default; production sets CACHE_URL (e.g. redis://redis:6379/1) so that web

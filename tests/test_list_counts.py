@@ -175,3 +175,45 @@ def test_pages_in_the_second_half_read_from_the_end_give_the_same_rows(staff_cli
 
     ordered, _sort = AchievementTable.order(Achievement.objects.all(), sort)
     assert pages[0] + pages[1] + pages[2] == list(ordered.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("cap_value", [3, 7, 20])
+@pytest.mark.parametrize("query", [{}, {"sort": "title"}, {"page": "2"}, {"page": "3", "per_page": 10}])
+def test_a_list_counted_from_its_keys_answers_as_one_counted_twice(
+    staff_client, settings, monkeypatch, seven, cap_value, query
+):
+    """A selector's hint ``count_from_keys`` (a filter that costs as much to count as to sort, such
+    as ``transformed_in`` read from the contracts of a past year) makes the list read its sorted
+    keys once, up to the cap, instead of a capped count and then the page: the count, the capped
+    notice, the page and its rows are the same either way, with one query fewer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from achievements.filtersets import AchievementFilterSet
+    from core.queries import count_from_keys
+    from core.ui.views import ListView
+
+    settings.LIST_COUNT_CAP = cap_value
+    monkeypatch.setattr(ListView, "page_sizes", (3, *ListView.page_sizes))
+    query = {"per_page": 3, "registered_from": "2020-01-01", **query}
+
+    def answer():
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(ACHIEVEMENTS, query)
+        page = response.context["page_obj"]
+        listed = [a.pk for a in page.object_list]
+        return (response.context["count_capped"], page.paginator.count, page.number, listed), len(queries)
+
+    answer()  # the first request of a test reads some things once (the session, cached lookups)
+    twice, queries_twice = answer()
+    original = AchievementFilterSet.filter_queryset
+
+    def hinted(self, queryset):
+        return count_from_keys(original(self, queryset))
+
+    monkeypatch.setattr(AchievementFilterSet, "filter_queryset", hinted)
+    once, queries_once = answer()
+    assert once == twice and twice[3]
+    # A page past the cap counts exactly, as before; any other page saves the count's query.
+    past_the_cap = (int(query.get("page", 1)) - 1) * int(query["per_page"]) >= cap_value
+    assert queries_once == queries_twice if past_the_cap else queries_once < queries_twice

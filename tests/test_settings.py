@@ -166,3 +166,15 @@ def test_the_language_switch_still_changes_pages_to_english(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     response = client.get("/accounts/login/")
     assert '<html lang="en">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_carry_the_planner_settings():
+    """No JIT, and random reads priced for SSD or memory (docs/operations.md, DATABASE_PG_OPTIONS)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no planner settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('random_page_cost')")
+        assert cursor.fetchone() == ("off", "1.1")

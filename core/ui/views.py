@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.exceptions import StaleVersionError
+from core.queries import counts_from_keys
 
 from . import export, filters
 from .history import history_entries
@@ -173,6 +174,25 @@ class ListView(PageView):
             return page.object_list
         return ReversedRows(ordered.reverse()[count - top : count - bottom])
 
+    def keys_up_to_cap(self, ordered, *, exact: bool) -> list | None:
+        """The sorted keys of the whole list, at most the cap plus one, when its selector asks for
+        one pass (``core.queries.count_from_keys``: a filter that costs as much for the count as for
+        the page) and the count is capped and has no totals; else ``None`` (two queries: the capped
+        count, then the page's keys)."""
+        cap = self.count_limit()
+        if exact or not cap or not counts_from_keys(ordered):
+            return None
+        if type(self).get_totals is not ListView.get_totals:
+            return None
+        return list(ordered.values_list("pk", flat=True)[: cap + 1])
+
+    def records_by_keys(self, keys: list) -> list:
+        """The records of ``keys``, in that order, with their related rows."""
+        if not keys:
+            return []
+        records = self.get_queryset().filter(pk__in=keys).order_by().in_bulk()
+        return [records[key] for key in keys if key in records]
+
     def page_records(self, rows) -> list:
         """The records of one page, in two steps: the primary keys of the page (filtered and sorted
         with only the joins that the filters and the sort need), then those records with their
@@ -182,10 +202,7 @@ class ListView(PageView):
         keys = list(rows.values_list("pk", flat=True))
         if isinstance(rows, ReversedRows):
             keys.reverse()
-        if not keys:
-            return []
-        records = self.get_queryset().filter(pk__in=keys).order_by().in_bulk()
-        return [records[key] for key in keys if key in records]
+        return self.records_by_keys(keys)
 
     # --- the request ----------------------------------------------------------------------
 
@@ -213,13 +230,24 @@ class ListView(PageView):
             return self.export(ordered, errors)
         number = request.GET.get("page")
         size = self.page_size()
-        totals, exact = self.count_rows(rows, exact=self.exact_count_wanted(number, size))
+        exact_wanted = self.exact_count_wanted(number, size)
+        keys = self.keys_up_to_cap(ordered, exact=exact_wanted)
+        if keys is None:
+            totals, exact = self.count_rows(rows, exact=exact_wanted)
+        else:
+            exact = len(keys) <= self.count_limit()
+            totals = {"count": len(keys) if exact else self.count_limit()}
         paginator = Paginator(ordered, size)
         # Capped: more rows than the cap exist, so every page up to the cap is full and has a next
         # one (a page past the cap counts exactly).
         paginator.count = totals["count"] if exact else totals["count"] + size
         page = paginator.get_page(paginator.num_pages if number == "last" else number)
-        page.object_list = self.prepare_page(self.page_records(self.seek_rows(ordered, page, exact)))
+        if keys is None:
+            records = self.page_records(self.seek_rows(ordered, page, exact))
+        else:
+            bottom = (page.number - 1) * size
+            records = self.records_by_keys(keys[bottom : bottom + size])
+        page.object_list = self.prepare_page(records)
         table = self.table_class(request, sort=sort, records=page.object_list)
         hidden = self.hidden_filter_fields()
         shown = (*self.search_fields, *self.filter_fields)
