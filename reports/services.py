@@ -171,8 +171,12 @@ def report_transition(*, report: AnnualReport, action: str, acting_user, expecte
     )
 
 
-def report_revise(*, report: AnnualReport, acting_user, note: str = "") -> AnnualReport:
-    return review_services.document_revise(document=report, acting_user=acting_user, note=note)
+def report_revise(
+    *, report: AnnualReport, acting_user, expected_version: int | None = None, note: str = ""
+) -> AnnualReport:
+    return review_services.document_revise(
+        document=report, acting_user=acting_user, expected_version=expected_version, note=note
+    )
 
 
 def reminders_send(*, cycle: ReportCycle, acting_user) -> int:

@@ -597,6 +597,21 @@ def test_while_a_correction_is_drafted_staff_still_find_the_accepted_revision(dr
     assert first.get_absolute_url() in page.content.decode() and second.get_absolute_url() not in page.content.decode()
 
 
+def test_a_correction_of_a_version_the_caller_did_not_read_is_refused_as_stale(draft, world):
+    from core.exceptions import StaleVersionError
+
+    first = accepted(draft, world)
+    with pytest.raises(StaleVersionError):
+        services.report_revise(report=first, acting_user=world["owner"], expected_version=first.version - 1)
+    assert AnnualReport.objects.filter(unit=world["unit"]).count() == 1
+    second = services.report_revise(report=first, acting_user=world["owner"], expected_version=first.version)
+    assert second.revision == 2
+    # the same request again: the accepted revision's version moved on, so it is stale, not a third revision
+    with pytest.raises(StaleVersionError):
+        services.report_revise(report=first, acting_user=world["owner"], expected_version=first.version)
+    assert AnnualReport.objects.filter(unit=world["unit"]).count() == 2
+
+
 @pytest.mark.parametrize(
     ("parameter", "value"), [("state", "nonsense"), ("overdue", "maybe"), ("overdue", "2"), ("sort", "-nonsense")]
 )
