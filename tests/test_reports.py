@@ -612,6 +612,22 @@ def test_a_correction_of_a_version_the_caller_did_not_read_is_refused_as_stale(d
     assert AnnualReport.objects.filter(unit=world["unit"]).count() == 2
 
 
+def test_a_correction_by_api_with_a_stale_version_is_a_409_and_opens_no_revision(draft, world):
+    first = accepted(draft, world)
+    api = api_for(world["owner"])
+    url = f"{API}{first.pk}/revise/"
+    stale = api.post(url, {"version": first.version - 1}, format="json")
+    assert stale.status_code == 409
+    assert (stale.json()["code"], stale.json()["current_version"]) == ("stale_version", first.version)
+    assert AnnualReport.objects.filter(unit=world["unit"]).count() == 1
+    revised = api.post(url, {"version": first.version, "note": "更正"}, format="json")
+    assert revised.status_code == 201 and revised.json()["revision"] == 2
+    # a retry of the same request: the accepted revision's version moved on under the lock
+    again = api.post(url, {"version": first.version}, format="json")
+    assert again.status_code == 409 and again.json()["current_version"] == first.version + 1
+    assert AnnualReport.objects.filter(unit=world["unit"]).count() == 2
+
+
 @pytest.mark.parametrize(
     ("parameter", "value"), [("state", "nonsense"), ("overdue", "maybe"), ("overdue", "2"), ("sort", "-nonsense")]
 )

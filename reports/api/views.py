@@ -22,7 +22,6 @@ from rest_framework.response import Response
 from accounts.roles import unit_of
 from achievements.models import Unit
 from core import params
-from core.exceptions import StaleVersionError
 from reviews.choices import ReviewAction, ReviewStatus
 
 from .. import policies, selectors, services
@@ -157,7 +156,8 @@ class AnnualReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         report = self.get_object()
         data = s.TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if data.validated_data["version"] != report.version:
-            raise StaleVersionError(current_version=report.version)
-        new = services.report_revise(report=report, acting_user=request.user, note=data.validated_data.get("note", ""))
+        new = services.report_revise(
+            report=report, acting_user=request.user, expected_version=data.validated_data["version"],
+            note=data.validated_data.get("note", ""),
+        )
         return self._respond(new, status.HTTP_201_CREATED)
