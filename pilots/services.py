@@ -269,11 +269,16 @@ def report_transition(
     )
 
 
-def report_revise(*, report: PerformanceReport, acting_user, note: str = "") -> PerformanceReport:
-    """A correction after acceptance: the next revision (a draft), with the same linked achievements."""
+def report_revise(
+    *, report: PerformanceReport, acting_user, expected_version: int | None = None, note: str = ""
+) -> PerformanceReport:
+    """A correction after acceptance: the next revision (a draft), with the same linked achievements.
+    ``expected_version`` (the version the caller read) is compared under the row lock."""
     with transaction.atomic():
         tested = list(report.achievements.all())
-        revised = review_services.document_revise(document=report, acting_user=acting_user, note=note)
+        revised = review_services.document_revise(
+            document=report, acting_user=acting_user, expected_version=expected_version, note=note
+        )
         revised.achievements.set(tested)
     return revised
 

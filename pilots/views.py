@@ -286,7 +286,8 @@ class ReportReturn(ReportScoped, review_views.ReturnView):
 class ReportRevise(ReportScoped, review_views.ReviseView):
     def perform(self, document, data):
         self.revised = services.report_revise(
-            report=document, acting_user=self.request.user, note=data.get("note") or ""
+            report=document, acting_user=self.request.user, expected_version=data["version"],
+            note=data.get("note") or "",
         )
 
 

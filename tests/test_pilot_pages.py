@@ -194,6 +194,35 @@ def test_the_indicator_page_saves_the_bands_refuses_a_stale_version_and_outsider
     assert sorted((b.lower, b.points) for b in indicator.bands.all()) == [(0, 2), (5, 9)]
 
 
+def test_the_revise_page_sends_the_version_it_showed_and_a_stale_one_gets_the_message(client, records):
+    from core.exceptions import StaleVersionError
+    from pilots.models import PerformanceReport
+
+    report = records["report"]
+    report.refresh_from_db()
+    client.force_login(records["operator"])
+    url = reverse("pilots:report_revise", args=[report.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f'name="version" value="{report.version}"' in page.content.decode()
+    response = client.post(url, {"version": report.version - 1, "note": "更正"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [str(StaleVersionError.default_message)]
+    assert response.redirect_chain[0][0] == report.get_absolute_url()
+    assert PerformanceReport.objects.filter(base=records["base"]).count() == 1
+    assert PerformanceReport.objects.get(pk=report.pk).version == report.version
+    response = client.post(url, {"version": report.version}, follow=True)
+    current = PerformanceReport.objects.get(base=records["base"], is_current=True)
+    assert current.revision == 2 and response.redirect_chain[0][0] == current.get_absolute_url()
+    # the same post again (another tab, a retry): refused, no third revision
+    response = client.post(url, {"version": report.version}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["只有最新的已通过修订版可以发起更正。"]
+    assert PerformanceReport.objects.filter(base=records["base"]).count() == 2
+    # past the page's check (two posts at once), the service's check under the lock refuses it
+    with pytest.raises(StaleVersionError):
+        services.report_revise(report=report, acting_user=records["operator"], expected_version=report.version)
+    assert PerformanceReport.objects.filter(base=records["base"]).count() == 2
+
+
 def test_tested_achievements_that_are_no_ids_name_the_field(client, records):
     from pilots.models import PerformanceReport
 
