@@ -50,7 +50,7 @@ YES = {"yes", "是", "true", "1", "y"}
 BASE_NOTES = {
     "code": gettext_lazy("必填；基地自己的编号，大写字母、数字和连字符，例如 LNZS-001；已有编号为修改。"),
     "name": gettext_lazy("必填；基地名称。"),
-    "operator": gettext_lazy("必填；运营单位的统一社会信用代码，单位须已在库中。"),
+    "operator": gettext_lazy("必填；运营单位的统一社会信用代码，单位须已在库中或在本文件的“单位”表中。"),
     "city": gettext_lazy("必填；所在城市的 6 位行政区划代码（辽宁省 14 个市之一）。"),
     "clusters": gettext_lazy("选填；产业集群代码，多个以空格分隔。"),
     "designated_year": gettext_lazy("必填；认定年份，1985 年至今年。"),

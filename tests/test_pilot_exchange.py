@@ -319,6 +319,9 @@ def test_exports_and_templates_lay_out_the_pilot_sheets(staff_client, unit, styl
     template = staff_client.get(reverse("exchange:template", args=[style]))
     book = openpyxl.load_workbook(io.BytesIO(b"".join(template.streaming_content)))
     assert book[names[0]]["A1"].comment is not None and book[names[1]].max_row == 1
+    if style == "zh":  # the operator may be a unit the same file adds on its 单位 sheet
+        assert book[names[0]]["C1"].value == "运营单位代码"
+        assert "在库中或在本文件的“单位”表中" in book[names[0]]["C1"].comment.text
 
 
 @pytest.mark.parametrize("target", ["registry.zip", "folder"])
