@@ -119,15 +119,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # Test databases are created UTF-8 with a UTF-8 character type so that pg_trgm sees Chinese.
     DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
-    # Planner settings of the site's connections (DATABASE_PG_OPTIONS replaces them; options in
-    # DATABASE_URL win): no JIT compiling (the estimates of the list queries over a million rows
-    # are high while the queries stop after a page or a capped count, so compiling cost more than it
-    # saved: 139 ms in a 470 ms contract search at 1M/3M), and random reads priced for SSD or a
-    # database held in memory (PostgreSQL's default of 4 is for spinning disks; with it a search
-    # matching 11,000 titles scanned 3M contracts in 430 ms instead of reading 34,000 from the
-    # index in 200 ms). See docs/operations.md.
+    # No JIT compiling on the site's connections (DATABASE_PG_OPTIONS replaces the options; options
+    # in DATABASE_URL win): the estimates of the list queries over a million rows are high while the
+    # queries stop after a page or a capped count, so compiling cost more than it saved (139 ms in a
+    # 470 ms contract search at 1M/3M). See docs/operations.md.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", env.str("DATABASE_PG_OPTIONS", default="-c jit=off -c random_page_cost=1.1")
+        "options", env.str("DATABASE_PG_OPTIONS", default="-c jit=off")
     )
 
 # One cache per process by default; production sets CACHE_URL (e.g. redis://redis:6379/1) so that web

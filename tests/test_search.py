@@ -234,19 +234,25 @@ def test_search_query_can_use_the_trigram_indexes(registry, query, index):
 # --- the contract search: the same contracts whichever form the database runs (docs/dashboards.md) ---
 
 
-@pytest.mark.parametrize("keys_max", [0, 10**6], ids=["probe_per_contract", "keys_collected"])
+@pytest.mark.parametrize(
+    "keys_max, large_table",
+    [(0, 10**9), (10**6, 10**9), (10**6, -2)],
+    ids=["probe_per_contract", "keys_as_constants", "keys_read_in_the_query"],
+)
 @pytest.mark.parametrize("query", ["合金", "铝合金", "大学", "企业", "HT-0", "mems", "不存在的词"])
-def test_contract_search_answers_the_definition_either_way(registry, monkeypatch, keys_max, query):
-    """On PostgreSQL the title and transferee-name branches of a contract search either collect
-    the matching keys first or, when more than ``SEARCH_KEYS_MAX`` rows match (a common word),
-    probe the related row per contract; both give exactly the contracts whose number, achievement
-    title, transferee name or unit name contain the query (SQLite has one form, checked too)."""
+def test_contract_search_answers_the_definition_either_way(registry, monkeypatch, keys_max, large_table, query):
+    """On PostgreSQL the title and transferee-name branches of a contract search either put the
+    matching keys into the query (as constants, or read in the query for a table of millions) or,
+    when more than ``SEARCH_KEYS_MAX`` rows match (a common word), probe the related row per
+    contract; each gives exactly the contracts whose number, achievement title, transferee name or
+    unit name contain the query (SQLite has one form, checked too)."""
     from achievements.filtersets import TransformationFilterSet
     from achievements.models import Transformation
 
     from .factories import TransfereeFactory, TransformationFactory
 
     monkeypatch.setattr(selectors, "SEARCH_KEYS_MAX", keys_max)
+    monkeypatch.setattr(selectors, "SEARCH_LARGE_TABLE", large_table)
     names = ["沈阳某某企业有限公司", "大连合金科技公司", "MEMS Devices Ltd"]
     transferees = [TransfereeFactory(name=name) for name in names]
     for i, achievement in enumerate(registry):
