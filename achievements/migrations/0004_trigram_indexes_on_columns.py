@@ -9,6 +9,8 @@ happens on SQLite; the indexes are not part of the model state.
 
 from django.db import migrations
 
+from core.migration_operations import PostgresOnlySQL
+
 CREATE = {
     "achievement_title_trgm": ("achievements_achievement", "title"),
     "achievement_keywords_trgm": ("achievements_achievement", "keywords"),
@@ -21,34 +23,6 @@ UPPER_INDEXES = {
     "achievement_keywords_trgm": ("achievements_achievement", "UPPER((keywords)::text)"),
     "achievement_ref_trgm": ("achievements_achievement", "UPPER((ref)::text)"),
 }
-
-
-class PostgresOnlySQL(migrations.operations.base.Operation):
-    """Run statements on PostgreSQL only (state unchanged)."""
-
-    reduces_to_sql = True
-    reversible = True
-
-    def __init__(self, forwards, backwards):
-        self.forwards = forwards
-        self.backwards = backwards
-
-    def state_forwards(self, app_label, state):
-        pass
-
-    def _run(self, schema_editor, statements):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        self._run(schema_editor, self.forwards)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        self._run(schema_editor, self.backwards)
-
-    def describe(self):
-        return "Trigram indexes on the searched columns (PostgreSQL only)"
 
 
 def _create(name, table, expression):
@@ -68,4 +42,4 @@ class Migration(migrations.Migration):
         ("achievements", "0003_trigram_search_indexes"),
     ]
 
-    operations = [PostgresOnlySQL(FORWARDS, BACKWARDS)]
+    operations = [PostgresOnlySQL(FORWARDS, BACKWARDS, "Trigram indexes on the searched columns")]
