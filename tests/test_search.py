@@ -236,8 +236,8 @@ def test_search_query_can_use_the_trigram_indexes(registry, query, index):
 
 @pytest.mark.parametrize(
     "keys_max, large_table",
-    [(0, 10**9), (10**6, 10**9), (10**6, -2)],
-    ids=["probe_per_contract", "keys_as_constants", "keys_read_in_the_query"],
+    [(0, 10**9), (0, -2), (10**6, 10**9), (10**6, -2)],
+    ids=["probe_per_contract", "probe_per_contract_large_table", "keys_as_constants", "keys_read_in_the_query"],
 )
 @pytest.mark.parametrize("query", ["合金", "铝合金", "大学", "企业", "HT-0", "mems", "不存在的词"])
 def test_contract_search_answers_the_definition_either_way(registry, monkeypatch, keys_max, large_table, query):
