@@ -20,6 +20,16 @@ from pilots.models import PilotService
 from .factories import AchievementFactory, cluster
 from .pilot_factories import make_base, make_report
 
+# A report's figures other than pilot_tests, small and valid.
+SMALL_FIGURES = {
+    "achievements_tested": 1,
+    "enterprises_served": 1,
+    "enterprises_local": 0,
+    "revenue": 0,
+    "equipment_utilisation": 1,
+    "staff_year_end": 1,
+}
+
 pytestmark = pytest.mark.django_db
 
 
@@ -332,12 +342,7 @@ def test_performance_report_review_and_revisions(client, unit, other_unit, staff
             year=2024,
             acting_user=outsider,
             pilot_tests=1,
-            achievements_tested=1,
-            enterprises_served=1,
-            enterprises_local=0,
-            revenue=0,
-            equipment_utilisation=1,
-            staff_year_end=1,
+            **SMALL_FIGURES,
         )
     report = make_report(base, 2024, accepted=False, pilot_tests=4)
     report.achievements.set([tested])
@@ -469,12 +474,7 @@ def test_report_created_twice_at_once_is_a_field_error_not_a_500(unit, other_uni
             acting_user=None,
             achievements=[tested],
             pilot_tests=3,
-            achievements_tested=1,
-            enterprises_served=1,
-            enterprises_local=0,
-            revenue=0,
-            equipment_utilisation=1,
-            staff_year_end=1,
+            **SMALL_FIGURES,
         )
     assert list(exc.value.message_dict) == ["year"]
     # nothing of the refused save is written: the other report alone, without the refused links
