@@ -95,6 +95,9 @@ class Unit(TimeStampedModel, SyntheticMixin):
                 violation_error_message=_("单位类型无效。"),
             ),
         ]
+        # Lists sorted by unit (contracts, achievements): the database walks the units in name
+        # order and each unit's rows through its own index, sorting one unit's keys at a time.
+        indexes = [models.Index(fields=["name", "id"], name="unit_name_idx")]
 
     def __str__(self):
         return self.name
@@ -249,6 +252,8 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
             models.Index(fields=["status", "registered_on"], name="achievement_status_reg_idx"),
             # The year-end stock (selectors.stock_q) reads both dates: counted from the index alone.
             models.Index(fields=["registered_on", "withdrawn_on"], name="achievement_stock_idx"),
+            # Both lists sorted by title (the contracts through their achievements, as unit_name_idx).
+            models.Index(fields=["title", "id"], name="achievement_title_idx"),
         ]
 
     def __str__(self):
@@ -469,6 +474,7 @@ class Transferee(TimeStampedModel, SyntheticMixin):
         verbose_name = _("受让方")
         verbose_name_plural = _("受让方")
         ordering = ["name"]
+        indexes = [models.Index(fields=["name", "id"], name="transferee_name_idx")]  # as unit_name_idx
 
     def __str__(self):
         return self.name
@@ -568,6 +574,14 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
             # index per achievement, without reading the table. Without it SQLite's planner probes
             # the (status, signed_on) index instead and scans a year of contracts per achievement.
             models.Index(fields=["achievement", "status", "signed_on"], name="transformation_ach_status_idx"),
+            # The contract list's sorts (core.ui.tables: a column, then the key) read an index in
+            # order instead of sorting every contract; by unit, transferee or achievement through
+            # unit_name_idx, transferee_name_idx, achievement_title_idx and the foreign keys' indexes.
+            models.Index(fields=["ref", "id"], name="transformation_ref_idx"),
+            models.Index(fields=["mode", "id"], name="transformation_mode_idx"),
+            models.Index(fields=["amount", "id"], name="transformation_amount_idx"),
+            models.Index(fields=["received", "id"], name="transformation_received_idx"),
+            models.Index(fields=["status", "id"], name="transformation_status_key_idx"),
         ]
 
     def __str__(self):
