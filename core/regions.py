@@ -79,6 +79,12 @@ def _prefectures() -> frozenset[str]:
     return frozenset(code[:4] for code, d in _table().items() if d.level != PROVINCE)
 
 
+@functools.cache
+def _provinces_with_prefectures() -> frozenset[str]:
+    """The first two digits of every province whose prefectures the list gives."""
+    return frozenset(prefix[:2] for prefix in _prefectures())
+
+
 # --- look-ups -------------------------------------------------------------------------------------
 
 
@@ -107,8 +113,7 @@ def known_prefecture(code: str) -> bool | None:
     """Whether the prefecture part (first four digits) of ``code`` is listed: True or False, or
     None when the list has no prefectures for that province (Taiwan, Hong Kong, Macao), so the
     list cannot say."""
-    province = code[:2]
-    if not any(prefix.startswith(province) for prefix in _prefectures()):
+    if code[:2] not in _provinces_with_prefectures():
         return None
     return code[:4] in _prefectures()
 
