@@ -252,8 +252,6 @@ class Achievement(TimeStampedModel, SyntheticMixin, VersionedMixin):
             models.Index(fields=["status", "registered_on"], name="achievement_status_reg_idx"),
             # The year-end stock (selectors.stock_q) reads both dates: counted from the index alone.
             models.Index(fields=["registered_on", "withdrawn_on"], name="achievement_stock_idx"),
-            # Both lists sorted by title (the contracts through their achievements, as unit_name_idx).
-            models.Index(fields=["title", "id"], name="achievement_title_idx"),
         ]
 
     def __str__(self):
@@ -574,14 +572,10 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
             # index per achievement, without reading the table. Without it SQLite's planner probes
             # the (status, signed_on) index instead and scans a year of contracts per achievement.
             models.Index(fields=["achievement", "status", "signed_on"], name="transformation_ach_status_idx"),
-            # The contract list's sorts (core.ui.tables: a column, then the key) read an index in
-            # order instead of sorting every contract; by unit, transferee or achievement through
-            # unit_name_idx, transferee_name_idx, achievement_title_idx and the foreign keys' indexes.
-            models.Index(fields=["ref", "id"], name="transformation_ref_idx"),
-            models.Index(fields=["mode", "id"], name="transformation_mode_idx"),
+            # The contract list sorted by amount (core.ui.tables: a column, then the key) reads this
+            # index in order instead of sorting every contract; by unit or transferee through
+            # unit_name_idx, transferee_name_idx and the foreign keys' indexes (migration 0012).
             models.Index(fields=["amount", "id"], name="transformation_amount_idx"),
-            models.Index(fields=["received", "id"], name="transformation_received_idx"),
-            models.Index(fields=["status", "id"], name="transformation_status_key_idx"),
         ]
 
     def __str__(self):
