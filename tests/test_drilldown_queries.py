@@ -223,13 +223,14 @@ def test_transformed_in_of_some_units_answers_the_definition(db, unit, other_uni
         ("transformation_ach_amounts_idx", "(achievement_id) INCLUDE (id, amount, received)"),
         (
             "transformation_status_sign_ach_idx",
-            "(status, signed_on, achievement_id) INCLUDE (id, unit_id, amount, received)",
+            "(status, signed_on, achievement_id) INCLUDE (id, unit_id, transferee_id, amount, received)",
         ),
     ],
 )
 def test_contracts_indexes_carry_the_key_and_amounts_on_postgresql(db, name, columns):
-    """The contract list filtered by its achievements' attributes (an IP type), over all years or
-    one year (the dashboard's links), is counted and summed from an index alone on PostgreSQL
+    """The contract list filtered by its achievements' attributes (an IP type) or its transferees'
+    (local or not), over all years or one year (the dashboard's links), is counted and summed from
+    an index alone on PostgreSQL
     (docs/dashboards.md, "Targets"); SQLite has no covering indexes and gets none."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite ignores an index's INCLUDE columns")
