@@ -244,11 +244,10 @@ def _sort_plan(queryset) -> str:
     """The plan of ``queryset`` as each database prints it; on PostgreSQL with sorting discouraged
     (``enable_sort = off`` makes any plan that sorts the whole table cost more than one that reads
     an index in order, when such a plan exists, whatever the table's size)."""
+    if connection.vendor == "sqlite":
+        return sqlite_plan(queryset)
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-            return "\n".join(row[-1] for row in cursor.fetchall())
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
