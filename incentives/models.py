@@ -13,11 +13,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from accounts.roles import is_staff, unit_of
 from achievements.models import clean_record_dates, record_date_constraint
-from core.models import SyntheticMixin, TimeStampedModel, VersionedMixin
+from core.models import History, SyntheticMixin, TimeStampedModel, VersionedMixin
 from core.validators import EARLIEST_RECORD_DATE
 
 from .choices import (
@@ -48,7 +47,7 @@ class Rule(TimeStampedModel, VersionedMixin):
     status = models.CharField(_("状态"), max_length=20, choices=RuleStatus.choices, default=RuleStatus.DRAFT)
     description = models.TextField(_("说明"), blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("激励规则")
@@ -157,7 +156,7 @@ class Award(TimeStampedModel, VersionedMixin, SyntheticMixin):
     paid_on = models.DateField(_("支付日期"), null=True, blank=True)
 
     objects = AwardQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("奖补")
@@ -244,7 +243,7 @@ class Listing(TimeStampedModel, VersionedMixin, SyntheticMixin):
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
 
     objects = ListingQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("先使用后付费清单条目")

@@ -14,9 +14,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from core.models import SyntheticMixin, TimeStampedModel, VersionedMixin
+from core.models import History, SyntheticMixin, TimeStampedModel, VersionedMixin
 from core.validators import EARLIEST_RECORD_DATE, LIAONING_CITIES, validate_record_date
 from reviews.choices import ReviewAction
 from reviews.models import ReviewedDocument
@@ -60,7 +59,7 @@ class PilotService(TimeStampedModel):
     order = models.PositiveSmallIntegerField(_("排序"), default=100)
     is_active = models.BooleanField(_("启用"), default=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("中试服务类型")
@@ -119,7 +118,7 @@ class PilotBase(TimeStampedModel, SyntheticMixin, VersionedMixin):
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
 
     objects = PilotBaseQuerySet.as_manager()
-    history = HistoricalRecords()  # clusters and services: listed on the page (the history shows fields)
+    history = History()  # clusters and services: listed on the page (the history shows fields)
 
     class Meta:
         verbose_name = _("中试基地")
@@ -198,7 +197,7 @@ class BaseFund(TimeStampedModel, SyntheticMixin):
     )
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("省级资金")
@@ -362,7 +361,7 @@ class BaseRating(TimeStampedModel, SyntheticMixin):
     )
     note = models.CharField(_("说明"), max_length=500, blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("厅评定")
@@ -400,7 +399,7 @@ class Rubric(TimeStampedModel, VersionedMixin):
     good_min = models.DecimalField(_("良好线"), max_digits=5, decimal_places=2, default=70)
     pass_min = models.DecimalField(_("合格线"), max_digits=5, decimal_places=2, default=60)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("评价方案")
@@ -573,7 +572,7 @@ class PilotRequest(TimeStampedModel, SyntheticMixin, VersionedMixin):
     )
 
     objects = PilotRequestQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("中试申请")

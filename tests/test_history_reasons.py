@@ -3,6 +3,8 @@ shows old → new; edits carry an optional reason (修改原因) from the page, 
 kept in the history and shown on the record's page."""
 
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -276,3 +278,38 @@ def test_long_reasons_are_kept_whole_in_the_history(staff_user):
         contract=contract, acting_user=staff_user, amount=contract.amount, change_reason=edit
     )
     assert contract.history.latest().history_change_reason.endswith(edit)
+
+
+# --- the history tables' indexes ----------------------------------------------------------------
+
+
+def _history_models():
+    return sorted(
+        (
+            m
+            for m in apps.get_models()
+            if getattr(m, "history", None) is not None and hasattr(m.history, "model")
+        ),
+        key=lambda m: m._meta.label,
+    )
+
+
+@pytest.mark.django_db
+def test_history_tables_index_the_record_id_date_and_user_only():
+    """A history table is read by its record's id (the record's history), ordered by date; every
+    other index would be written for each history row of an import and never read."""
+    tracked = {model._meta.label for model in _history_models()}
+    assert {"achievements.Achievement", "achievements.Transformation", "pilots.PilotBase"} <= tracked
+    allowed = {"history_id", "id", "history_date", "history_user_id"}
+    with connection.cursor() as cursor:
+        for model in _history_models():
+            history = model.history.model
+            constraints = connection.introspection.get_constraints(cursor, history._meta.db_table)
+            indexed = {
+                column
+                for c in constraints.values()
+                if c["index"] or c["unique"] or c["primary_key"]
+                for column in c["columns"]
+            }
+            assert indexed - allowed == set(), history._meta.db_table
+            assert {"history_id", "id", "history_date"} <= indexed, history._meta.db_table
