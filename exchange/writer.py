@@ -14,8 +14,7 @@ rate of ``bulk_create_with_history``). Elsewhere, and for changed records, the r
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.db import connection
 from django.db.models import DateTimeField
@@ -57,6 +56,31 @@ def _copy_text(value) -> str:
     if value.__class__ is str:
         return value.translate(_COPY_ESCAPES)
     return str(value)
+
+
+class _Lines:
+    """The file ``cursor.copy_expert`` reads a ``COPY`` from: each ``read`` makes the next lines
+    of ``lines``, about ``size`` characters of them.
+
+    The database writes what it has received (the rows, their indexes) while the process makes the
+    next lines, the two on their own cores, instead of one after the other: psycopg2 passes each
+    read to libpq, which sends it and returns for the next while the database is still writing
+    the rows before (it waits only when the connection's buffers are full, and at the ``COPY``'s
+    end for the database's answer)."""
+
+    SIZE = 1 << 16
+
+    def __init__(self, lines: Iterable[str]):
+        self.lines = iter(lines)
+
+    def read(self, size: int = SIZE) -> str:
+        out, n = [], 0
+        for line in self.lines:
+            out.append(line)
+            n += len(line) + 1
+            if n >= size:
+                break
+        return "\n".join(out) + "\n" if out else ""
 
 
 def use_copy() -> bool:
@@ -137,33 +161,40 @@ class Writer:
             (-1, _copy_text(extra[f.attname])) if f.attname in extra else (position[f.attname], "")
             for f in history_fields
         ]
-        records, histories = [], []
-        for pk, row in zip(ids, rows, strict=True):
-            values = [pk if name == pk_name else row.get(name, default) for name, default in defaults]
-            cells = [
-                "\\N"
-                if x is None
-                else str(x)
-                if x.__class__ is not str
-                else x
-                if x.isprintable() and "\\" not in x
-                else x.translate(_COPY_ESCAPES)
-                for x in values
-            ]
-            records.append("\t".join(cells))
-            histories.append("\t".join([cells[i] if i >= 0 else text for i, text in history_cells]))
-        self._copy(meta.db_table, fields, records)
+        histories = []
+
+        def records():
+            for pk, row in zip(ids, rows, strict=True):
+                values = [pk if name == pk_name else row.get(name, default) for name, default in defaults]
+                cells = [
+                    "\\N"
+                    if x is None
+                    else str(x)
+                    if x.__class__ is not str
+                    else x
+                    if x.isprintable() and "\\" not in x
+                    else x.translate(_COPY_ESCAPES)
+                    for x in values
+                ]
+                histories.append("\t".join([cells[i] if i >= 0 else text for i, text in history_cells]))
+                yield "\t".join(cells)
+
+        # The records' lines are made while the database writes the ones sent before them (see
+        # ``_Lines``); their history lines are made alongside and sent once they are all in.
+        self._copy(meta.db_table, fields, records())
         self._copy(history._meta.db_table, history_fields, histories)
         return ids
 
     @staticmethod
-    def _copy(table: str, fields: list, lines: list[str]) -> None:
-        """``COPY table (fields) FROM STDIN`` in PostgreSQL's text format (``lines`` of cells)."""
+    def _copy(table: str, fields: list, lines: Iterable[str]) -> None:
+        """``COPY table (fields) FROM STDIN`` in PostgreSQL's text format (``lines`` of cells, made
+        as they are sent)."""
         quote = connection.ops.quote_name
-        buffer = io.StringIO("\n".join(lines) + "\n")
         columns = ", ".join(quote(f.column) for f in fields)
         with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(f"COPY {quote(table)} ({columns}) FROM STDIN", buffer)
+            cursor.cursor.copy_expert(
+                f"COPY {quote(table)} ({columns}) FROM STDIN", _Lines(lines), size=_Lines.SIZE
+            )
 
     def _update(self, model, ids_values: list, apply: Callable, fields: list[str]) -> None:
         """Load the records (history copies every field), apply the row, bulk update."""

@@ -228,6 +228,50 @@ def test_new_records_get_one_history_row_each_with_the_user_and_reason(tmp_path,
     assert withdrawn.withdrawn_on == datetime.date(2024, 1, 1)
 
 
+def test_copy_lines_are_made_as_they_are_read():
+    """The file a ``COPY`` reads: each read makes only the next lines, about the size asked for, and
+    the reads together are the lines in order, each ending with a line break."""
+    made = []
+
+    def lines():
+        for i in range(100):
+            made.append(i)
+            yield f"{i}\trow {i}"
+
+    source = writer._Lines(lines())
+    first = source.read(50)
+    assert len(first) >= 50 and first.endswith("\n")
+    assert 0 < len(made) < 100  # the rest are not made yet
+    parts = [first]
+    while part := source.read(50):
+        parts.append(part)
+    assert "".join(parts) == "".join(f"{i}\trow {i}\n" for i in range(100))
+    assert len(parts) > 10 and source.read(50) == ""
+
+
+def test_a_copy_sent_in_many_reads_writes_every_record_and_its_history(tmp_path, unit, staff_user):
+    """Through COPY on PostgreSQL (the rows of other engines go through ``bulk_create``): with a read
+    of a few bytes, each record and history line is sent in pieces; all arrive whole and in order."""
+    refs = [f"CG-{i}" for i in range(1, 31)]
+    path = workbook(
+        tmp_path,
+        units=[unit_row(unit)],
+        achievements=[
+            achievement_row(unit.code, ref, title=f"成果\t{ref}", ip_type="software", patent_no="")
+            for ref in refs
+        ],
+        contracts=[contract_row(unit.code)],
+    )
+    with mock.patch.object(writer._Lines, "SIZE", 7):
+        result = registry_import(source=path, acting_user=staff_user, reason="分段导入")
+    assert result.valid, result.problems
+    stored = dict(Achievement.objects.filter(unit=unit).values_list("ref", "title"))
+    assert stored == {ref: f"成果\t{ref}" for ref in refs}
+    histories = Achievement.history.filter(history_change_reason="分段导入")
+    assert sorted(histories.values_list("ref", "title")) == sorted(stored.items())
+    assert Transformation.objects.get().achievement.ref == "CG-1"
+
+
 def test_copy_is_used_on_postgresql_only():
     from django.db import connection
 
