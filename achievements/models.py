@@ -581,7 +581,8 @@ class Transformation(TimeStampedModel, SyntheticMixin, VersionedMixin):
             models.Index(fields=["achievement", "status", "signed_on"], name="transformation_ach_status_idx"),
             # The contract list sorted by amount (core.ui.tables: a column, then the key) reads this
             # index in order instead of sorting every contract; by unit or transferee through
-            # unit_name_idx, transferee_name_idx and the foreign keys' indexes (migration 0012).
+            # unit_name_idx, transferee_name_idx and an index of the contracts that starts with the
+            # key (transformation_ref_unique_per_unit, the transferee's own index) (migration 0012).
             models.Index(fields=["amount", "id"], name="transformation_amount_idx"),
             # ... and by status (0015): over 3,000,000 contracts that sort was the slowest list link
             # (0.46-0.52 s for a page).

@@ -72,14 +72,21 @@ class _Lines:
 
     def __init__(self, lines: Iterable[str]):
         self.lines = iter(lines)
+        self.error: Exception | None = None
 
     def read(self, size: int = SIZE) -> str:
         out, n = [], 0
-        for line in self.lines:
-            out.append(line)
-            n += len(line) + 1
-            if n >= size:
-                break
+        try:
+            for line in self.lines:
+                out.append(line)
+                n += len(line) + 1
+                if n >= size:
+                    break
+        except Exception as exc:
+            # psycopg2 cancels the COPY and raises its own error in place of this one; ``_copy``
+            # raises this one instead.
+            self.error = exc
+            raise
         return "\n".join(out) + "\n" if out else ""
 
 
@@ -191,10 +198,16 @@ class Writer:
         as they are sent)."""
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
+        source = _Lines(lines)
         with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {quote(table)} ({columns}) FROM STDIN", _Lines(lines), size=_Lines.SIZE
-            )
+            try:
+                cursor.cursor.copy_expert(
+                    f"COPY {quote(table)} ({columns}) FROM STDIN", source, size=_Lines.SIZE
+                )
+            except Exception:
+                if source.error is not None:
+                    raise source.error from None
+                raise
 
     def _update(self, model, ids_values: list, apply: Callable, fields: list[str]) -> None:
         """Load the records (history copies every field), apply the row, bulk update."""

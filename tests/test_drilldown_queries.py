@@ -280,3 +280,27 @@ def test_contract_list_sorts_read_an_index_in_order(db, unit, key):
     else:
         nodes = [line.strip().removeprefix("->").strip() for line in plan.splitlines()]
         assert not [node for node in nodes if node.startswith("Sort  (")], plan
+        # ... and the index made for that sort (not another that starts with the column, followed
+        # by an incremental sort of each of its groups).
+        assert SORT_INDEXES[key.lstrip("-")] in plan, plan
+
+
+SORT_INDEXES = {
+    "unit": "unit_name_idx",
+    "transferee": "transferee_name_idx",
+    "achievement": "achievement_title_idx",
+    "amount": "transformation_amount_idx",
+    "status": "transformation_status_idx",
+    "signed_on": "achievements_transformation_signed_on",
+}
+
+
+def test_the_units_foreign_keys_keep_their_constraint_without_an_index_of_their_own(db):
+    """Achievements and contracts are looked up by unit through the unique (unit_id, ref) that
+    starts with it (achievements/0015 dropped the key's own index, not its constraint)."""
+    with connection.cursor() as cursor:
+        for table in ("achievements_achievement", "achievements_transformation"):
+            constraints = connection.introspection.get_constraints(cursor, table).values()
+            on_unit = [c for c in constraints if c["columns"] == ["unit_id"]]
+            assert [c["foreign_key"] for c in on_unit] == [("achievements_unit", "id")], table
+            assert any(c["unique"] and c["columns"] == ["unit_id", "ref"] for c in constraints), table

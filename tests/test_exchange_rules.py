@@ -250,8 +250,18 @@ def test_copy_lines_are_made_as_they_are_read():
 
 
 def test_a_copy_sent_in_many_reads_writes_every_record_and_its_history(tmp_path, unit, staff_user):
-    """Through COPY on PostgreSQL (the rows of other engines go through ``bulk_create``): with a read
-    of a few bytes, each record and history line is sent in pieces; all arrive whole and in order."""
+    """Through COPY on PostgreSQL (the rows of other engines go through ``bulk_create``): with reads
+    of a few characters, every read is one line; all the records and their history arrive whole."""
+    from django.db import connection
+
+    reads = []
+    real_read = writer._Lines.read
+
+    def counted_read(self, size=writer._Lines.SIZE):
+        text = real_read(self, size)
+        reads.append(text)
+        return text
+
     refs = [f"CG-{i}" for i in range(1, 31)]
     path = workbook(
         tmp_path,
@@ -262,14 +272,38 @@ def test_a_copy_sent_in_many_reads_writes_every_record_and_its_history(tmp_path,
         ],
         contracts=[contract_row(unit.code)],
     )
-    with mock.patch.object(writer._Lines, "SIZE", 7):
+    with mock.patch.object(writer._Lines, "SIZE", 7), mock.patch.object(writer._Lines, "read", counted_read):
         result = registry_import(source=path, acting_user=staff_user, reason="分段导入")
     assert result.valid, result.problems
+    if connection.vendor == "postgresql":
+        # one read per record line and one per history line, for 30 achievements, 1 contract and 1
+        # transferee (its unit is in the registry), and an empty read to end each of the six COPYs
+        assert len([text for text in reads if text]) == 2 * (30 + 1 + 1)
+        assert all(text.count("\n") == 1 for text in reads if text)
     stored = dict(Achievement.objects.filter(unit=unit).values_list("ref", "title"))
     assert stored == {ref: f"成果\t{ref}" for ref in refs}
     histories = Achievement.history.filter(history_change_reason="分段导入")
     assert sorted(histories.values_list("ref", "title")) == sorted(stored.items())
     assert Transformation.objects.get().achievement.ref == "CG-1"
+
+
+def test_a_failure_while_making_copy_lines_is_raised_as_itself(unit):
+    """A line that cannot be made cancels the COPY (nothing written, the transaction is undone by
+    its caller) and the error is the one that happened, not the driver's cancellation."""
+    from django.db import connection, transaction
+
+    if not writer.use_copy():
+        pytest.skip("COPY is PostgreSQL's: other databases write through bulk_create")
+
+    def lines():
+        yield f"{unit.pk}\tx"
+        raise LookupError("no such transferee")
+
+    fields = [Achievement._meta.get_field(name) for name in ("unit", "ref")]
+    with pytest.raises(LookupError, match="no such transferee"), transaction.atomic():
+        writer.Writer._copy(Achievement._meta.db_table, fields, lines())
+    assert not Achievement.objects.exists()
+    assert connection.vendor == "postgresql"
 
 
 def test_copy_is_used_on_postgresql_only():
