@@ -10,8 +10,8 @@ migrates it, and drops it at the end; otherwise it uses a temporary SQLite file.
 receivers of ``records_changed`` are not run (the benchmark measures the import); it checks that
 the event was sent exactly once.
 
-Prints rows/s for validation (read + check + diff, the preview) and for the confirmed import (the
-checking pass inside the transaction, then the spooled rows written with their history), in
+Prints rows/s for validation (read + check + diff, the preview) and for the confirmed import (one
+pass inside the transaction: each chunk checked, then written with its history), in
 wall-clock time and in CPU time: this process's, and on a local PostgreSQL also the CPU of the
 database backend serving it (read from ``/proc``), since on a shared machine the wall clock mostly
 measures the other jobs. Also the peak resident memory of the process (ru_maxrss).
@@ -168,7 +168,7 @@ def main(argv=None) -> int:
             write_s = max(apply_s - validate_s, 1e-9)
             write_cpu = max(apply_cpu - validate_cpu, 1e-9)
             print(
-                f"import:   {apply_s:.2f} s wall in all (checking pass + write), {rows / apply_s:,.0f} rows/s; "
+                f"import:   {apply_s:.2f} s wall in all (check and write), {rows / apply_s:,.0f} rows/s; "
                 f"{apply_cpu:.2f} s CPU of this process, {rows / apply_cpu:,.0f} rows/s{cpu_line(rows, apply_cpu, db)}; "
                 f"write part (import - validate) ~{write_s:.2f} s wall, {rows / write_s:,.0f} rows/s, "
                 f"~{write_cpu:.2f} s CPU, {rows / write_cpu:,.0f} rows/s"

@@ -12,6 +12,10 @@ them and with the rows of the file seen before:
 - other units only → a warning in the preview (how many rows; staff see which records): the rows
   are imported.
 
+A confirmed import writes each chunk as soon as it is checked, so the registry it asks already holds
+the records the file's earlier rows created: those are left out of the holders (they are the rows
+of the file ``seen`` before), and the check gives what the preview gave.
+
 The rule is asked of a row as of a record (``achievements.models.patent_rule_applies``): when it
 adds a record, or changes its record's patent number, status or unit. A row whose record (same unit
 and ref) already holds the number as an active record changes none of them: it is not checked, so
@@ -39,6 +43,9 @@ class PatentCheck:
         self.seen: dict[tuple[str, str], tuple[int, str]] = {}  # (unit code, number) -> (row, ref)
         self.warnings: list[dict] = []
         self.warning_count = 0
+        # A confirmed import writes each chunk as it goes: the records it has created are the file's
+        # earlier rows, compared as rows (``seen``), not as the registry's holders.
+        self.created: set[int] = set()
 
     def chunk(self, rows: dict, unit_ids: dict[str, int]) -> list[tuple[tuple, int, tuple, str]]:
         """``rows``: {(unit code, ref): (row number, values)} of valid rows; ``unit_ids``: the
@@ -47,6 +54,8 @@ class PatentCheck:
         if not numbers:
             return []
         holders = patent_holders(numbers)
+        if self.created:
+            holders = {n: [h for h in found if h.pk not in self.created] for n, found in holders.items()}
         refused = []
         for key, (row_no, v) in sorted(rows.items(), key=lambda item: item[1][0]):
             unit_code, ref = key

@@ -2,12 +2,13 @@
 
 ``registry_import`` is the one entry point that the pages (through the job services and tasks), the
 ``import_registry`` command and the benchmark share. Applying re-validates inside the transaction,
-with the matched rows locked on PostgreSQL, so what is written is exactly what the rules allow at
-that moment: all or nothing.
+with the matched rows locked on PostgreSQL, writing each chunk as it is checked, so what is written
+is exactly what the rules allow at that moment: all or nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.conf import settings
@@ -25,12 +26,10 @@ from . import events
 from .added import added_sheets_in_transaction
 from .models import ImportJob, ImportStatus
 from .readers import FileProblem, open_reader
-from .validation import ImportResult, Spool, validate
-from .writer import write_plan
+from .validation import ImportResult, validate
+from .writer import CopyPipe, use_copy, write_plan
 
 logger = logging.getLogger(__name__)
-
-VALIDATE_SHARE = 0.4  # share of the progress bar taken by re-validation when applying
 
 
 def registry_import(
@@ -64,43 +63,34 @@ def registry_import(
             new_units=result.new_units,
         )
         return result
-    validate_progress = (lambda f: progress(f * VALIDATE_SHARE)) if progress else None
-    write_progress = (lambda f: progress(VALIDATE_SHARE + f * (1 - VALIDATE_SHARE))) if progress else None
-    with transaction.atomic(), Spool() as spool:
-        # Two passes, both under the row locks of this transaction, so memory holds keys and one
-        # chunk of rows, never the file: check everything, keeping the valid rows in the spool (a
-        # temporary file), then replay the spool chunk by chunk, writing each as it is diffed.
-        result = _validate_source(
-            source, filename, unit=unit, lock=True, progress=validate_progress, keep_plan=False, spool=spool
-        )
+    reason = reason or _("导入")
+    with transaction.atomic():
+        # One pass under the row locks of this transaction: each chunk is written as soon as it is
+        # checked (memory holds keys and one chunk of rows, never the file); a problem anywhere in
+        # the file undoes what was written. On PostgreSQL the COPY statements run while the next
+        # chunk is read (``CopyPipe``).
+        with CopyPipe() if use_copy() else contextlib.nullcontext() as pipe:
+
+            def sink(part) -> None:
+                if part.write_count:
+                    write_plan(part, acting_user=acting_user, reason=reason, pipe=pipe)
+
+            result = _validate_source(
+                source, filename, unit=unit, lock=True, progress=progress, keep_plan=True, sink=sink
+            )
         plan = result.plan
         if not result.valid or plan is None:
+            transaction.set_rollback(True)  # the chunks written before the first problem
             return result
-        total = result.change_count + sum(result.counts["transferees"][k] for k in ("add", "update"))
-        if not total:
-            result.plan = None
-            _added_sheets(source, filename, result, acting_user=acting_user, unit=unit, keep=True)
-            if not result.valid:
-                transaction.set_rollback(True)
-            return result
-        written = _write_spool(
-            spool,
-            unit=unit,
-            checked=plan,
-            total=total,
-            acting_user=acting_user,
-            reason=reason or _("导入"),
-            progress=write_progress,
-        )
-        plan.unit_ids.update(written.unit_ids)  # with the units the write created
-        # The one affected-scope rule: the touched units in the changed years (every year when a
-        # unit's type or region changed), and for a transferee moved to or from Liaoning every
-        # unit with a contract of theirs, in those contracts' years.
-        announce_change(
-            unit_ids={plan.unit_ids[code] for code in plan.touched_units},
-            years=set() if plan.unit_scope_changed else plan.years,
-            transferee_ids=plan.moved_transferees,
-        )
+        if result.change_count or any(result.counts["transferees"][k] for k in ("add", "update")):
+            # The one affected-scope rule: the touched units in the changed years (every year when a
+            # unit's type or region changed), and for a transferee moved to or from Liaoning every
+            # unit with a contract of theirs, in those contracts' years.
+            announce_change(
+                unit_ids={plan.unit_ids[code] for code in plan.touched_units},
+                years=set() if plan.unit_scope_changed else plan.years,
+                transferee_ids=plan.moved_transferees,
+            )
         # The added sheets after the registry's rows (a base's operating unit may be new in the file);
         # a problem there undoes the whole import.
         _added_sheets(source, filename, result, acting_user=acting_user, unit=unit, keep=True)
@@ -137,29 +127,7 @@ def _added_sheets(
             )
 
 
-def _write_spool(spool, *, unit, checked, total, acting_user, reason, progress):
-    """The writing pass: the checked rows replayed from the spool, each chunk written as it is
-    diffed; returns its plan."""
-    done = 0
-
-    def sink(part) -> None:
-        nonlocal done
-        n = part.write_count
-        if not n:
-            return
-        part_progress = (lambda f: progress(min((done + f * n) / total, 1.0))) if progress else None
-        write_plan(part, acting_user=acting_user, reason=reason, progress=part_progress)
-        done += n
-
-    # No row locks here: the checking pass took them in this transaction and holds them until it ends.
-    result = validate(None, unit=unit, lock=False, sink=sink, checked=checked, spool=spool)
-    if not result.valid or result.plan is None:
-        # The checking pass just found the file valid under the same locks: this is a bug.
-        raise RuntimeError(f"the writing pass found problems: {result.problems[:3]}")
-    return result.plan
-
-
-def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True, **writing) -> ImportResult:
+def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True, sink=None) -> ImportResult:
     if hasattr(source, "seek"):
         source.seek(0)  # an open upload is read more than once
     try:
@@ -172,7 +140,7 @@ def _validate_source(source, filename, *, unit, lock, progress, keep_plan=True, 
         )
         return result
     with reader:
-        result = validate(reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan, **writing)
+        result = validate(reader, unit=unit, lock=lock, progress=progress, keep_plan=keep_plan, sink=sink)
         result.added_sheets = tuple(
             added.name for added in registry.exchange_sheets() if reader.has_sheet(added.name)
         )

@@ -21,20 +21,23 @@ fills that field (``exchange.format`` declares it). Every problem of the file is
 a sheet with a header problem is still read with the columns that were recognised, and a row with
 a bad cell, a duplicate key or another unit's code is still checked (cells, rules and references).
 
-A confirmed import reads the file once: the checking pass keeps each chunk of valid rows in a
-``Spool`` (a temporary file), and the writing pass replays it instead of parsing the file again.
+A confirmed import is one pass too (``sink``): each chunk is written as soon as it is checked, while
+the file holds no problem so far, and the import's transaction undoes the chunks written when a
+later row has one (``exchange.services.registry_import``). The checks of a row see the registry as
+the file's earlier rows left it, which changes nothing for a valid file: each key appears once, the
+contracts find the file's achievements by the ids written, and the duplicate-patent rule leaves out
+the records the import created (the file's own rows are compared as rows, ``exchange.duplicates``).
 """
 
 from __future__ import annotations
 
 import datetime
-import pickle
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from achievements import policies
@@ -149,36 +152,18 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterable[list]:
         yield items[start : start + size]
 
 
-class Spool:
-    """The valid rows of a checked file, pickled chunk by chunk to a temporary file.
-
-    The checking pass of a confirmed import adds each sheet's chunks; the writing pass, in the same
-    transaction, replays them instead of reading and parsing the file a second time. Memory holds
-    one chunk, the disk the parsed rows (about 100 bytes a row).
-    """
-
-    def __init__(self):
-        self.file = tempfile.TemporaryFile()
-        self.offsets: dict[str, list[int]] = defaultdict(list)
-
-    def add(self, sheet: str, rows) -> None:
-        self.file.seek(0, 2)
-        self.offsets[sheet].append(self.file.tell())
-        pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def chunks(self, sheet: str) -> Iterable:
-        for offset in self.offsets.get(sheet, ()):
-            self.file.seek(offset)
-            yield pickle.load(self.file)  # noqa: S301 (our own temporary file, written just above)
-
-    def close(self) -> None:
-        self.file.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+def _ids_of_keys(model, keys: list[tuple[int, str]]) -> list[int]:
+    """PostgreSQL: the ids of ``model``'s records with these (unit_id, ref) keys, each key a probe
+    of the unique index whatever the statistics say (a ``LATERAL`` subquery with ``LIMIT`` is
+    planned per key, never as one scan of the table)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = (
+        "SELECT r.id FROM unnest(%s::bigint[], %s::text[]) AS k(unit_id, ref) "
+        f"CROSS JOIN LATERAL (SELECT id FROM {table} WHERE unit_id = k.unit_id AND ref = k.ref LIMIT 1) AS r"  # noqa: S608 (a table name)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[u for u, _r in keys], [r for _u, r in keys]])
+        return [row[0] for row in cursor.fetchall()]
 
 
 class Validator:
@@ -191,19 +176,13 @@ class Validator:
         progress=None,
         keep_plan: bool = True,
         sink: Callable[[Plan], None] | None = None,
-        checked: Plan | None = None,
-        spool: Spool | None = None,
     ):
         self.reader = reader
         self.keep_plan = keep_plan  # False for a preview: count and sample the changes, keep no rows
-        # Writing pass (after a checking pass found the file valid, in the same transaction): each
-        # chunk's part of the plan goes to ``sink`` and is dropped; the transferees come from the
-        # checking pass's plan ``checked``, written before the first contract.
+        # A confirmed import (in its transaction, ``lock``): each chunk's part of the plan goes to
+        # ``sink`` (the writer) as soon as it is checked, while the file has no problem so far,
+        # and is dropped.
         self.sink = sink
-        self.checked = checked
-        # The checking pass adds its valid rows to ``spool``; the writing pass replays them.
-        self.spool = spool
-        self.replay = spool is not None and sink is not None
         self.unit = unit  # a unit user's import: only this unit's rows are allowed
         # Whose rights the rows are checked against (achievements.policies): a unit-restricted import
         # has a unit user's rights, whoever runs it; an unrestricted one is the department's.
@@ -223,10 +202,9 @@ class Validator:
         self.db_units: dict[str, tuple] = {}
         self.code_of_unit: dict[int, str] = {}
         self.units_looked_up: set[str] = set()
-        self.added: set = set()  # the keys of the chunk's rows to add and to add or update
-        self.changed: set = set()
+        self.added: set = set()  # the keys of the chunk's rows to add
         self.merged: set[int] = set()  # the chunk's achievements merged into another
-        self.written_ids: dict[str, int] = {}  # writing pass: compact key -> id of an achievement
+        self.written_ids: dict[str, int] = {}  # confirmed import: compact key -> id of an achievement
         self.patents = PatentCheck(detailed=unit is None)  # the duplicate-patent rule (one module)
 
     # --- problems -------------------------------------------------------------------------------
@@ -484,29 +462,28 @@ class Validator:
         self._units()
         self._flush()
         self._stream(fmt.ACHIEVEMENTS, self.check_achievement, self.achievement_rows, self._diff_achievements)
-        if self.sink is not None and self.checked is not None:
-            self.plan.transferees_create = dict(self.checked.transferees_create)
-            self.plan.transferees_update = dict(self.checked.transferees_update)
-            self.plan.transferee_ids = dict(self.checked.transferee_ids)
-            self._flush()
         self._stream(
             fmt.TRANSFORMATIONS, self.check_transformation, self.contract_rows, self._diff_transformations
         )
-        if self.sink is None:
-            self._diff_transferees()
         self._report()
 
     def _flush(self) -> None:
-        """Writing pass: hand the rows diffed so far to the sink and let them go."""
-        if self.sink is None or self.result.problem_count:
+        """Confirmed import: hand the rows diffed so far to the sink (once a problem is found,
+        nothing more is written: the transaction undoes what was) and let them go."""
+        if self.sink is None:
             return
         plan = self.plan
-        self.sink(plan)
-        for code, pk in plan.unit_ids.items():
-            self.code_of_unit[pk] = code  # units created by the sink
-        # The ids of the achievements written or found so far (one compact key each): the contracts
-        # that name them need no query.
-        self.written_ids.update((_compact(*key), pk) for key, pk in plan.achievement_ids.items())
+        if not self.result.problem_count:
+            created = [(v[A["unit_code"]], v[A["ref"]]) for v in plan.achievements_create]
+            self.sink(plan)
+            for code, pk in plan.unit_ids.items():
+                self.code_of_unit[pk] = code  # units created by the sink
+            # The records this import creates are not holders for the duplicate-patent rule: their
+            # rows are compared as the file's rows.
+            self.patents.created.update(plan.achievement_ids[key] for key in created)
+            # The ids of the achievements written or found so far (one compact key each): the
+            # contracts that name them need no query.
+            self.written_ids.update((_compact(*key), pk) for key, pk in plan.achievement_ids.items())
         plan.units_create, plan.units_update = [], []
         plan.achievements_create, plan.achievements_update = [], []
         plan.transformations_create, plan.transformations_update = [], []
@@ -521,15 +498,10 @@ class Validator:
         the contracts' checks see which achievements the file holds. Every row is checked (cells and
         rules); the rows of a chunk, valid or not, go to ``diff``, which checks the references of all
         and compares the valid ones with the database. The rows are kept only while their chunk is
-        compared (and, when applying, in the plan and the spool).
+        compared (and, when applying, written).
         """
-        if self.replay:
-            for chunk in self.spool.chunks(sheet.name):
-                diff(chunk)
-                self._flush()
-            return
         unit_at, ref_at = sheet.index["unit_code"], sheet.index["ref"]
-        chunk: list[tuple[int, tuple[str, str], tuple, bool, bool]] = []
+        chunk: list[tuple[int, tuple[str, str], tuple, bool]] = []
         for row_no, v, ok in self.read_sheet(sheet):
             unit_code, ref = v[unit_at], v[ref_at]
             key = (unit_code, ref)
@@ -542,7 +514,7 @@ class Validator:
             if compact is None or first is not None or restricted:
                 continue  # (an empty key cell is already listed)
             seen[compact] = row_no if ok else -row_no
-            chunk.append((row_no, key, tuple(v), ok, False))
+            chunk.append((row_no, key, tuple(v), ok))
             if len(chunk) >= DIFF_CHUNK:
                 self._diff_chunk(sheet, chunk, diff)
                 chunk = []
@@ -550,16 +522,8 @@ class Validator:
             self._diff_chunk(sheet, chunk, diff)
 
     def _diff_chunk(self, sheet: fmt.Sheet, chunk: list, diff) -> None:
-        self.added, self.changed = set(), set()
+        self.added = set()
         diff(chunk)
-        if self.spool is not None and not self.result.problem_count:
-            # Only the rows to write, each marked when it is new (the writing pass looks up only
-            # the others: a new key that appears meanwhile is refused by the unique constraint).
-            added, changed = self.added, self.changed
-            self.spool.add(
-                sheet.name,
-                [(*entry[:4], entry[1] in added) for entry in chunk if entry[1] in changed],
-            )
         self._flush()
 
     # --- database lookups -----------------------------------------------------------------------
@@ -601,11 +565,25 @@ class Validator:
 
     def _load_by_unit_and_ref(self, queryset, keys: list[tuple[int, str]], fields: tuple[str, ...]):
         """Rows of ``queryset`` whose (unit_id, ref) is in ``keys``; ``fields`` start with id, unit_id,
-        ref. Keys are sorted, so a chunk spans one or two units and ``unit_id IN (..) AND ref IN (..)``
-        (the unique index) fetches hardly more than the keys asked for; extras are dropped here."""
+        ref. Keys are sorted, so a chunk spans few units and ``unit_id IN (..) AND ref IN (..)``
+        (the unique index) fetches hardly more than the keys asked for; extras are dropped here.
+
+        On PostgreSQL each key is first looked up on its own in the unique index (``_ids_of_keys``),
+        then the records found are read by id: given ``unit_id IN (..) AND ref IN (..)``, or a join
+        with the keys, the planner may read the whole table (a hash join), or the search's trigram
+        index of the reference (which holds every record sharing ``CG-`` or ``-00`` with a key),
+        for every chunk: tens to hundreds of milliseconds a query once the table holds some
+        hundred thousand records, and more while a large import grows it after its statistics."""
+        paired = connection.vendor == "postgresql"
         for chunk in _chunks(sorted(keys)):
             wanted = set(chunk)
-            qs = queryset.filter(unit_id__in={u for u, _r in chunk}, ref__in=[r for _u, r in chunk])
+            if paired:
+                ids = _ids_of_keys(queryset.model, chunk)
+                if not ids:
+                    continue
+                qs = queryset.filter(pk__in=ids)
+            else:
+                qs = queryset.filter(unit_id__in={u for u, _r in chunk}, ref__in=[r for _u, r in chunk])
             for row in self._locked(qs.order_by("pk")).values_list(*fields):
                 if (row[1], row[2]) in wanted:
                     yield row
@@ -615,21 +593,16 @@ class Validator:
     def _units(self) -> None:
         """The units sheet (small: read whole), then its diff against the registry."""
         units = self.file_units
-        if self.replay:
-            units.update(next(iter(self.spool.chunks(fmt.UNITS.name)), {}))
-        else:
-            for row_no, v, ok in self.read_sheet(fmt.UNITS):
-                code = v[U["code"]]
-                if code is None:
-                    continue
-                if code in units:
-                    self._duplicate(fmt.UNITS, row_no, units[code][0], code)
-                    continue
-                if self._restricted(fmt.UNITS, row_no, "code", code):
-                    continue
-                units[code] = (row_no, tuple(v) if ok else None)
-            if self.spool is not None:
-                self.spool.add(fmt.UNITS.name, {code: e for code, e in units.items() if e[1] is not None})
+        for row_no, v, ok in self.read_sheet(fmt.UNITS):
+            code = v[U["code"]]
+            if code is None:
+                continue
+            if code in units:
+                self._duplicate(fmt.UNITS, row_no, units[code][0], code)
+                continue
+            if self._restricted(fmt.UNITS, row_no, "code", code):
+                continue
+            units[code] = (row_no, tuple(v) if ok else None)
         self._need_units(set(units))
         rows = {code: (row_no, v) for code, (row_no, v) in units.items() if v is not None}
         db_rows = ((code, row[0], row[2:]) for code, row in self.db_units.items() if code in rows)
@@ -646,13 +619,10 @@ class Validator:
         self._need_units({entry[1][0] for entry in chunk})
         # Every row's unit must be known; the valid rows are compared.
         rows = {
-            key: (row_no, v)
-            for row_no, key, v, ok, _new in chunk
-            if self._unit_known(sheet, row_no, key[0]) and ok
+            key: (row_no, v) for row_no, key, v, ok in chunk if self._unit_known(sheet, row_no, key[0]) and ok
         }
         self._check_patents(rows)
-        new = {entry[1] for entry in chunk if entry[4]}
-        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids and (u, ref) not in new]
+        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids]
         fields = ("id", "unit_id", "ref", *(c.lookup for c in sheet.compared), "merged_into_id")
         merged = self.merged = set()
 
@@ -686,22 +656,21 @@ class Validator:
         sheet = fmt.TRANSFORMATIONS
         plan = self.plan
         self._need_units({entry[1][0] for entry in chunk})
-        new = {entry[1] for entry in chunk if entry[4]}
         # The achievement each contract refers to: valid in this file, or else in the registry.
         pending = []
         lookup = set()
         known = {}
-        for row_no, key, v, ok, _new in chunk:
+        for row_no, key, v, ok in chunk:
             if not self._unit_known(sheet, row_no, key[0]) or v[T["achievement_ref"]] is None:
                 continue
             ach_key = (key[0], v[T["achievement_ref"]])
             compact = _compact(*ach_key)
             in_file = self.achievement_rows.get(compact)
             pending.append((row_no, key, v, ok, ach_key, in_file))
-            # (the writing pass finds every achievement in the registry: the file's are written)
+            # (a confirmed import has written the file's achievements, while the file is valid)
             if compact in self.written_ids:
                 known[ach_key] = self.written_ids[compact]
-            elif (in_file is None or in_file < 0 or self.sink is not None) and ach_key[0] in plan.unit_ids:
+            elif (in_file is None or in_file < 0) and ach_key[0] in plan.unit_ids:
                 lookup.add((plan.unit_ids[ach_key[0]], ach_key[1]))
         in_registry = {
             (self.code_of_unit[row[1]], row[2]): row[0]
@@ -716,6 +685,7 @@ class Validator:
         # Transferees: one per credit code; the rows naming one must agree on its name and region.
         transferee_rows = self.transferee_rows
         rows = {}
+        fresh = []  # the transferees first named in this chunk
         for row_no, key, v, ok, ach_key, in_file in pending:
             if (in_file is None or in_file < 0) and ach_key not in in_registry:
                 if in_file is not None:
@@ -736,6 +706,7 @@ class Validator:
             first = transferee_rows.get(code)
             if first is None:
                 transferee_rows[code] = (row_no, name, region)
+                fresh.append(code)
             elif (first[1], first[2]) != (name, region):
                 column = "transferee_name" if first[1] != name else "transferee_region"
                 self.problem(
@@ -748,8 +719,9 @@ class Validator:
                 )
                 continue
             rows[key] = (row_no, v)
+        self._diff_transferees(fresh)  # (a confirmed import writes them before the chunk's contracts)
 
-        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids and (u, ref) not in new]
+        lookup = [(plan.unit_ids[u], ref) for u, ref in rows if u in plan.unit_ids]
         fields = ("id", "unit_id", "ref", *(c.lookup for c in sheet.compared))
         db_rows = (
             ((self.code_of_unit[row[1]], row[2]), row[0], row[3:])
@@ -783,7 +755,6 @@ class Validator:
             if not allowed(row_no, v, existing):
                 continue
             touched.add(key[0] if isinstance(key, tuple) else key)
-            self.changed.add(key)
             self._years(*(v[i] for i in positions))
             if existing is None:
                 self.added.add(key)
@@ -819,17 +790,20 @@ class Validator:
             matched[key] = (pk, changed) if changed else None
         return matched
 
-    def _diff_transferees(self) -> None:
-        """The transferees named by the file's valid contracts against the registry."""
+    def _diff_transferees(self, codes: list[str]) -> None:
+        """The transferees first named in a chunk of valid contracts (``codes``), against the
+        registry; the later rows naming one must agree with the first (checked by the caller)."""
+        if not codes:
+            return
         plan = self.plan
         counts = self.result.counts
-        transferee_rows = self.transferee_rows
+        transferee_rows = {code: self.transferee_rows[code] for code in codes}
         db_transferees = {}
-        for chunk in _chunks(sorted(transferee_rows)):
+        for chunk in _chunks(sorted(codes)):
             qs = self._locked(Transferee.objects.filter(code__in=chunk).order_by("pk"))
             for row in qs.values_list("id", "code", "name", "region"):
                 db_transferees[row[1]] = row
-        plan.transferee_ids = {code: row[0] for code, row in db_transferees.items()}
+        plan.transferee_ids.update((code, row[0]) for code, row in db_transferees.items())
         refused = self._transferees_refused(transferee_rows, db_transferees)
         for code, (row_no, name, region) in transferee_rows.items():
             existing = db_transferees.get(code)
@@ -992,14 +966,12 @@ def validate(
     progress=None,
     keep_plan: bool = True,
     sink: Callable[[Plan], None] | None = None,
-    checked: Plan | None = None,
-    spool: Spool | None = None,
 ) -> ImportResult:
     """Validate the reader's file. With ``keep_plan=False`` the rows to write are not kept: the
     result has the counts, the sample of changes, the problems and a plan without rows (units,
-    years, transferees). With ``spool``, the valid rows are kept there, chunk by chunk. With ``sink``
-    (and the ``checked`` plan of a first pass), the rows are handed to ``sink`` chunk by chunk: the
-    bounded-memory write; it replays ``spool`` when given (``reader`` is then not read)."""
+    years, transferees). With ``sink`` (a confirmed import, in its transaction), each checked chunk's
+    part of the plan is handed to ``sink`` while the file has no problem so far: the caller undoes
+    the writes when the result is not valid."""
     validator = Validator(
         reader,
         unit=unit,
@@ -1007,8 +979,6 @@ def validate(
         progress=progress,
         keep_plan=keep_plan,
         sink=sink,
-        checked=checked,
-        spool=spool,
     )
     result = validator.run()
     if result.valid:

@@ -1,6 +1,6 @@
 """Writing a validated ``Plan`` to the registry: batched writes with one history entry per record.
 
-Called by ``exchange.services.registry_import`` (its writing pass) inside its transaction. The row rules were checked by
+Called by ``exchange.services.registry_import`` for each checked chunk, inside its transaction. The row rules were checked by
 the validator and the database constraints hold the invariants, so the writer does not call
 ``full_clean`` per record (that would cost a query or more per row). Each created or changed record
 gets one history entry with the acting user and the reason.
@@ -8,13 +8,16 @@ gets one history entry with the acting user and the reason.
 New records on PostgreSQL go in with ``COPY … FROM STDIN`` (``Writer.copy_create``): their ids are
 drawn from the table's sequence first, then the records and their history rows are copied as CSV
 text built straight from the row values, without a model instance per record (about ten times the
-rate of ``bulk_create_with_history``). Elsewhere, and for changed records, the rows go through
-``bulk_create_with_history`` / ``bulk_update_with_history``.
+rate of ``bulk_create_with_history``), through the import's ``CopyPipe``. Elsewhere, and for changed
+records, the rows go through ``bulk_create_with_history`` / ``bulk_update_with_history``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import io
+import queue
+import threading
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import DateTimeField
@@ -27,6 +30,7 @@ from . import format as fmt
 from .validation import Plan
 
 BATCH = 1000
+COPY_BATCH = 10_000  # rows per COPY (a chunk's part of the plan is at most DIFF_CHUNK rows a sheet)
 
 U = fmt.UNITS.index
 A = fmt.ACHIEVEMENTS.index
@@ -58,36 +62,85 @@ def _copy_text(value) -> str:
     return str(value)
 
 
-class _Lines:
-    """The file ``cursor.copy_expert`` reads a ``COPY`` from: each ``read`` makes the next lines
-    of ``lines``, about ``size`` characters of them.
+class CopyPipe:
+    """Sends a confirmed import's ``COPY`` statements from a second thread, on the connection of the
+    import's transaction, so that the database writes one chunk while the process checks the next.
 
-    The database writes what it has received (the rows, their indexes) while the process makes the
-    next lines, the two on their own cores, instead of one after the other: psycopg2 passes each
-    read to libpq, which sends it and returns for the next while the database is still writing
-    the rows before (it waits only when the connection's buffers are full, and at the ``COPY``'s
-    end for the database's answer)."""
+    Used around the import's one pass (``exchange.services.registry_import``) on PostgreSQL. The
+    connection carries one statement at a time: every query of the pass waits until the ``COPY``
+    statements sent before it are done (a wrapper on the connection's ``execute``), and an error
+    of a ``COPY`` is raised there, or when the pass ends, in the importing thread. The thread holds
+    the interpreter's lock only to start a statement and to collect its result: it hands the
+    whole text to libpq, which sends it while the process goes on.
 
-    SIZE = 1 << 16
+    The foreign keys are checked as each ``COPY`` writes its rows (``SET CONSTRAINTS ALL
+    IMMEDIATE``, the deferred default again afterwards) rather than all at the commit, so that the
+    checks too run while the process reads on.
+    """
 
-    def __init__(self, lines: Iterable[str]):
-        self.lines = iter(lines)
-        self.error: Exception | None = None
+    def __init__(self):
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.idle = threading.Condition()
+        self.pending = 0
+        self.error: BaseException | None = None
+        self.raised = False
 
-    def read(self, size: int = SIZE) -> str:
-        out, n = [], 0
-        try:
-            for line in self.lines:
-                out.append(line)
-                n += len(line) + 1
-                if n >= size:
-                    break
-        except Exception as exc:
-            # psycopg2 cancels the COPY and raises its own error in place of this one; ``_copy``
-            # raises this one instead.
-            self.error = exc
-            raise
-        return "\n".join(out) + "\n" if out else ""
+    def __enter__(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        self.cursor = connection.connection.cursor()  # the driver's own, used by the thread only
+        self.gate = connection.execute_wrapper(self._gate)
+        self.gate.__enter__()
+        self.thread = threading.Thread(target=self._run, name="import-copy", daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+        self.gate.__exit__(exc_type, exc, tb)
+        self.cursor.close()
+        if exc_type is None:
+            self._raise()
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def submit(self, sql: str, data: bytes) -> None:
+        """Queue ``COPY … FROM STDIN`` with its whole text."""
+        self._raise()
+        with self.idle:
+            self.pending += 1
+        self.jobs.put((sql, data))
+
+    def wait(self) -> None:
+        """Return once every queued statement is done; raise the error of the first that failed."""
+        with self.idle:
+            while self.pending:
+                self.idle.wait()
+        self._raise()
+
+    def _gate(self, execute, sql, params, many, context):
+        self.wait()
+        return execute(sql, params, many, context)
+
+    def _raise(self) -> None:
+        if self.error is not None and not self.raised:
+            self.raised = True  # (once: the transaction is aborted, and the caller rolls it back)
+            with connection.wrap_database_errors:
+                raise self.error
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            sql, data = job
+            try:
+                if self.error is None:
+                    self.cursor.copy_expert(sql, io.BytesIO(data), size=max(len(data), 1))
+            except BaseException as exc:  # noqa: BLE001 (raised in the importing thread)
+                self.error = exc
+            finally:
+                with self.idle:
+                    self.pending -= 1
+                    self.idle.notify_all()
 
 
 def use_copy() -> bool:
@@ -97,9 +150,16 @@ def use_copy() -> bool:
 
 class Writer:
     def __init__(
-        self, plan: Plan, *, acting_user, reason: str, progress: Callable[[float], None] | None = None
+        self,
+        plan: Plan,
+        *,
+        acting_user,
+        reason: str,
+        progress: Callable[[float], None] | None = None,
+        pipe: CopyPipe | None = None,
     ):
         self.plan = plan
+        self.pipe = pipe
         self.user = acting_user
         self.reason = reason
         self.progress = progress
@@ -107,6 +167,7 @@ class Writer:
         self.done = 0
         self.now = timezone.now()
         self.copy = use_copy()
+        self.batch = COPY_BATCH if self.copy else BATCH
 
     def _step(self, n: int) -> None:
         self.done += n
@@ -168,46 +229,37 @@ class Writer:
             (-1, _copy_text(extra[f.attname])) if f.attname in extra else (position[f.attname], "")
             for f in history_fields
         ]
-        histories = []
-
-        def records():
-            for pk, row in zip(ids, rows, strict=True):
-                values = [pk if name == pk_name else row.get(name, default) for name, default in defaults]
-                cells = [
-                    "\\N"
-                    if x is None
-                    else str(x)
-                    if x.__class__ is not str
-                    else x
-                    if x.isprintable() and "\\" not in x
-                    else x.translate(_COPY_ESCAPES)
-                    for x in values
-                ]
-                histories.append("\t".join([cells[i] if i >= 0 else text for i, text in history_cells]))
-                yield "\t".join(cells)
-
-        # The records' lines are made while the database writes the ones sent before them (see
-        # ``_Lines``); their history lines are made alongside and sent once they are all in.
-        self._copy(meta.db_table, fields, records())
+        lines, histories = [], []
+        for pk, row in zip(ids, rows, strict=True):
+            values = [pk if name == pk_name else row.get(name, default) for name, default in defaults]
+            cells = [
+                "\\N"
+                if x is None
+                else str(x)
+                if x.__class__ is not str
+                else x
+                if x.isprintable() and "\\" not in x
+                else x.translate(_COPY_ESCAPES)
+                for x in values
+            ]
+            histories.append("\t".join([cells[i] if i >= 0 else text for i, text in history_cells]))
+            lines.append("\t".join(cells))
+        self._copy(meta.db_table, fields, lines)
         self._copy(history._meta.db_table, history_fields, histories)
         return ids
 
-    @staticmethod
-    def _copy(table: str, fields: list, lines: Iterable[str]) -> None:
-        """``COPY table (fields) FROM STDIN`` in PostgreSQL's text format (``lines`` of cells, made
-        as they are sent)."""
+    def _copy(self, table: str, fields: list, lines: list[str]) -> None:
+        """``COPY table (fields) FROM STDIN`` in PostgreSQL's text format (``lines`` of cells): sent
+        by the import's ``CopyPipe`` when there is one, else here."""
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
-        source = _Lines(lines)
+        sql = f"COPY {quote(table)} ({columns}) FROM STDIN"
+        data = ("\n".join(lines) + "\n").encode()
+        if self.pipe is not None:
+            self.pipe.submit(sql, data)
+            return
         with connection.cursor() as cursor:
-            try:
-                cursor.cursor.copy_expert(
-                    f"COPY {quote(table)} ({columns}) FROM STDIN", source, size=_Lines.SIZE
-                )
-            except Exception:
-                if source.error is not None:
-                    raise source.error from None
-                raise
+            cursor.cursor.copy_expert(sql, io.BytesIO(data), size=len(data))
 
     def _update(self, model, ids_values: list, apply: Callable, fields: list[str]) -> None:
         """Load the records (history copies every field), apply the row, bulk update."""
@@ -234,7 +286,7 @@ class Writer:
         unit_ids = plan.unit_ids
 
         # Units.
-        for batch in _batches(plan.units_create):
+        for batch in _batches(plan.units_create, self.batch):
             rows = [{name: v[U[name]] for name in UNIT_COLUMNS} for v in batch]
             for row, pk in zip(rows, self._create(Unit, rows), strict=True):
                 unit_ids[row["code"]] = pk
@@ -254,7 +306,7 @@ class Writer:
             values["cluster_id"] = clusters[v[A["cluster"]]] if v[A["cluster"]] else None
             return values
 
-        for batch in _batches(plan.achievements_create):
+        for batch in _batches(plan.achievements_create, self.batch):
             rows = [
                 {"unit_id": unit_ids[v[A["unit_code"]]], "ref": v[A["ref"]], **achievement_values(v)}
                 for v in batch
@@ -276,7 +328,7 @@ class Writer:
 
         # Transferees, upserted by credit code.
         transferee_ids = plan.transferee_ids
-        for batch in _batches(list(plan.transferees_create.items())):
+        for batch in _batches(list(plan.transferees_create.items()), self.batch):
             rows = [{"code": code, "name": name, "region": region} for code, (name, region) in batch]
             for row, pk in zip(rows, self._create(Transferee, rows), strict=True):
                 transferee_ids[row["code"]] = pk
@@ -298,7 +350,7 @@ class Writer:
             values["transferee_id"] = transferee_ids[v[T["transferee_code"]]]
             return values
 
-        for batch in _batches(plan.transformations_create):
+        for batch in _batches(plan.transformations_create, self.batch):
             self._create(
                 Transformation,
                 [
@@ -320,5 +372,5 @@ class Writer:
         )
 
 
-def write_plan(plan: Plan, *, acting_user, reason: str, progress=None) -> None:
-    Writer(plan, acting_user=acting_user, reason=reason, progress=progress).run()
+def write_plan(plan: Plan, *, acting_user, reason: str, progress=None, pipe: CopyPipe | None = None) -> None:
+    Writer(plan, acting_user=acting_user, reason=reason, progress=progress, pipe=pipe).run()

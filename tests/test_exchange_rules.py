@@ -1,7 +1,8 @@
 """The import applies the registry's own rules: a model rule broken in a file is reported on the
 column that fills the field, with the model's own message; every problem of a file is listed in one
 pass; the diff compares every declared column; new records are written with one history row each
-(COPY on PostgreSQL) and the file is read once."""
+(COPY on PostgreSQL, sent while the next chunk is read) and the file is read once, each chunk written
+as it is checked and undone with the rest when a later row has a problem."""
 
 import datetime
 from decimal import Decimal
@@ -228,82 +229,149 @@ def test_new_records_get_one_history_row_each_with_the_user_and_reason(tmp_path,
     assert withdrawn.withdrawn_on == datetime.date(2024, 1, 1)
 
 
-def test_copy_lines_are_made_as_they_are_read():
-    """The file a ``COPY`` reads: each read makes only the next lines, about the size asked for, and
-    the reads together are the lines in order, each ending with a line break."""
-    made = []
-
-    def lines():
-        for i in range(100):
-            made.append(i)
-            yield f"{i}\trow {i}"
-
-    source = writer._Lines(lines())
-    first = source.read(50)
-    assert len(first) >= 50 and first.endswith("\n")
-    assert 0 < len(made) < 100  # the rest are not made yet
-    parts = [first]
-    while part := source.read(50):
-        parts.append(part)
-    assert "".join(parts) == "".join(f"{i}\trow {i}\n" for i in range(100))
-    assert len(parts) > 10 and source.read(50) == ""
-
-
-def test_a_copy_sent_in_many_reads_writes_every_record_and_its_history(tmp_path, unit, staff_user):
-    """Through COPY on PostgreSQL (the rows of other engines go through ``bulk_create``): with reads
-    of a few characters, every read is one line; all the records and their history arrive whole."""
-    from django.db import connection
-
-    reads = []
-    real_read = writer._Lines.read
-
-    def counted_read(self, size=writer._Lines.SIZE):
-        text = real_read(self, size)
-        reads.append(text)
-        return text
-
+def test_records_with_tabs_and_line_breaks_arrive_whole_with_their_history(tmp_path, unit, staff_user):
+    """Through COPY on PostgreSQL (the rows of other engines go through ``bulk_create``): cells with
+    the text format's own characters are escaped; every record and its history row arrive whole."""
     refs = [f"CG-{i}" for i in range(1, 31)]
+    titles = {ref: f"成果\t{ref}\\" + ("\n第二行" if ref.endswith("7") else "") for ref in refs}
     path = workbook(
         tmp_path,
         units=[unit_row(unit)],
         achievements=[
-            achievement_row(unit.code, ref, title=f"成果\t{ref}", ip_type="software", patent_no="")
+            achievement_row(unit.code, ref, title=titles[ref], ip_type="software", patent_no="")
             for ref in refs
         ],
         contracts=[contract_row(unit.code)],
     )
-    with mock.patch.object(writer._Lines, "SIZE", 7), mock.patch.object(writer._Lines, "read", counted_read):
-        result = registry_import(source=path, acting_user=staff_user, reason="分段导入")
+    result = registry_import(source=path, acting_user=staff_user, reason="分段导入")
     assert result.valid, result.problems
-    if connection.vendor == "postgresql":
-        # one read per record line and one per history line, for 30 achievements, 1 contract and 1
-        # transferee (its unit is in the registry), and an empty read to end each of the six COPYs
-        assert len([text for text in reads if text]) == 2 * (30 + 1 + 1)
-        assert all(text.count("\n") == 1 for text in reads if text)
     stored = dict(Achievement.objects.filter(unit=unit).values_list("ref", "title"))
-    assert stored == {ref: f"成果\t{ref}" for ref in refs}
+    assert stored == titles
     histories = Achievement.history.filter(history_change_reason="分段导入")
     assert sorted(histories.values_list("ref", "title")) == sorted(stored.items())
     assert Transformation.objects.get().achievement.ref == "CG-1"
 
 
-def test_a_failure_while_making_copy_lines_is_raised_as_itself(unit):
-    """A line that cannot be made cancels the COPY (nothing written, the transaction is undone by
-    its caller) and the error is the one that happened, not the driver's cancellation."""
+def test_a_problem_in_the_last_chunk_undoes_the_chunks_already_written(
+    tmp_path, monkeypatch, unit, staff_user
+):
+    """The confirmed import writes each chunk as soon as it is checked; a problem found later in the
+    file undoes them all: nothing is left, and the problem is reported as in the preview."""
+    from exchange import validation
+
+    monkeypatch.setattr(validation, "DIFF_CHUNK", 3)
+    written = []
+    real_write_plan = services.write_plan
+
+    def spy(part, **kwargs):
+        written.append(len(part.achievements_create) + len(part.transformations_create))
+        real_write_plan(part, **kwargs)
+
+    monkeypatch.setattr(services, "write_plan", spy)
+    achievements = [
+        achievement_row(unit.code, f"CG-{i}", ip_type="software", patent_no="") for i in range(1, 11)
+    ]
+    contracts = [contract_row(unit.code, f"HT-{i}", achievement_ref=f"CG-{i}") for i in range(1, 8)]
+    contracts.append(contract_row(unit.code, "HT-8", achievement_ref="CG-8", amount="很多"))
+    path = workbook(tmp_path, units=[unit_row(unit)], achievements=achievements, contracts=contracts)
+    preview = registry_import(source=path, dry_run=True)
+    result = registry_import(source=path, acting_user=staff_user)
+    assert not result.valid and result.problem_count == preview.problem_count == 1
+    assert result.problems == preview.problems
+    assert sum(written) >= 10 + 6  # every achievement and the contracts' first chunks were written…
+    assert not Achievement.objects.exists() and not Transformation.objects.exists()  # …and undone
+    assert not Transferee.objects.exists()
+    assert not Achievement.history.exists()
+
+
+def test_the_file_s_own_patent_numbers_are_judged_as_in_the_preview(
+    tmp_path, monkeypatch, unit, other_unit, staff_user
+):
+    """The records an import has created by an earlier chunk are rows of the file, not the
+    registry's holders: two units' new rows sharing a number give the preview's warnings (none),
+    and a unit's second row with its first row's number is refused with the file's message."""
+    from exchange import validation
+
+    monkeypatch.setattr(validation, "DIFF_CHUNK", 1)
+    shared = make_patent_no(404)
+    achievements = [
+        achievement_row(unit.code, "CG-1", patent_no=shared),
+        achievement_row(other_unit.code, "CG-2", patent_no=shared),
+    ]
+    path = workbook(tmp_path, units=[unit_row(unit), unit_row(other_unit)], achievements=achievements)
+    preview = registry_import(source=path, dry_run=True)
+    result = registry_import(source=path, acting_user=staff_user)
+    assert result.valid, result.problems
+    assert result.warning_count == preview.warning_count == 0
+    assert Achievement.objects.filter(patent_no=shared).count() == 2
+
+    Achievement.objects.all().delete()
+    achievements.append(achievement_row(unit.code, "CG-3", patent_no=shared))
+    path = workbook(
+        tmp_path, units=[unit_row(unit), unit_row(other_unit)], achievements=achievements, name="3.xlsx"
+    )
+    preview = registry_import(source=path, dry_run=True)
+    result = registry_import(source=path, acting_user=staff_user)
+    assert result.problems == preview.problems and len(result.problems) == 1
+    assert "CG-1" in result.problems[0]["message"]
+    assert not Achievement.objects.exists()
+
+
+def _fields_of(record, **changes) -> dict:
+    """A record's stored values as the writer's rows give them ({attname: value}, without the id)."""
+    row = {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields if not f.primary_key}
+    row.update(changes)
+    return row
+
+
+def test_the_copy_pipe_sends_in_the_background_and_every_query_waits_for_it(unit, staff_user):
+    """A query of the importing thread runs after the COPY statements queued before it, and sees
+    their rows."""
     from django.db import connection, transaction
+
+    from exchange.validation import Plan
+
+    from .factories import AchievementFactory
 
     if not writer.use_copy():
         pytest.skip("COPY is PostgreSQL's: other databases write through bulk_create")
-
-    def lines():
-        yield f"{unit.pk}\tx"
-        raise LookupError("no such transferee")
-
-    fields = [Achievement._meta.get_field(name) for name in ("unit", "ref")]
-    with pytest.raises(LookupError, match="no such transferee"), transaction.atomic():
-        writer.Writer._copy(Achievement._meta.db_table, fields, lines())
-    assert not Achievement.objects.exists()
+    model = _fields_of(AchievementFactory(unit=unit, ref="CG-0", ip_type="software", patent_no=""))
+    rows = [{**model, "ref": f"P-{i}"} for i in range(5000)]
+    with transaction.atomic():
+        with writer.CopyPipe() as pipe:
+            copier = writer.Writer(Plan(), acting_user=staff_user, reason="管道", pipe=pipe)
+            ids = copier.copy_create(Achievement, rows)
+            assert Achievement.objects.filter(unit=unit).count() == 1 + len(rows)
+            assert pipe.pending == 0
+            assert Achievement.history.filter(history_change_reason="管道").count() == len(rows)
+        assert set(Achievement.objects.filter(ref__startswith="P-").values_list("id", flat=True)) == set(ids)
+        transaction.set_rollback(True)
     assert connection.vendor == "postgresql"
+
+
+def test_a_failed_copy_is_raised_in_the_importing_thread_and_keys_are_checked_at_once(unit, staff_user):
+    """The foreign keys are checked as the COPY writes (not at the commit): a contract naming no
+    achievement fails its COPY, and the error reaches the importing thread as Django's
+    IntegrityError, at its next query or when the pass ends; nothing is written."""
+    from django.db import IntegrityError, transaction
+
+    from exchange.validation import Plan
+
+    from .factories import TransformationFactory
+
+    if not writer.use_copy():
+        pytest.skip("COPY is PostgreSQL's: other databases write through bulk_create")
+    row = _fields_of(TransformationFactory(unit=unit), ref="HT-X", achievement_id=999_999_999)
+    before = Transformation.objects.count()
+    for query_after in (True, False):
+        with pytest.raises(IntegrityError, match="achievement"), transaction.atomic():
+            with writer.CopyPipe() as pipe:
+                writer.Writer(Plan(), acting_user=staff_user, reason="x", pipe=pipe).copy_create(
+                    Transformation, [row]
+                )
+                if query_after:
+                    Achievement.objects.count()
+        assert Transformation.objects.count() == before
 
 
 def test_copy_is_used_on_postgresql_only():

@@ -324,8 +324,8 @@ def test_the_import_memory_benchmark_prints_the_figure_at_tiny_size():
 
 
 def test_the_confirmed_import_writes_chunk_by_chunk(tmp_path, monkeypatch, staff_user):
-    """The write reads the file a second time and writes each chunk as it is diffed: no call of the
-    writer holds more than one chunk of rows (and the transferees), and everything is written."""
+    """The confirmed import writes each chunk as soon as it is checked: no call of the writer holds
+    more than one chunk of rows (and the transferees they name first), and everything is written."""
     from achievements.models import Transformation
     from exchange import services, validation
 
