@@ -13,8 +13,9 @@ them and with the rows of the file seen before:
   are imported.
 
 A confirmed import writes each chunk as soon as it is checked, so the registry it asks already holds
-the records the file's earlier rows created: those are left out of the holders (they are the rows
-of the file ``seen`` before), and the check gives what the preview gave.
+what the file's earlier rows wrote: the records they created are left out of the holders (they are
+the rows of the file ``seen`` before), those they updated are taken as they were before the import
+(``PatentCheck.updated``), and the check gives what the preview gave.
 
 The rule is asked of a row as of a record (``achievements.models.patent_rule_applies``): when it
 adds a record, or changes its record's patent number, status or unit. A row whose record (same unit
@@ -29,7 +30,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from achievements.choices import AchievementStatus
-from achievements.models import duplicate_patent_error, patent_clashes, patent_holders, patent_rule_applies
+from achievements.models import (
+    PatentHolder,
+    duplicate_patent_error,
+    patent_clashes,
+    patent_holders,
+    patent_rule_applies,
+)
 
 from . import format as fmt
 
@@ -43,9 +50,12 @@ class PatentCheck:
         self.seen: dict[tuple[str, str], tuple[int, str]] = {}  # (unit code, number) -> (row, ref)
         self.warnings: list[dict] = []
         self.warning_count = 0
-        # A confirmed import writes each chunk as it goes: the records it has created are the file's
-        # earlier rows, compared as rows (``seen``), not as the registry's holders.
-        self.created: set[int] = set()
+        # A confirmed import writes each chunk as it goes, and the rule must see the registry as the
+        # preview saw it: the records it has written are left out of the holders (those it created
+        # are the file's earlier rows, compared as rows: ``seen``), and those it updated are put
+        # back as they were before (``before``: number -> holders).
+        self.written: set[int] = set()
+        self.before: dict[str, list[PatentHolder]] = {}
 
     def chunk(self, rows: dict, unit_ids: dict[str, int]) -> list[tuple[tuple, int, tuple, str]]:
         """``rows``: {(unit code, ref): (row number, values)} of valid rows; ``unit_ids``: the
@@ -54,8 +64,10 @@ class PatentCheck:
         if not numbers:
             return []
         holders = patent_holders(numbers)
-        if self.created:
-            holders = {n: [h for h in found if h.pk not in self.created] for n, found in holders.items()}
+        if self.written:
+            holders = {n: [h for h in found if h.pk not in self.written] for n, found in holders.items()}
+            for number in set(numbers) & self.before.keys():
+                holders[number] = sorted([*holders.get(number, ()), *self.before[number]], key=lambda h: h.pk)
         refused = []
         for key, (row_no, v) in sorted(rows.items(), key=lambda item: item[1][0]):
             unit_code, ref = key
@@ -99,6 +111,13 @@ class PatentCheck:
             elif others:
                 self._warn(row_no, ref, number, others)
         return refused
+
+    def updated(self, pk: int, unit_id: int, ref: str, *, patent_no, status, title) -> None:
+        """A confirmed import is about to update record ``pk``, whose stored number, status and
+        title were these: for the rest of the file, it holds what it held before."""
+        self.written.add(pk)
+        if patent_no and status == AchievementStatus.ACTIVE:
+            self.before.setdefault(patent_no, []).append(PatentHolder(pk, unit_id, ref, title))
 
     def _warn(self, row_no: int, ref: str, number: str, others) -> None:
         self.warning_count += 1

@@ -82,7 +82,7 @@ def registry_import(
         if not result.valid or plan is None:
             transaction.set_rollback(True)  # the chunks written before the first problem
             return result
-        if result.change_count or any(result.counts["transferees"][k] for k in ("add", "update")):
+        if result.change_count:  # (the transferees' adds and updates included)
             # The one affected-scope rule: the touched units in the changed years (every year when a
             # unit's type or region changed), and for a transferee moved to or from Liaoning every
             # unit with a contract of theirs, in those contracts' years.

@@ -9,9 +9,9 @@ Memory is bounded by the keys, not the rows: each sheet is read as a stream, its
 compared with the database in chunks of ``DIFF_CHUNK``, and only every row's key (for duplicates
 and references) and the differences are kept; a preview (``keep_plan=False``) keeps no rows at all.
 
-Database lookups are bulk: the records matching the keys found in the file are loaded with ``IN``
-queries in chunks, so the number of queries grows with the file size divided by the chunk size,
-never with the number of rows.
+Database lookups are bulk: the records matching the keys found in the file are loaded in chunks
+(``IN`` queries; on PostgreSQL each key probed in the unique index first), so the number of
+queries grows with the file size divided by the chunk size, never with the number of rows.
 
 The rules are the registry's own: each cell is parsed by ``exchange.cells`` with the validators of
 ``core.validators`` that the model fields use, the rules across a record's fields are the model's
@@ -24,9 +24,12 @@ a bad cell, a duplicate key or another unit's code is still checked (cells, rule
 A confirmed import is one pass too (``sink``): each chunk is written as soon as it is checked, while
 the file holds no problem so far, and the import's transaction undoes the chunks written when a
 later row has one (``exchange.services.registry_import``). The checks of a row see the registry as
-the file's earlier rows left it, which changes nothing for a valid file: each key appears once, the
-contracts find the file's achievements by the ids written, and the duplicate-patent rule leaves out
-the records the import created (the file's own rows are compared as rows, ``exchange.duplicates``).
+the file's earlier rows left it, and where that could change a check, it is given the registry as it
+was: each key appears once, the contracts find the file's achievements by the ids written, the
+duplicate-patent rule sees the records the import created as the file's rows and those it updated
+as they were (``exchange.duplicates``), and a unit's right to correct a transferee counts the
+contracts the file moves away from it (``left_transferees``). The problems, counts and warnings
+are the preview's.
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ def preview_rows() -> int:
 class Plan:
     """What a valid file changes. Rows are tuples in the sheet's column order."""
 
-    unit_ids: dict[str, int] = field(default_factory=dict)  # existing units by code
+    unit_ids: dict[str, int] = field(default_factory=dict)  # the registry's units by code (and those written)
     achievement_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # existing, by key
     transferee_ids: dict[str, int] = field(default_factory=dict)
     cluster_ids: dict[str, int] = field(default_factory=dict)
@@ -206,6 +209,10 @@ class Validator:
         self.merged: set[int] = set()  # the chunk's achievements merged into another
         self.written_ids: dict[str, int] = {}  # confirmed import: compact key -> id of an achievement
         self.patents = PatentCheck(detailed=unit is None)  # the duplicate-patent rule (one module)
+        # The credit codes of the transferees that the file's contract updates move away from: for
+        # a unit's import, those contracts count as the unit's use of their old transferee even
+        # after an earlier chunk has rewritten them (the preview's view, before the import).
+        self.left_transferees: set[str] = set()
 
     # --- problems -------------------------------------------------------------------------------
 
@@ -480,7 +487,7 @@ class Validator:
                 self.code_of_unit[pk] = code  # units created by the sink
             # The records this import creates are not holders for the duplicate-patent rule: their
             # rows are compared as the file's rows.
-            self.patents.created.update(plan.achievement_ids[key] for key in created)
+            self.patents.written.update(plan.achievement_ids[key] for key in created)
             # The ids of the achievements written or found so far (one compact key each): the
             # contracts that name them need no query.
             self.written_ids.update((_compact(*key), pk) for key, pk in plan.achievement_ids.items())
@@ -642,6 +649,16 @@ class Validator:
             plan.achievements_update,
             dates=("registered_on", "withdrawn_on"),
         )
+        if self.sink is not None:
+            # The records this chunk updates, as the duplicate-patent rule sees them for the rest of
+            # the file: as they were before the import (``exchange.duplicates``).
+            updated = {pk for pk, _v in plan.achievements_update}
+            for key, entry in matched.items():
+                if entry is not None and entry[0] in updated:
+                    pk, changed = entry
+                    v = rows[key][1]
+                    old = {name: changed.get(name, v[A[name]]) for name in ("patent_no", "status", "title")}
+                    self.patents.updated(pk, plan.unit_ids[key[0]], key[1], **old)
 
     def _check_patents(self, rows: dict) -> None:
         """The duplicate-patent rule on a chunk's valid rows (``exchange.duplicates``): a refused
@@ -728,6 +745,11 @@ class Validator:
             for row in self._load_by_unit_and_ref(Transformation.objects.all(), lookup, fields)
         )
         matched = self._match(sheet, db_rows, rows)
+        self.left_transferees.update(
+            entry[1]["transferee_code"]
+            for entry in matched.values()
+            if entry is not None and "transferee_code" in entry[1]
+        )
         self._classify(
             sheet,
             rows,
@@ -895,8 +917,9 @@ class Validator:
         refused = set()
         sheet = fmt.TRANSFORMATIONS
         for pk, code in changed.items():
+            own_use = pk in own or code in self.left_transferees
             if policies.can_change_transferee(
-                self.actor, used_by_other_units=pk in other, used_by_own_unit=pk in own
+                self.actor, used_by_other_units=pk in other, used_by_own_unit=own_use
             ):
                 continue
             refused.add(code)

@@ -84,6 +84,7 @@ class CopyPipe:
         self.pending = 0
         self.error: BaseException | None = None
         self.raised = False
+        self.stopped = False
 
     def __enter__(self):
         with connection.cursor() as cursor:
@@ -96,10 +97,14 @@ class CopyPipe:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.jobs.put(None)
-        self.thread.join()
-        self.gate.__exit__(exc_type, exc, tb)
-        self.cursor.close()
+        if exc_type is not None:
+            self.stopped = True  # the pass failed: the statements still queued are not sent
+        try:
+            self.jobs.put(None)
+            self.thread.join()  # the connection is the importing thread's again
+        finally:
+            self.gate.__exit__(exc_type, exc, tb)
+            self.cursor.close()
         if exc_type is None:
             self._raise()
             with connection.cursor() as cursor:
@@ -133,7 +138,7 @@ class CopyPipe:
         while (job := self.jobs.get()) is not None:
             sql, data = job
             try:
-                if self.error is None:
+                if self.error is None and not self.stopped:
                     self.cursor.copy_expert(sql, io.BytesIO(data), size=max(len(data), 1))
             except BaseException as exc:  # noqa: BLE001 (raised in the importing thread)
                 self.error = exc
@@ -155,24 +160,15 @@ class Writer:
         *,
         acting_user,
         reason: str,
-        progress: Callable[[float], None] | None = None,
         pipe: CopyPipe | None = None,
     ):
         self.plan = plan
         self.pipe = pipe
         self.user = acting_user
         self.reason = reason
-        self.progress = progress
-        self.total = max(plan.write_count, 1)
-        self.done = 0
         self.now = timezone.now()
         self.copy = use_copy()
         self.batch = COPY_BATCH if self.copy else BATCH
-
-    def _step(self, n: int) -> None:
-        self.done += n
-        if self.progress:
-            self.progress(min(self.done / self.total, 1.0))
 
     def _create(self, model, rows: list[dict]) -> list[int]:
         """Insert records given as {attname: value} (the other fields take their defaults), each
@@ -190,7 +186,6 @@ class Writer:
                 default_change_reason=self.reason,
             )
             ids = [obj.pk for obj in objs]
-        self._step(len(rows))
         return ids
 
     def copy_create(self, model, rows: list[dict]) -> list[int]:
@@ -279,7 +274,6 @@ class Writer:
                 default_user=self.user,
                 default_change_reason=self.reason,
             )
-            self._step(len(objs))
 
     def run(self) -> None:
         plan = self.plan
@@ -372,5 +366,5 @@ class Writer:
         )
 
 
-def write_plan(plan: Plan, *, acting_user, reason: str, progress=None, pipe: CopyPipe | None = None) -> None:
-    Writer(plan, acting_user=acting_user, reason=reason, progress=progress, pipe=pipe).run()
+def write_plan(plan: Plan, *, acting_user, reason: str, pipe: CopyPipe | None = None) -> None:
+    Writer(plan, acting_user=acting_user, reason=reason, pipe=pipe).run()

@@ -317,6 +317,76 @@ def test_the_file_s_own_patent_numbers_are_judged_as_in_the_preview(
     assert not Achievement.objects.exists()
 
 
+def test_a_record_updated_by_an_earlier_chunk_holds_its_patent_number_as_before(
+    tmp_path, monkeypatch, unit, staff_user
+):
+    """The duplicate-patent rule sees a record that an earlier chunk of the import updated as it
+    was before the import, as the preview does: withdrawing a record in one chunk does not let a
+    later row of its unit take its number."""
+    from exchange import validation
+
+    number = make_patent_no(505)
+    first = workbook(
+        tmp_path, units=[unit_row(unit)], achievements=[achievement_row(unit.code, "CG-1", patent_no=number)]
+    )
+    assert registry_import(source=first, acting_user=staff_user).valid
+    monkeypatch.setattr(validation, "DIFF_CHUNK", 1)
+    path = workbook(
+        tmp_path,
+        units=[unit_row(unit)],
+        achievements=[
+            achievement_row(
+                unit.code, "CG-1", patent_no=number, status="withdrawn", withdrawn_on="2024-01-01"
+            ),
+            achievement_row(unit.code, "CG-2", patent_no=number),
+        ],
+        name="second.xlsx",
+    )
+    preview = registry_import(source=path, dry_run=True)
+    result = registry_import(source=path, acting_user=staff_user)
+    assert len(preview.problems) == 1 and "CG-1" in preview.problems[0]["message"]
+    assert result.problems == preview.problems
+    assert Achievement.objects.get(ref="CG-1").status == "active"  # undone
+    assert not Achievement.objects.filter(ref="CG-2").exists()
+
+
+def test_a_unit_may_correct_its_transferee_after_an_earlier_chunk_moved_its_contract(
+    tmp_path, monkeypatch, unit, staff_user
+):
+    """A unit may correct a transferee only its own contracts use. The file moves the unit's one
+    contract with transferee T to another transferee, and a later chunk's new contract corrects T's
+    name: the preview counts the moved contract as the unit's use of T (the registry before the
+    import), and so does the confirmed import, although the earlier chunk is already written."""
+    from exchange import validation
+
+    other_code = credit_code(900_002, "210200", "91")
+    first = workbook(
+        tmp_path,
+        units=[unit_row(unit)],
+        achievements=[achievement_row(unit.code, "CG-1")],
+        contracts=[contract_row(unit.code, "HT-1")],
+    )
+    assert registry_import(source=first, acting_user=staff_user).valid
+    monkeypatch.setattr(validation, "DIFF_CHUNK", 1)
+    path = workbook(
+        tmp_path,
+        units=[unit_row(unit)],
+        achievements=[achievement_row(unit.code, "CG-1")],
+        contracts=[
+            contract_row(unit.code, "HT-1", transferee_code=other_code, transferee_name="沈阳另一有限公司"),
+            contract_row(unit.code, "HT-2", transferee_name="大连某某科技股份有限公司"),
+        ],
+        name="second.xlsx",
+    )
+    preview = registry_import(source=path, dry_run=True, unit=unit)
+    assert preview.valid, preview.problems
+    result = registry_import(source=path, acting_user=staff_user, unit=unit)
+    assert result.valid, result.problems
+    assert result.counts == preview.counts
+    assert Transferee.objects.get(code=TRANSFEREE_CODE).name == "大连某某科技股份有限公司"
+    assert Transformation.objects.get(ref="HT-1").transferee.code == other_code
+
+
 def _fields_of(record, **changes) -> dict:
     """A record's stored values as the writer's rows give them ({attname: value}, without the id)."""
     row = {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields if not f.primary_key}
